@@ -1,0 +1,841 @@
+// Set before the SDK loads so it does not warn about the Node version.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+import {
+  AttachUserPolicyCommand,
+  DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  TagUserCommand,
+  UpdateAccessKeyCommand,
+} from "@aws-sdk/client-iam";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AwsDouble, BASE_ACCESS_KEY_ID, BASE_SECRET, MEMBER_ACCOUNT, SELF_ACCOUNT } from "./aws-double";
+
+const PROTECTED = { "access-key-responder-protected": "true" };
+
+let double: AwsDouble;
+
+beforeAll(async () => {
+  double = await AwsDouble.start();
+});
+
+afterAll(async () => {
+  await double.close();
+});
+
+beforeEach(() => {
+  double.reset();
+});
+
+interface ClientOptions {
+  maxAttempts?: number;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  requestHandler?: Record<string, unknown>;
+}
+
+function clientConfig(options: ClientOptions = {}) {
+  return {
+    endpoint: double.url,
+    region: "us-east-1",
+    credentials: options.credentials ?? {
+      accessKeyId: BASE_ACCESS_KEY_ID,
+      secretAccessKey: BASE_SECRET,
+    },
+    maxAttempts: options.maxAttempts ?? 1,
+    ...(options.requestHandler ? { requestHandler: options.requestHandler } : {}),
+  };
+}
+
+const iam = (options?: ClientOptions) => new IAMClient(clientConfig(options));
+const sns = (options?: ClientOptions) => new SNSClient(clientConfig(options));
+const sts = (options?: ClientOptions) => new STSClient(clientConfig(options));
+
+/** Resolves to the SDK's rejection so its fields can be asserted on. */
+async function failure(promise: Promise<unknown>): Promise<Record<string, unknown> & Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Record<string, unknown> & Error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+/** A request the SDK would never send, signed only as far as the double looks. */
+function rawPost(body: string, service = "iam"): Promise<Response> {
+  return fetch(double.url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      authorization: `AWS4-HMAC-SHA256 Credential=${BASE_ACCESS_KEY_ID}/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=00`,
+    },
+    body,
+  });
+}
+
+describe("IAM UpdateAccessKey", () => {
+  it("changes only the named key", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }, { id: "AKIAALICE00000000002" }] });
+
+    await iam().send(
+      new UpdateAccessKeyCommand({
+        UserName: "alice",
+        AccessKeyId: "AKIAALICE00000000001",
+        Status: "Inactive",
+      }),
+    );
+
+    expect(double.keyStatus("AKIAALICE00000000001")).toBe("Inactive");
+    expect(double.keyStatus("AKIAALICE00000000002")).toBe("Active");
+    expect(double.keyStatus("AKIANOSUCHKEY0000000")).toBeUndefined();
+    expect(double.calls).toEqual([
+      {
+        service: "iam",
+        action: "UpdateAccessKey",
+        params: { UserName: "alice", AccessKeyId: "AKIAALICE00000000001", Status: "Inactive" },
+        account: SELF_ACCOUNT,
+        status: 200,
+      },
+    ]);
+  });
+
+  it("rejects a call without UserName as a role caller: ValidationError", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+
+    const error = await failure(
+      iam().send(new UpdateAccessKeyCommand({ AccessKeyId: "AKIAALICE00000000001", Status: "Inactive" })),
+    );
+
+    // Not modelled by IAM, so the SDK names the error after the raw code.
+    expect(error.name).toBe("ValidationError");
+    expect(error.message).toBe("Must specify userName when calling with non-User credentials");
+    expect(double.keyStatus("AKIAALICE00000000001")).toBe("Active");
+  });
+
+  it("rejects an invalid Status with ValidationError", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+
+    const error = await failure(
+      iam().send(
+        new UpdateAccessKeyCommand({
+          UserName: "alice",
+          AccessKeyId: "AKIAALICE00000000001",
+          Status: "Disabled" as "Inactive",
+        }),
+      ),
+    );
+
+    expect(error.name).toBe("ValidationError");
+    expect(double.keyStatus("AKIAALICE00000000001")).toBe("Active");
+  });
+
+  it("maps Code NoSuchEntity to NoSuchEntityException for an unknown key or user", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+    double.addUser({ name: "bob", keys: [{ id: "AKIABOB0000000000001" }] });
+
+    const unknownKey = await failure(
+      iam().send(
+        new UpdateAccessKeyCommand({
+          UserName: "alice",
+          AccessKeyId: "AKIAGONE000000000001",
+          Status: "Inactive",
+        }),
+      ),
+    );
+    const otherUsersKey = await failure(
+      iam().send(
+        new UpdateAccessKeyCommand({
+          UserName: "alice",
+          AccessKeyId: "AKIABOB0000000000001",
+          Status: "Inactive",
+        }),
+      ),
+    );
+    const unknownUser = await failure(
+      iam().send(
+        new UpdateAccessKeyCommand({
+          UserName: "carol",
+          AccessKeyId: "AKIAALICE00000000001",
+          Status: "Inactive",
+        }),
+      ),
+    );
+
+    // IAM models NoSuchEntityException with the awsQueryError code "NoSuchEntity".
+    expect(unknownKey.name).toBe("NoSuchEntityException");
+    expect(unknownKey.Code).toBe("NoSuchEntity");
+    expect(unknownKey.$fault).toBe("client");
+    expect(unknownKey.$metadata).toMatchObject({ httpStatusCode: 404 });
+    expect(unknownKey.message).toBe("The Access Key with id AKIAGONE000000000001 cannot be found.");
+    expect(otherUsersKey.name).toBe("NoSuchEntityException");
+    expect(unknownUser.name).toBe("NoSuchEntityException");
+    expect(double.keyStatus("AKIABOB0000000000001")).toBe("Active");
+    expect(double.calls.map((call) => call.status)).toEqual([404, 404, 404]);
+  });
+
+  it("XML-escapes values that come back to the client", async () => {
+    double.addUser({ name: "alice", keys: [] });
+
+    const error = await failure(
+      iam().send(new UpdateAccessKeyCommand({ UserName: "alice", AccessKeyId: `<&"'>`, Status: "Inactive" })),
+    );
+
+    expect(error.message).toBe(`The Access Key with id <&"'> cannot be found.`);
+  });
+
+  it("denies writes on users tagged access-key-responder-protected", async () => {
+    double.addUser({ name: "breakglass", keys: [{ id: "AKIABREAKGLASS000001" }], tags: PROTECTED });
+
+    const error = await failure(
+      iam().send(
+        new UpdateAccessKeyCommand({
+          UserName: "breakglass",
+          AccessKeyId: "AKIABREAKGLASS000001",
+          Status: "Inactive",
+        }),
+      ),
+    );
+
+    expect(error.name).toBe("AccessDenied");
+    expect(error.$metadata).toMatchObject({ httpStatusCode: 403 });
+    expect(error.message).toContain("explicit deny");
+    expect(error.message).toBe(
+      `User: arn:aws:sts::${SELF_ACCOUNT}:assumed-role/responder/fn is not authorized to perform: iam:UpdateAccessKey on resource: user breakglass with an explicit deny in an identity-based policy`,
+    );
+    expect(double.keyStatus("AKIABREAKGLASS000001")).toBe("Active");
+  });
+
+  it("applies the same deny to the other writes", async () => {
+    double.addUser({ name: "breakglass", keys: [{ id: "AKIABREAKGLASS000001" }], tags: PROTECTED });
+    const client = iam();
+    const attempts = [
+      client.send(new TagUserCommand({ UserName: "breakglass", Tags: [{ Key: "k", Value: "v" }] })),
+      client.send(
+        new PutUserPolicyCommand({ UserName: "breakglass", PolicyName: "p", PolicyDocument: "{}" }),
+      ),
+      client.send(
+        new AttachUserPolicyCommand({
+          UserName: "breakglass",
+          PolicyArn: "arn:aws:iam::aws:policy/AWSDenyAll",
+        }),
+      ),
+      client.send(
+        new DeleteAccessKeyCommand({ UserName: "breakglass", AccessKeyId: "AKIABREAKGLASS000001" }),
+      ),
+    ];
+
+    for (const attempt of attempts) {
+      expect((await failure(attempt)).name).toBe("AccessDenied");
+    }
+    expect(double.userTags("breakglass")).toEqual(PROTECTED);
+    expect(double.userPolicies("breakglass")).toEqual({});
+    expect(double.attachedUserPolicies("breakglass")).toEqual([]);
+    expect(double.keyStatus("AKIABREAKGLASS000001")).toBe("Active");
+    expect(double.writes()).toEqual([]);
+  });
+});
+
+describe("IAM reads", () => {
+  it("ListAccessKeys returns metadata with dates the SDK parses", async () => {
+    double.addUser({
+      name: "alice",
+      keys: [
+        { id: "AKIAALICE00000000001" },
+        { id: "AKIAALICE00000000002", status: "Inactive", created: "2025-06-30T12:34:56Z" },
+      ],
+    });
+
+    const out = await iam().send(new ListAccessKeysCommand({ UserName: "alice" }));
+
+    expect(out.IsTruncated).toBe(false);
+    expect(out.AccessKeyMetadata).toEqual([
+      {
+        UserName: "alice",
+        AccessKeyId: "AKIAALICE00000000001",
+        Status: "Active",
+        CreateDate: new Date("2026-01-01T00:00:00Z"),
+      },
+      {
+        UserName: "alice",
+        AccessKeyId: "AKIAALICE00000000002",
+        Status: "Inactive",
+        CreateDate: new Date("2025-06-30T12:34:56Z"),
+      },
+    ]);
+    expect(out.AccessKeyMetadata?.[0]?.CreateDate).toBeInstanceOf(Date);
+  });
+
+  it("ListAccessKeys for an unknown user is NoSuchEntityException", async () => {
+    const error = await failure(iam().send(new ListAccessKeysCommand({ UserName: "nobody" })));
+
+    expect(error.name).toBe("NoSuchEntityException");
+    expect(error.message).toBe("The user with name nobody cannot be found.");
+  });
+
+  it("GetAccessKeyLastUsed returns the owner, and root for root keys", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+    double.addUser({ name: "root", root: true, keys: [{ id: "AKIAROOT000000000001" }] });
+
+    const alice = await iam().send(new GetAccessKeyLastUsedCommand({ AccessKeyId: "AKIAALICE00000000001" }));
+    const root = await iam().send(new GetAccessKeyLastUsedCommand({ AccessKeyId: "AKIAROOT000000000001" }));
+    const unknown = await failure(
+      iam().send(new GetAccessKeyLastUsedCommand({ AccessKeyId: "AKIAGONE000000000001" })),
+    );
+
+    expect(alice.UserName).toBe("alice");
+    expect(alice.AccessKeyLastUsed).toEqual({ Region: "N/A", ServiceName: "N/A" });
+    expect(root.UserName).toBe("root");
+    expect(unknown.name).toBe("NoSuchEntityException");
+  });
+
+  it("root users cannot be addressed by UserName, as in real IAM", async () => {
+    double.addUser({ name: "root", root: true, keys: [{ id: "AKIAROOT000000000001" }] });
+
+    const error = await failure(
+      iam().send(
+        new UpdateAccessKeyCommand({
+          UserName: "root",
+          AccessKeyId: "AKIAROOT000000000001",
+          Status: "Inactive",
+        }),
+      ),
+    );
+
+    expect(error.name).toBe("NoSuchEntityException");
+    expect(double.keyStatus("AKIAROOT000000000001")).toBe("Active");
+  });
+});
+
+describe("IAM writes", () => {
+  it("TagUser, PutUserPolicy, AttachUserPolicy, PutRolePolicy and DeleteAccessKey update state", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }], tags: { team: "red" } });
+    double.addRole("responder");
+    const policy = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-01-02T00:00:00Z" } },
+        },
+      ],
+    });
+    const client = iam();
+
+    await client.send(
+      new TagUserCommand({ UserName: "alice", Tags: [{ Key: "quarantined", Value: "a b&c=d" }] }),
+    );
+    await client.send(
+      new PutUserPolicyCommand({ UserName: "alice", PolicyName: "revoke-sessions", PolicyDocument: policy }),
+    );
+    await client.send(
+      new AttachUserPolicyCommand({ UserName: "alice", PolicyArn: "arn:aws:iam::aws:policy/AWSDenyAll" }),
+    );
+    await client.send(
+      new PutRolePolicyCommand({ RoleName: "responder", PolicyName: "extra", PolicyDocument: policy }),
+    );
+    await client.send(new DeleteAccessKeyCommand({ UserName: "alice", AccessKeyId: "AKIAALICE00000000001" }));
+
+    expect(double.userTags("alice")).toEqual({ team: "red", quarantined: "a b&c=d" });
+    expect(double.userPolicies("alice")).toEqual({ "revoke-sessions": policy });
+    expect(double.attachedUserPolicies("alice")).toEqual(["arn:aws:iam::aws:policy/AWSDenyAll"]);
+    expect(double.rolePolicies("responder")).toEqual({ extra: policy });
+    expect(double.keyStatus("AKIAALICE00000000001")).toBeUndefined();
+  });
+
+  it("PutRolePolicy on an unknown role is NoSuchEntityException", async () => {
+    const error = await failure(
+      iam().send(new PutRolePolicyCommand({ RoleName: "ghost", PolicyName: "p", PolicyDocument: "{}" })),
+    );
+
+    expect(error.name).toBe("NoSuchEntityException");
+  });
+
+  it("PutUserPolicy rejects a document that is not JSON", async () => {
+    double.addUser({ name: "alice", keys: [] });
+
+    const error = await failure(
+      iam().send(
+        new PutUserPolicyCommand({ UserName: "alice", PolicyName: "p", PolicyDocument: "{not json" }),
+      ),
+    );
+
+    expect(error.name).toBe("MalformedPolicyDocumentException");
+  });
+
+  it("writes() lists only successful IAM writes", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+    double.addUser({ name: "breakglass", keys: [{ id: "AKIABREAKGLASS000001" }], tags: PROTECTED });
+    const client = iam();
+
+    await client.send(new ListAccessKeysCommand({ UserName: "alice" }));
+    await client.send(
+      new UpdateAccessKeyCommand({
+        UserName: "alice",
+        AccessKeyId: "AKIAALICE00000000001",
+        Status: "Inactive",
+      }),
+    );
+    await failure(
+      client.send(
+        new UpdateAccessKeyCommand({
+          UserName: "breakglass",
+          AccessKeyId: "AKIABREAKGLASS000001",
+          Status: "Inactive",
+        }),
+      ),
+    );
+    await client.send(new TagUserCommand({ UserName: "alice", Tags: [{ Key: "k", Value: "v" }] }));
+    await sns().send(
+      new PublishCommand({ TopicArn: "arn:aws:sns:us-east-1:111111111111:alerts", Message: "hi" }),
+    );
+
+    expect(double.writes().map((call) => [call.action, call.params.UserName])).toEqual([
+      ["UpdateAccessKey", "alice"],
+      ["TagUser", "alice"],
+    ]);
+    expect(double.actions()).toEqual([
+      "ListAccessKeys",
+      "UpdateAccessKey",
+      "UpdateAccessKey",
+      "TagUser",
+      "Publish",
+    ]);
+    expect(double.actions("sns")).toEqual(["Publish"]);
+  });
+});
+
+describe("STS", () => {
+  it("GetCallerIdentity names the responder role in SELF_ACCOUNT", async () => {
+    const out = await sts().send(new GetCallerIdentityCommand({}));
+
+    expect(out.Account).toBe(SELF_ACCOUNT);
+    expect(out.Arn).toBe(`arn:aws:sts::${SELF_ACCOUNT}:assumed-role/responder/fn`);
+    expect(out.UserId).toMatch(/^AROA[A-Z0-9]{17}:fn$/);
+    expect(double.calls[0]).toMatchObject({
+      service: "sts",
+      action: "GetCallerIdentity",
+      account: SELF_ACCOUNT,
+    });
+  });
+
+  it("AssumeRole into MEMBER_ACCOUNT gives credentials that act in that account", async () => {
+    double.addRole("responder-member", MEMBER_ACCOUNT);
+    double.addUser({ name: "mallory", account: MEMBER_ACCOUNT, keys: [{ id: "AKIAMALLORY000000001" }] });
+    double.addUser({ name: "mallory", keys: [{ id: "AKIAMALLORY000000002" }] });
+
+    const roleArn = `arn:aws:iam::${MEMBER_ACCOUNT}:role/responder-member`;
+    const { Credentials, AssumedRoleUser } = await sts().send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "contain" }),
+    );
+    expect(Credentials?.AccessKeyId).toMatch(/^ASIA[A-Z0-9]{16}$/);
+    expect(Credentials?.Expiration).toBeInstanceOf(Date);
+    expect(Credentials?.Expiration?.getTime()).toBeGreaterThan(Date.now() + 59 * 60 * 1000);
+    expect(AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${MEMBER_ACCOUNT}:assumed-role/responder-member/contain`);
+
+    const member = iam({
+      credentials: {
+        accessKeyId: Credentials?.AccessKeyId ?? "",
+        secretAccessKey: Credentials?.SecretAccessKey ?? "",
+        sessionToken: Credentials?.SessionToken ?? "",
+      },
+    });
+    await member.send(
+      new UpdateAccessKeyCommand({
+        UserName: "mallory",
+        AccessKeyId: "AKIAMALLORY000000001",
+        Status: "Inactive",
+      }),
+    );
+    const identity = await sts({
+      credentials: { accessKeyId: Credentials?.AccessKeyId ?? "", secretAccessKey: "x" },
+    }).send(new GetCallerIdentityCommand({}));
+
+    expect(double.calls.at(-2)).toMatchObject({
+      action: "UpdateAccessKey",
+      account: MEMBER_ACCOUNT,
+      status: 200,
+    });
+    expect(double.keyStatus("AKIAMALLORY000000001")).toBe("Inactive");
+    expect(double.keyStatus("AKIAMALLORY000000002")).toBe("Active");
+    expect(identity.Account).toBe(MEMBER_ACCOUNT);
+  });
+
+  it("session credentials cannot reach users of another account", async () => {
+    double.addRole("responder-member", MEMBER_ACCOUNT);
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+    const { Credentials } = await sts().send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${MEMBER_ACCOUNT}:role/responder-member`,
+        RoleSessionName: "s",
+      }),
+    );
+    const member = iam({
+      credentials: {
+        accessKeyId: Credentials?.AccessKeyId ?? "",
+        secretAccessKey: Credentials?.SecretAccessKey ?? "",
+      },
+    });
+
+    const error = await failure(
+      member.send(
+        new UpdateAccessKeyCommand({
+          UserName: "alice",
+          AccessKeyId: "AKIAALICE00000000001",
+          Status: "Inactive",
+        }),
+      ),
+    );
+
+    expect(error.name).toBe("NoSuchEntityException");
+    expect(double.keyStatus("AKIAALICE00000000001")).toBe("Active");
+  });
+
+  it("AssumeRole of a role that does not exist is AccessDenied", async () => {
+    const roleArn = `arn:aws:iam::${MEMBER_ACCOUNT}:role/nope`;
+
+    const error = await failure(
+      sts().send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "s" })),
+    );
+
+    expect(error.name).toBe("AccessDenied");
+    expect(error.$metadata).toMatchObject({ httpStatusCode: 403 });
+    expect(error.message).toBe(
+      `User: arn:aws:sts::${SELF_ACCOUNT}:assumed-role/responder/fn is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+    );
+  });
+
+  it("unknown credentials are InvalidClientTokenId, and the call is still recorded", async () => {
+    const stranger = iam({ credentials: { accessKeyId: "AKIASTRANGER00000001", secretAccessKey: "x" } });
+
+    const error = await failure(stranger.send(new ListAccessKeysCommand({ UserName: "alice" })));
+
+    expect(error.name).toBe("InvalidClientTokenId");
+    expect(error.$metadata).toMatchObject({ httpStatusCode: 403 });
+    expect(double.calls).toEqual([
+      { service: "iam", action: "ListAccessKeys", params: { UserName: "alice" }, account: "", status: 403 },
+    ]);
+  });
+});
+
+describe("SNS Publish", () => {
+  const topicArn = `arn:aws:sns:us-east-1:${SELF_ACCOUNT}:access-key-alerts`;
+
+  it("records a json-structured message with decoded attributes", async () => {
+    const message = JSON.stringify({
+      default: "Key AKIA… disabled",
+      email: "Key disabled & alice notified <now>",
+    });
+
+    const out = await sns().send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Subject: "Access key disabled: alice",
+        Message: message,
+        MessageStructure: "json",
+        MessageAttributes: {
+          severity: { DataType: "String", StringValue: "high" },
+          keyCount: { DataType: "Number", StringValue: "2" },
+        },
+      }),
+    );
+
+    expect(out.MessageId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(double.published).toEqual([
+      {
+        topicArn,
+        subject: "Access key disabled: alice",
+        message,
+        messageStructure: "json",
+        attributes: {
+          severity: { DataType: "String", StringValue: "high" },
+          keyCount: { DataType: "Number", StringValue: "2" },
+        },
+      },
+    ]);
+    expect(double.calls[0]).toMatchObject({
+      service: "sns",
+      action: "Publish",
+      account: SELF_ACCOUNT,
+      status: 200,
+    });
+  });
+
+  it("rejects a 101-character Subject with InvalidParameterException", async () => {
+    const client = sns();
+
+    await client.send(new PublishCommand({ TopicArn: topicArn, Subject: "s".repeat(100), Message: "ok" }));
+    const error = await failure(
+      client.send(new PublishCommand({ TopicArn: topicArn, Subject: "s".repeat(101), Message: "x" })),
+    );
+
+    // SNS models InvalidParameterException with the awsQueryError code "InvalidParameter".
+    expect(error.name).toBe("InvalidParameterException");
+    expect(error.Code).toBe("InvalidParameter");
+    expect(double.published).toHaveLength(1);
+  });
+
+  it("rejects a Subject with a line break", async () => {
+    const error = await failure(
+      sns().send(new PublishCommand({ TopicArn: topicArn, Subject: "a\nb", Message: "x" })),
+    );
+
+    expect(error.name).toBe("InvalidParameterException");
+  });
+
+  it("with MessageStructure json rejects non-JSON and a missing default key", async () => {
+    const client = sns();
+
+    const notJson = await failure(
+      client.send(
+        new PublishCommand({ TopicArn: topicArn, Message: "plain text", MessageStructure: "json" }),
+      ),
+    );
+    const noDefault = await failure(
+      client.send(
+        new PublishCommand({ TopicArn: topicArn, Message: '{"email":"x"}', MessageStructure: "json" }),
+      ),
+    );
+
+    expect(notJson.name).toBe("InvalidParameterException");
+    expect(noDefault.name).toBe("InvalidParameterException");
+    expect(noDefault.message).toContain("No default entry");
+    expect(double.published).toEqual([]);
+  });
+
+  it("rejects an attribute without a value as InvalidParameterValueException", async () => {
+    const error = await failure(
+      sns().send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          Message: "x",
+          MessageAttributes: { empty: { DataType: "String", StringValue: "" } },
+        }),
+      ),
+    );
+
+    // The wire code is ParameterValueInvalid; the SDK maps it to this name.
+    expect(error.name).toBe("InvalidParameterValueException");
+    expect(error.Code).toBe("ParameterValueInvalid");
+  });
+});
+
+describe("faults", () => {
+  it("retries through two Throttling faults with maxAttempts 3", { timeout: 15_000 }, async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+    double.inject({ action: "UpdateAccessKey", times: 2, error: { code: "Throttling", status: 400 } });
+
+    const out = await iam({ maxAttempts: 3 }).send(
+      new UpdateAccessKeyCommand({
+        UserName: "alice",
+        AccessKeyId: "AKIAALICE00000000001",
+        Status: "Inactive",
+      }),
+    );
+
+    expect(out.$metadata.attempts).toBe(3);
+    expect(double.calls.map((call) => [call.action, call.status])).toEqual([
+      ["UpdateAccessKey", 400],
+      ["UpdateAccessKey", 400],
+      ["UpdateAccessKey", 200],
+    ]);
+    expect(double.keyStatus("AKIAALICE00000000001")).toBe("Inactive");
+    expect(double.writes()).toHaveLength(1);
+  });
+
+  it("without retries a Throttling fault surfaces as an error named Throttling", async () => {
+    double.addUser({ name: "alice", keys: [] });
+    double.inject({ action: "ListAccessKeys", error: { code: "Throttling", status: 400 } });
+
+    const error = await failure(iam().send(new ListAccessKeysCommand({ UserName: "alice" })));
+    await iam().send(new ListAccessKeysCommand({ UserName: "alice" }));
+
+    expect(error.name).toBe("Throttling");
+    expect(double.calls.map((call) => call.status)).toEqual([400, 200]);
+  });
+
+  it("a 500 ServiceFailure fault is a server-side ServiceFailureException", async () => {
+    double.addUser({ name: "alice", keys: [] });
+    double.inject({
+      action: "ListAccessKeys",
+      error: { code: "ServiceFailure", status: 500, type: "Receiver" },
+    });
+
+    const error = await failure(iam().send(new ListAccessKeysCommand({ UserName: "alice" })));
+
+    expect(error.name).toBe("ServiceFailureException");
+    expect(error.$fault).toBe("server");
+  });
+
+  it("faults for one action are consumed in order; Infinity keeps failing", async () => {
+    double.addUser({ name: "alice", keys: [] });
+    double.inject({ action: "ListAccessKeys", error: { code: "Throttling", status: 400 } });
+    double.inject({
+      action: "ListAccessKeys",
+      times: Number.POSITIVE_INFINITY,
+      error: { code: "ServiceFailure", status: 500 },
+    });
+    const client = iam();
+
+    const names: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      names.push((await failure(client.send(new ListAccessKeysCommand({ UserName: "alice" })))).name);
+    }
+    await client
+      .send(new GetAccessKeyLastUsedCommand({ AccessKeyId: "AKIAGONE000000000001" }))
+      .catch(() => undefined);
+
+    expect(names).toEqual(["Throttling", "ServiceFailureException", "ServiceFailureException"]);
+    expect(double.calls.at(-1)).toMatchObject({ action: "GetAccessKeyLastUsed", status: 404 });
+  });
+
+  it("a delay beyond the client's requestTimeout is a TimeoutError (with throwOnRequestTimeout)", async () => {
+    double.addUser({ name: "alice", keys: [] });
+    double.inject({ action: "ListAccessKeys", delayMs: 1_000 });
+    // This SDK's node handler only logs a warning for requestTimeout unless throwOnRequestTimeout is set.
+    const client = iam({ requestHandler: { requestTimeout: 200, throwOnRequestTimeout: true } });
+
+    const started = Date.now();
+    const error = await failure(client.send(new ListAccessKeysCommand({ UserName: "alice" })));
+
+    expect(error).toMatchObject({ name: "TimeoutError", code: "ETIMEDOUT" });
+    expect(error.message).toContain("200 ms requestTimeout");
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(double.calls).toHaveLength(1);
+  });
+
+  it("requestTimeout alone only warns in this SDK version: the slow call still succeeds", async () => {
+    double.addUser({ name: "alice", keys: [] });
+    double.inject({ action: "ListAccessKeys", delayMs: 400 });
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => {},
+      info: () => {},
+      warn: (message: string) => warnings.push(message),
+      error: () => {},
+    };
+    const client = iam({ requestHandler: { requestTimeout: 100, logger } });
+
+    const out = await client.send(new ListAccessKeysCommand({ UserName: "alice" }));
+
+    expect(out.AccessKeyMetadata).toEqual([]);
+    expect(warnings.join("\n")).toContain("requestTimeout");
+  });
+
+  it("a delay-only fault within the timeout just slows the normal reply", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+    double.inject({ action: "UpdateAccessKey", delayMs: 150 });
+
+    const started = Date.now();
+    await iam().send(
+      new UpdateAccessKeyCommand({
+        UserName: "alice",
+        AccessKeyId: "AKIAALICE00000000001",
+        Status: "Inactive",
+      }),
+    );
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(double.keyStatus("AKIAALICE00000000001")).toBe("Inactive");
+  });
+});
+
+describe("wire format and housekeeping", () => {
+  it("answers an unknown action with InvalidAction in the Query error format", async () => {
+    const res = await rawPost("Action=CreateUser&Version=2010-05-08&UserName=x");
+    const body = await res.text();
+
+    expect(res.status).toBe(400);
+    expect(body).toMatch(
+      /^<ErrorResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"><Error><Type>Sender<\/Type><Code>InvalidAction<\/Code><Message>[^<]+<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/,
+    );
+    expect(double.calls).toEqual([
+      { service: "iam", action: "CreateUser", params: { UserName: "x" }, account: SELF_ACCOUNT, status: 400 },
+    ]);
+  });
+
+  it("routes by the credential scope: an IAM action sent to SNS is unknown there", async () => {
+    const res = await rawPost("Action=ListAccessKeys&Version=2010-03-31&UserName=x", "sns");
+
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('xmlns="http://sns.amazonaws.com/doc/2010-03-31/"');
+    expect(double.calls[0]).toMatchObject({ service: "sns", action: "ListAccessKeys" });
+  });
+
+  it("a success reply carries the RequestId the SDK reports", async () => {
+    double.addUser({ name: "alice", keys: [] });
+
+    const out = await iam().send(new ListAccessKeysCommand({ UserName: "alice" }));
+
+    expect(out.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("env() is enough for clients built from the default chain", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, double.env());
+    try {
+      const out = await new STSClient({ maxAttempts: 1 }).send(new GetCallerIdentityCommand({}));
+      expect(out.Account).toBe(SELF_ACCOUNT);
+    } finally {
+      for (const key of Object.keys(double.env())) {
+        if (saved[key] === undefined) delete process.env[key];
+        else process.env[key] = saved[key];
+      }
+    }
+    expect(double.env()).toEqual({
+      AWS_ENDPOINT_URL: double.url,
+      AWS_ACCESS_KEY_ID: BASE_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: BASE_SECRET,
+      AWS_REGION: "us-east-1",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    });
+  });
+
+  it("reset() clears users, roles, sessions, calls, faults and published", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+    double.addRole("r", MEMBER_ACCOUNT);
+    const { Credentials } = await sts().send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${MEMBER_ACCOUNT}:role/r`, RoleSessionName: "s" }),
+    );
+    await sns().send(new PublishCommand({ TopicArn: "arn:aws:sns:us-east-1:111111111111:t", Message: "m" }));
+    double.inject({ action: "GetCallerIdentity", error: { code: "Throttling", status: 400 } });
+    const published = double.published;
+
+    double.reset();
+
+    expect(double.calls).toEqual([]);
+    expect(published).toBe(double.published);
+    expect(double.published).toEqual([]);
+    expect(double.keyStatus("AKIAALICE00000000001")).toBeUndefined();
+    expect(() => double.userTags("alice")).toThrow(/no user alice/);
+    expect((await sts().send(new GetCallerIdentityCommand({}))).Account).toBe(SELF_ACCOUNT);
+    const stale = sts({ credentials: { accessKeyId: Credentials?.AccessKeyId ?? "", secretAccessKey: "x" } });
+    expect((await failure(stale.send(new GetCallerIdentityCommand({})))).name).toBe("InvalidClientTokenId");
+  });
+
+  it("close() does not wait for replies held back by a delay fault", async () => {
+    const other = await AwsDouble.start();
+    other.inject({ action: "GetCallerIdentity", delayMs: 60_000 });
+    const client = new STSClient({
+      endpoint: other.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: BASE_ACCESS_KEY_ID, secretAccessKey: BASE_SECRET },
+      maxAttempts: 1,
+    });
+    const pending = failure(client.send(new GetCallerIdentityCommand({})));
+    await expect.poll(() => other.calls.length).toBe(1);
+
+    const started = Date.now();
+    await other.close();
+
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // The SDK renames a reset connection to TimeoutError too; the code tells them apart.
+    expect(await pending).toMatchObject({ name: "TimeoutError", code: "ECONNRESET" });
+  });
+});

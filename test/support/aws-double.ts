@@ -1,0 +1,835 @@
+// A loopback stand-in for IAM, SNS and STS that speaks the AWS Query protocol,
+// so integration tests can drive the real SDK v3 clients (serialization,
+// signing, retries, error parsing) through AWS_ENDPOINT_URL.
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export const SELF_ACCOUNT = "111111111111";
+export const MEMBER_ACCOUNT = "222222222222";
+/** The responder's own credentials; they belong to SELF_ACCOUNT. */
+export const BASE_ACCESS_KEY_ID = "AKIARESPONDER0000001";
+export const BASE_SECRET = "responder-test-secret";
+
+export interface DoubleKey {
+  id: string;
+  status?: "Active" | "Inactive";
+  /** ISO timestamp, default 2026-01-01T00:00:00Z */
+  created?: string;
+}
+
+export interface DoubleUser {
+  name: string;
+  /** default SELF_ACCOUNT */
+  account?: string;
+  keys: DoubleKey[];
+  tags?: Record<string, string>;
+  /** The key(s) belong to the account's root user. */
+  root?: boolean;
+}
+
+export interface RecordedCall {
+  service: "iam" | "sns" | "sts";
+  action: string;
+  /** The raw decoded form fields except Action and Version. */
+  params: Record<string, string>;
+  /** The account whose credentials signed the request ("" when unknown). */
+  account: string;
+  /** HTTP status returned (0 while the reply is still pending). */
+  status: number;
+}
+
+export interface PublishedMessage {
+  topicArn: string;
+  subject?: string;
+  message: string;
+  messageStructure?: string;
+  attributes: Record<string, { DataType: string; StringValue?: string }>;
+}
+
+export interface Fault {
+  action: string;
+  /** default 1; Infinity allowed */
+  times?: number;
+  error?: {
+    code: string;
+    status: number;
+    message?: string;
+    type?: "Sender" | "Receiver";
+  };
+  /** Delay the reply (to provoke client timeouts). */
+  delayMs?: number;
+}
+
+type Service = RecordedCall["service"];
+type KeyStatus = "Active" | "Inactive";
+
+const NAMESPACES = {
+  iam: "https://iam.amazonaws.com/doc/2010-05-08/",
+  sns: "http://sns.amazonaws.com/doc/2010-03-31/",
+  sts: "https://sts.amazonaws.com/doc/2011-06-15/",
+} as const;
+
+const SERVICES = ["iam", "sns", "sts"] as const;
+
+const WRITE_ACTIONS: ReadonlySet<string> = new Set([
+  "UpdateAccessKey",
+  "PutUserPolicy",
+  "PutRolePolicy",
+  "TagUser",
+  "AttachUserPolicy",
+  "DeleteAccessKey",
+]);
+
+/** Emulates the project's IAM policy: users with this tag are off limits. */
+const PROTECTED_TAG = "access-key-responder-protected";
+const DEFAULT_CREATED = "2026-01-01T00:00:00Z";
+/** The responder's own identity: its Lambda execution role. */
+const BASE_ROLE = { name: "responder", session: "fn" } as const;
+const SNS_MAX_SUBJECT = 100;
+const SNS_MAX_BYTES = 262_144;
+
+interface Identity {
+  account: string;
+  roleName: string;
+  sessionName: string;
+}
+
+interface StoredKey {
+  id: string;
+  status: KeyStatus;
+  created: string;
+}
+
+interface StoredUser {
+  name: string;
+  root: boolean;
+  keys: StoredKey[];
+  tags: Record<string, string>;
+  policies: Record<string, string>;
+  attached: string[];
+}
+
+interface StoredRole {
+  policies: Record<string, string>;
+}
+
+interface AccountState {
+  users: Map<string, StoredUser>;
+  roles: Map<string, StoredRole>;
+}
+
+interface State {
+  accounts: Map<string, AccountState>;
+  /** Credentials issued by AssumeRole, by access key id. */
+  sessions: Map<string, Identity>;
+  published: PublishedMessage[];
+}
+
+interface Request {
+  state: State;
+  identity: Identity;
+  action: string;
+  params: Record<string, string>;
+}
+
+/** Returns the inner XML of <ActionResult>, or undefined for an empty reply. */
+type Handler = (req: Request) => string | undefined;
+
+/** A failure that is sent to the client in the Query error format. */
+class QueryError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly type: "Sender" | "Receiver" = status >= 500 ? "Receiver" : "Sender",
+  ) {
+    super(message);
+  }
+}
+
+// ---------- XML ----------
+
+const XML_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&apos;",
+};
+
+function escapeXml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
+}
+
+/** A leaf element; the value is escaped. */
+function leaf(name: string, value: string): string {
+  return `<${name}>${escapeXml(value)}</${name}>`;
+}
+
+/** An element around children that are already XML. */
+function node(name: string, ...children: string[]): string {
+  return `<${name}>${children.join("")}</${name}>`;
+}
+
+function successXml(service: Service, action: string, result: string | undefined, requestId: string): string {
+  const body = result === undefined ? "" : node(`${action}Result`, result);
+  return `<${action}Response xmlns="${NAMESPACES[service]}">${body}${node("ResponseMetadata", leaf("RequestId", requestId))}</${action}Response>`;
+}
+
+function errorXml(service: Service, error: QueryError, requestId: string): string {
+  const detail = node(
+    "Error",
+    leaf("Type", error.type),
+    leaf("Code", error.code),
+    leaf("Message", error.message),
+  );
+  return `<ErrorResponse xmlns="${NAMESPACES[service]}">${detail}${leaf("RequestId", requestId)}</ErrorResponse>`;
+}
+
+// ---------- request parsing ----------
+
+interface Credential {
+  accessKeyId: string;
+  service: string;
+}
+
+/** Reads `Credential=<AKID>/<date>/<region>/<service>/aws4_request`; the signature itself is not checked. */
+function parseCredential(authorization: string | undefined): Credential | undefined {
+  const match = /Credential=([^/,\s]+)\/[^/]*\/[^/]*\/([^/,\s]+)\//.exec(authorization ?? "");
+  if (!match?.[1] || !match[2]) return undefined;
+  return { accessKeyId: match[1], service: match[2] };
+}
+
+function isService(value: string | undefined): value is Service {
+  return (SERVICES as readonly string[]).includes(value ?? "");
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** `Prefix.1.Sub=...&Prefix.2.Sub=...` -> [{Sub}, {Sub}], stopping at the first gap like AWS does. */
+function indexedList(params: Record<string, string>, prefix: string): Record<string, string>[] {
+  const items: Record<string, string>[] = [];
+  for (let n = 1; ; n++) {
+    const head = `${prefix}.${n}.`;
+    const item: Record<string, string> = {};
+    for (const [key, value] of Object.entries(params)) {
+      if (key.startsWith(head)) item[key.slice(head.length)] = value;
+    }
+    if (Object.keys(item).length === 0) return items;
+    items.push(item);
+  }
+}
+
+function lowerFirst(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+/** IAM/STS style required-parameter check. */
+function required(params: Record<string, string>, name: string): string {
+  const value = params[name];
+  if (value === undefined) {
+    throw new QueryError(
+      "ValidationError",
+      400,
+      `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`,
+    );
+  }
+  return value;
+}
+
+// ---------- identities ----------
+
+function roleId(account: string, roleName: string): string {
+  const digest = createHash("sha256").update(`${account}/${roleName}`).digest("hex");
+  return `AROA${digest.slice(0, 17).toUpperCase()}`;
+}
+
+function callerArn(identity: Identity): string {
+  return `arn:aws:sts::${identity.account}:assumed-role/${identity.roleName}/${identity.sessionName}`;
+}
+
+function resolveIdentity(state: State, accessKeyId: string): Identity | undefined {
+  if (accessKeyId === BASE_ACCESS_KEY_ID) {
+    return { account: SELF_ACCOUNT, roleName: BASE_ROLE.name, sessionName: BASE_ROLE.session };
+  }
+  return state.sessions.get(accessKeyId);
+}
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+function randomAlphanumeric(length: number): string {
+  return [...randomBytes(length)].map((b) => ALPHANUMERIC[b % ALPHANUMERIC.length]).join("");
+}
+
+// ---------- state helpers ----------
+
+function emptyState(): State {
+  return { accounts: new Map(), sessions: new Map(), published: [] };
+}
+
+function accountState(state: State, account: string): AccountState {
+  let found = state.accounts.get(account);
+  if (!found) {
+    found = { users: new Map(), roles: new Map() };
+    state.accounts.set(account, found);
+  }
+  return found;
+}
+
+/** Root users cannot be named in IAM user APIs, just as in real IAM. */
+function findUser(state: State, account: string, name: string): StoredUser | undefined {
+  const user = state.accounts.get(account)?.users.get(name);
+  return user && !user.root ? user : undefined;
+}
+
+function findKeyOwner(state: State, account: string, keyId: string): StoredUser | undefined {
+  const users = state.accounts.get(account)?.users.values() ?? [];
+  return [...users].find((user) => user.keys.some((key) => key.id === keyId));
+}
+
+function noSuchUser(name: string): QueryError {
+  return new QueryError("NoSuchEntity", 404, `The user with name ${name} cannot be found.`);
+}
+
+function noSuchKey(keyId: string): QueryError {
+  return new QueryError("NoSuchEntity", 404, `The Access Key with id ${keyId} cannot be found.`);
+}
+
+/** The caller is always a role, so IAM cannot default UserName to "the caller". */
+function requireUserName(params: Record<string, string>): string {
+  const userName = params.UserName;
+  if (userName === undefined) {
+    throw new QueryError(
+      "ValidationError",
+      400,
+      "Must specify userName when calling with non-User credentials",
+    );
+  }
+  return userName;
+}
+
+/** Emulates the explicit deny on tagged users in the project's IAM policy. */
+function denyIfProtected(req: Request, user: StoredUser): void {
+  if (!(PROTECTED_TAG in user.tags)) return;
+  throw new QueryError(
+    "AccessDenied",
+    403,
+    `User: ${callerArn(req.identity)} is not authorized to perform: iam:${req.action} on resource: user ${user.name} with an explicit deny in an identity-based policy`,
+  );
+}
+
+/** Looks up a user for a write, applying the tag deny. */
+function writableUser(req: Request, userName: string): StoredUser {
+  const user = findUser(req.state, req.identity.account, userName);
+  if (!user) throw noSuchUser(userName);
+  denyIfProtected(req, user);
+  return user;
+}
+
+/** Looks up a key that the named user owns; both missing cases read as a missing key. */
+function ownedKey(req: Request, keyId: string): { user: StoredUser; key: StoredKey } {
+  const userName = requireUserName(req.params);
+  const user = findUser(req.state, req.identity.account, userName);
+  if (!user) throw noSuchKey(keyId);
+  denyIfProtected(req, user);
+  const key = user.keys.find((k) => k.id === keyId);
+  if (!key) throw noSuchKey(keyId);
+  return { user, key };
+}
+
+function parsePolicy(document: string): string {
+  try {
+    JSON.parse(document);
+  } catch {
+    throw new QueryError("MalformedPolicyDocument", 400, "Syntax errors in policy.");
+  }
+  return document;
+}
+
+// ---------- IAM ----------
+
+const updateAccessKey: Handler = (req) => {
+  requireUserName(req.params);
+  const keyId = required(req.params, "AccessKeyId");
+  const status = required(req.params, "Status");
+  if (status !== "Active" && status !== "Inactive") {
+    throw new QueryError(
+      "ValidationError",
+      400,
+      `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`,
+    );
+  }
+  ownedKey(req, keyId).key.status = status;
+  return undefined;
+};
+
+const deleteAccessKey: Handler = (req) => {
+  const keyId = required(req.params, "AccessKeyId");
+  const { user } = ownedKey(req, keyId);
+  user.keys = user.keys.filter((key) => key.id !== keyId);
+  return undefined;
+};
+
+const listAccessKeys: Handler = (req) => {
+  const userName = requireUserName(req.params);
+  const user = findUser(req.state, req.identity.account, userName);
+  if (!user) throw noSuchUser(userName);
+  const members = user.keys.map((key) =>
+    node(
+      "member",
+      leaf("UserName", user.name),
+      leaf("AccessKeyId", key.id),
+      leaf("Status", key.status),
+      leaf("CreateDate", key.created),
+    ),
+  );
+  return leaf("IsTruncated", "false") + node("AccessKeyMetadata", ...members);
+};
+
+const getAccessKeyLastUsed: Handler = (req) => {
+  const keyId = required(req.params, "AccessKeyId");
+  const owner = findKeyOwner(req.state, req.identity.account, keyId);
+  if (!owner) throw noSuchKey(keyId);
+  const lastUsed = node("AccessKeyLastUsed", leaf("Region", "N/A"), leaf("ServiceName", "N/A"));
+  return leaf("UserName", owner.root ? "root" : owner.name) + lastUsed;
+};
+
+const tagUser: Handler = (req) => {
+  const user = writableUser(req, required(req.params, "UserName"));
+  for (const tag of indexedList(req.params, "Tags.member")) {
+    if (tag.Key === undefined || tag.Value === undefined) {
+      throw new QueryError("ValidationError", 400, "Every tag needs a Key and a Value");
+    }
+    user.tags[tag.Key] = tag.Value;
+  }
+  return undefined;
+};
+
+const putUserPolicy: Handler = (req) => {
+  const user = writableUser(req, required(req.params, "UserName"));
+  const name = required(req.params, "PolicyName");
+  user.policies[name] = parsePolicy(required(req.params, "PolicyDocument"));
+  return undefined;
+};
+
+const attachUserPolicy: Handler = (req) => {
+  const user = writableUser(req, required(req.params, "UserName"));
+  const arn = required(req.params, "PolicyArn");
+  if (!user.attached.includes(arn)) user.attached.push(arn);
+  return undefined;
+};
+
+const putRolePolicy: Handler = (req) => {
+  const roleName = required(req.params, "RoleName");
+  const role = req.state.accounts.get(req.identity.account)?.roles.get(roleName);
+  if (!role) {
+    throw new QueryError("NoSuchEntity", 404, `The role with name ${roleName} cannot be found.`);
+  }
+  const name = required(req.params, "PolicyName");
+  role.policies[name] = parsePolicy(required(req.params, "PolicyDocument"));
+  return undefined;
+};
+
+// ---------- STS ----------
+
+const getCallerIdentity: Handler = (req) => {
+  const { account, roleName, sessionName } = req.identity;
+  return (
+    leaf("Arn", callerArn(req.identity)) +
+    leaf("UserId", `${roleId(account, roleName)}:${sessionName}`) +
+    leaf("Account", account)
+  );
+};
+
+/** arn:aws:iam::<account>:role/<path/>name */
+function parseRoleArn(arn: string): { account: string; roleName: string } {
+  const fields = arn.split(":");
+  const resource = fields[5] ?? "";
+  const roleName = resource.split("/").at(-1) ?? "";
+  const account = fields[4] ?? "";
+  if (fields[0] !== "arn" || !/^\d{12}$/.test(account) || !resource.startsWith("role/") || !roleName) {
+    throw new QueryError("ValidationError", 400, `${arn} is invalid`);
+  }
+  return { account, roleName };
+}
+
+function issueAccessKeyId(state: State): string {
+  for (;;) {
+    const id = `ASIA${randomAlphanumeric(16)}`;
+    if (!state.sessions.has(id)) return id;
+  }
+}
+
+const assumeRole: Handler = (req) => {
+  const arn = required(req.params, "RoleArn");
+  const sessionName = required(req.params, "RoleSessionName");
+  const { account, roleName } = parseRoleArn(arn);
+  if (!req.state.accounts.get(account)?.roles.has(roleName)) {
+    throw new QueryError(
+      "AccessDenied",
+      403,
+      `User: ${callerArn(req.identity)} is not authorized to perform: sts:AssumeRole on resource: ${arn}`,
+    );
+  }
+  const accessKeyId = issueAccessKeyId(req.state);
+  const identity: Identity = { account, roleName, sessionName };
+  req.state.sessions.set(accessKeyId, identity);
+  const seconds = Number(req.params.DurationSeconds ?? 3600);
+  if (!Number.isInteger(seconds) || seconds < 900 || seconds > 43_200) {
+    throw new QueryError("ValidationError", 400, "The requested DurationSeconds is out of range.");
+  }
+  const expiration = new Date(Date.now() + seconds * 1000).toISOString();
+  const credentials = node(
+    "Credentials",
+    leaf("AccessKeyId", accessKeyId),
+    leaf("SecretAccessKey", randomBytes(30).toString("base64")),
+    leaf("SessionToken", randomBytes(48).toString("base64")),
+    leaf("Expiration", expiration),
+  );
+  const assumedUser = node(
+    "AssumedRoleUser",
+    leaf("Arn", callerArn(identity)),
+    leaf("AssumedRoleId", `${roleId(account, roleName)}:${sessionName}`),
+  );
+  return credentials + assumedUser;
+};
+
+// ---------- SNS ----------
+
+function invalidParameter(reason: string): QueryError {
+  return new QueryError("InvalidParameter", 400, `Invalid parameter: ${reason}`);
+}
+
+function checkSubject(subject: string | undefined): void {
+  if (subject === undefined) return;
+  // The real limits: at most 100 characters, no line breaks or control characters.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  if (subject.length > SNS_MAX_SUBJECT || /[\u0000-\u001f\u007f]/.test(subject)) {
+    throw invalidParameter("Subject");
+  }
+}
+
+function checkStructure(structure: string | undefined, message: string): void {
+  if (structure === undefined) return;
+  if (structure !== "json") throw invalidParameter("MessageStructure");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    throw invalidParameter("Message Structure - JSON message body failed to parse");
+  }
+  const isObject = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed);
+  if (!isObject || typeof (parsed as Record<string, unknown>).default !== "string") {
+    throw invalidParameter("Message Structure - No default entry in JSON message body");
+  }
+}
+
+function parseAttributes(params: Record<string, string>): PublishedMessage["attributes"] {
+  const attributes: PublishedMessage["attributes"] = {};
+  for (const entry of indexedList(params, "MessageAttributes.entry")) {
+    const name = entry.Name ?? "";
+    const dataType = entry["Value.DataType"];
+    const stringValue = entry["Value.StringValue"];
+    if (!dataType) {
+      throw new QueryError(
+        "ParameterValueInvalid",
+        400,
+        `The message attribute '${name}' must contain non-empty message attribute type.`,
+      );
+    }
+    if (/^(String|Number)/.test(dataType) && !stringValue) {
+      throw new QueryError(
+        "ParameterValueInvalid",
+        400,
+        `The message attribute '${name}' must contain non-empty message attribute value for message attribute type '${dataType}'.`,
+      );
+    }
+    attributes[name] =
+      stringValue === undefined ? { DataType: dataType } : { DataType: dataType, StringValue: stringValue };
+  }
+  return attributes;
+}
+
+const publish: Handler = (req) => {
+  const topicArn = req.params.TopicArn ?? req.params.TargetArn;
+  if (!topicArn) throw invalidParameter("TopicArn or TargetArn Reason: no value for required parameter");
+  const message = req.params.Message;
+  if (!message) throw invalidParameter("Empty message");
+  const { Subject: subject, MessageStructure: messageStructure } = req.params;
+  checkSubject(subject);
+  checkStructure(messageStructure, message);
+  const attributes = parseAttributes(req.params);
+  if (Buffer.byteLength(message + JSON.stringify(attributes)) > SNS_MAX_BYTES) {
+    throw invalidParameter("Message too long");
+  }
+  req.state.published.push({
+    topicArn,
+    message,
+    attributes,
+    ...(subject === undefined ? {} : { subject }),
+    ...(messageStructure === undefined ? {} : { messageStructure }),
+  });
+  return leaf("MessageId", randomUUID());
+};
+
+const HANDLERS: Record<Service, Record<string, Handler>> = {
+  iam: {
+    UpdateAccessKey: updateAccessKey,
+    DeleteAccessKey: deleteAccessKey,
+    ListAccessKeys: listAccessKeys,
+    GetAccessKeyLastUsed: getAccessKeyLastUsed,
+    TagUser: tagUser,
+    PutUserPolicy: putUserPolicy,
+    AttachUserPolicy: attachUserPolicy,
+    PutRolePolicy: putRolePolicy,
+  },
+  sts: { GetCallerIdentity: getCallerIdentity, AssumeRole: assumeRole },
+  sns: { Publish: publish },
+};
+
+/** Used only when the credential scope does not name one of our services. */
+function serviceOfAction(action: string): Service {
+  return SERVICES.find((service) => action in HANDLERS[service]) ?? "iam";
+}
+
+// ---------- the server ----------
+
+interface PendingDelay {
+  timer: NodeJS.Timeout;
+  resolve: () => void;
+}
+
+export class AwsDouble {
+  readonly calls: RecordedCall[] = [];
+  readonly published: PublishedMessage[];
+  private state: State = emptyState();
+  private faults = new Map<string, Fault[]>();
+  private delays = new Set<PendingDelay>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {
+    // One array for the life of the double so callers may hold on to it.
+    this.published = this.state.published;
+  }
+
+  /** Listens on 127.0.0.1 on a free port. */
+  static async start(): Promise<AwsDouble> {
+    let double: AwsDouble | undefined;
+    const server = createServer((req, res) => {
+      double
+        ?.handle(req, res)
+        .catch((error: unknown) => send(res, ...failureReply("iam", error, randomUUID())));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    double = new AwsDouble(server, `http://127.0.0.1:${port}`);
+    return double;
+  }
+
+  addUser(user: DoubleUser): void {
+    const account = accountState(this.state, user.account ?? SELF_ACCOUNT);
+    account.users.set(user.name, {
+      name: user.name,
+      root: user.root ?? false,
+      keys: user.keys.map((key) => ({
+        id: key.id,
+        status: key.status ?? "Active",
+        created: key.created ?? DEFAULT_CREATED,
+      })),
+      tags: { ...user.tags },
+      policies: {},
+      attached: [],
+    });
+  }
+
+  addRole(roleName: string, account: string = SELF_ACCOUNT): void {
+    const roles = accountState(this.state, account).roles;
+    if (!roles.has(roleName)) roles.set(roleName, { policies: {} });
+  }
+
+  /** undefined when the key does not exist in any account. */
+  keyStatus(accessKeyId: string): KeyStatus | undefined {
+    for (const account of this.state.accounts.values()) {
+      for (const user of account.users.values()) {
+        const key = user.keys.find((k) => k.id === accessKeyId);
+        if (key) return key.status;
+      }
+    }
+    return undefined;
+  }
+
+  userTags(userName: string, account: string = SELF_ACCOUNT): Record<string, string> {
+    return { ...this.user(userName, account).tags };
+  }
+
+  /** Inline policy name -> JSON document (decoded). */
+  userPolicies(userName: string, account: string = SELF_ACCOUNT): Record<string, string> {
+    return { ...this.user(userName, account).policies };
+  }
+
+  rolePolicies(roleName: string, account: string = SELF_ACCOUNT): Record<string, string> {
+    const role = this.state.accounts.get(account)?.roles.get(roleName);
+    if (!role) throw new Error(`AwsDouble: no role ${roleName} in account ${account}`);
+    return { ...role.policies };
+  }
+
+  /** Attached managed policy ARNs. */
+  attachedUserPolicies(userName: string, account: string = SELF_ACCOUNT): string[] {
+    return [...this.user(userName, account).attached];
+  }
+
+  /** Faults for one action are consumed in the order they were injected. */
+  inject(fault: Fault): void {
+    const queue = this.faults.get(fault.action) ?? [];
+    queue.push({ ...fault, times: fault.times ?? 1 });
+    this.faults.set(fault.action, queue);
+  }
+
+  actions(service?: Service): string[] {
+    return this.calls.filter((call) => !service || call.service === service).map((call) => call.action);
+  }
+
+  /** Successful IAM calls that change state. */
+  writes(): RecordedCall[] {
+    return this.calls.filter(
+      (call) =>
+        call.service === "iam" && WRITE_ACTIONS.has(call.action) && call.status >= 200 && call.status < 300,
+    );
+  }
+
+  reset(): void {
+    this.state.accounts.clear();
+    this.state.sessions.clear();
+    this.state.published.length = 0;
+    this.calls.length = 0;
+    this.faults.clear();
+  }
+
+  async close(): Promise<void> {
+    // Release replies held back by delay faults so no handler lingers.
+    for (const delay of this.delays) {
+      clearTimeout(delay.timer);
+      delay.resolve();
+    }
+    this.delays.clear();
+    const closed = new Promise<void>((resolve, reject) =>
+      this.server.close((error) => (error ? reject(error) : resolve())),
+    );
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  /** Environment for code that builds its own clients from the default chain. */
+  env(): Record<string, string> {
+    return {
+      AWS_ENDPOINT_URL: this.url,
+      AWS_ACCESS_KEY_ID: BASE_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: BASE_SECRET,
+      AWS_REGION: "us-east-1",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    };
+  }
+
+  private user(userName: string, account: string): StoredUser {
+    const user = this.state.accounts.get(account)?.users.get(userName);
+    // Throwing beats returning {} here: a typo in a test should not pass silently.
+    if (!user) throw new Error(`AwsDouble: no user ${userName} in account ${account}`);
+    return user;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = new URLSearchParams(await readBody(req));
+    const { Action: action = "", Version: version, ...params } = Object.fromEntries(form);
+    const credential = parseCredential(req.headers.authorization);
+    const service = isService(credential?.service) ? credential.service : serviceOfAction(action);
+    const identity = credential && resolveIdentity(this.state, credential.accessKeyId);
+    const call: RecordedCall = { service, action, params, account: identity?.account ?? "", status: 0 };
+    this.calls.push(call);
+
+    const requestId = randomUUID();
+    const reply = (status: number, body: string, id: string): void => {
+      call.status = status;
+      send(res, status, body, id);
+    };
+    try {
+      await this.applyFault(action);
+      if (!credential) {
+        throw new QueryError("MissingAuthenticationToken", 403, "Request is missing Authentication Token");
+      }
+      if (!identity) {
+        throw new QueryError(
+          "InvalidClientTokenId",
+          403,
+          "The security token included in the request is invalid.",
+        );
+      }
+      const handler = HANDLERS[service][action];
+      if (!handler) {
+        throw new QueryError(
+          "InvalidAction",
+          400,
+          `Could not find operation ${action} for version ${version ?? "(none)"}`,
+        );
+      }
+      const result = handler({ state: this.state, identity, action, params });
+      reply(200, successXml(service, action, result, requestId), requestId);
+    } catch (error) {
+      reply(...failureReply(service, error, requestId));
+    }
+  }
+
+  /** Consumes one use of the next fault for this action: delay, then maybe fail. */
+  private async applyFault(action: string): Promise<void> {
+    const queue = this.faults.get(action);
+    const fault = queue?.[0];
+    if (!queue || !fault) return;
+    fault.times = (fault.times ?? 1) - 1;
+    if (fault.times <= 0) queue.shift();
+    if (fault.delayMs) await this.sleep(fault.delayMs);
+    const { error } = fault;
+    if (error) throw new QueryError(error.code, error.status, error.message ?? error.code, error.type);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const delay: PendingDelay = {
+        timer: setTimeout(() => {
+          this.delays.delete(delay);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.delays.add(delay);
+    });
+  }
+}
+
+function send(res: ServerResponse, status: number, body: string, requestId: string): void {
+  // The client may have given up already (timeouts); there is no one to answer.
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(status, {
+    "content-type": "text/xml",
+    "content-length": Buffer.byteLength(body),
+    "x-amzn-requestid": requestId,
+  });
+  res.end(body);
+}
+
+/** A bug in the double still answers in the Query error format, as a 500. */
+function failureReply(service: Service, error: unknown, requestId: string): [number, string, string] {
+  const failure =
+    error instanceof QueryError
+      ? error
+      : new QueryError("InternalFailure", 500, `AwsDouble bug: ${String(error)}`);
+  return [failure.status, errorXml(service, failure, requestId), requestId];
+}
