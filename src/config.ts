@@ -1,0 +1,86 @@
+import { ROLE_NAME_PATTERN, USER_NAME_PATTERN } from "./identifiers";
+
+/** Settings read once from the environment. Every name is documented in the README's configuration table. */
+export interface Config {
+  /** SNS topic for alerts; unset means the alert is printed on stdout as JSON. */
+  alertTopicArn?: string;
+  /** Plan and alert, but make no IAM call at all. */
+  dryRun: boolean;
+  /** Users never touched, whatever the finding says (lower-cased for comparison: IAM names are case-insensitive). */
+  protectedUsers: readonly string[];
+  /** Role to assume in another account of the organization; unset means other accounts get alerts only. */
+  memberRoleName?: string;
+  /** GuardDuty-scale severity from which findings are acted on. */
+  minSeverity: number;
+  /** Opt-in: revoke older sessions of a role or user whose temporary (ASIA) key was used. */
+  revokeSessions: boolean;
+  /** Opt-in: also disable the user's other active keys created after the finding was first seen. */
+  disableSiblingKeys: boolean;
+  /** Opt-in: tag the user with what was done, when and why. */
+  tagUser: boolean;
+  /** Opt-in: attach the AWS managed quarantine policy to the user. */
+  attachQuarantinePolicy: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/** An empty value means unset: serverless.yml passes empty strings for parameters left blank. */
+const read = (env: Environment, name: string): string | undefined => {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+};
+
+/** Only the exact words count; a typo such as DRY_RUN=ture must not silently mean "live". */
+const readFlag = (env: Environment, name: string): boolean => {
+  const value = read(env, name);
+  if (value === undefined || value === "false") return false;
+  if (value === "true") return true;
+  throw new ConfigError(`${name} must be "true" or "false" (or unset), got "${value}"`);
+};
+
+const readNumber = (env: Environment, name: string, fallback: number, min: number, max: number): number => {
+  const value = read(env, name);
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number < min || number > max) {
+    throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${value}"`);
+  }
+  return number;
+};
+
+const readUserList = (env: Environment, name: string): string[] => {
+  const names = (read(env, name) ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const invalid = names.filter((entry) => !USER_NAME_PATTERN.test(entry));
+  if (invalid.length > 0) throw new ConfigError(`${name} has invalid user names: ${invalid.join(", ")}`);
+  return names.map((entry) => entry.toLowerCase());
+};
+
+/** Reads and validates the configuration; a bad value fails loudly, naming the variable. */
+export const loadConfig = (env: Environment = process.env): Config => {
+  const alertTopicArn = read(env, "ALERT_TOPIC_ARN");
+  if (alertTopicArn !== undefined && !/^arn:[\w-]+:sns:[\w-]+:\d{12}:[\w-]{1,256}$/.test(alertTopicArn)) {
+    throw new ConfigError(`ALERT_TOPIC_ARN must be an SNS topic ARN, got "${alertTopicArn}"`);
+  }
+  const memberRoleName = read(env, "MEMBER_ROLE_NAME");
+  if (memberRoleName !== undefined && !ROLE_NAME_PATTERN.test(memberRoleName)) {
+    throw new ConfigError(`MEMBER_ROLE_NAME must be a role name (not an ARN), got "${memberRoleName}"`);
+  }
+  return {
+    alertTopicArn,
+    dryRun: readFlag(env, "DRY_RUN"),
+    protectedUsers: readUserList(env, "PROTECTED_USERS"),
+    memberRoleName,
+    minSeverity: readNumber(env, "MIN_SEVERITY", 4, 0, 10),
+    revokeSessions: readFlag(env, "REVOKE_SESSIONS"),
+    disableSiblingKeys: readFlag(env, "DISABLE_SIBLING_KEYS"),
+    tagUser: readFlag(env, "TAG_USER"),
+    attachQuarantinePolicy: readFlag(env, "ATTACH_QUARANTINE_POLICY"),
+  };
+};

@@ -1,0 +1,208 @@
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { Config } from "../config";
+import { KeyStatus } from "../findings";
+import type { Log } from "../log";
+import { type Outcome, type SiblingKey, Status } from "../outcome";
+import { Action, type Identity, type Plan, planForOwner } from "../plan/plan";
+import { type KeyInfo, listKeys, resolveKeyOwner, setKeyStatus } from "./access-keys";
+import { attachQuarantinePolicy, tagUser } from "./audit";
+import { errorMessage, isExplicitDeny, isNoSuchEntity } from "./errors";
+import { revokeOlderSessions } from "./sessions";
+
+export interface ContainContext {
+  config: Config;
+  identity: Identity;
+  /** The IAM client for the plan's account: ours, or one acting through the member role. */
+  iamFor(plan: Plan): Promise<IAMClient>;
+  now(): Date;
+  log: Log;
+}
+
+const outcome = (plan: Plan, status: Status, detail: string, extra: Partial<Outcome> = {}): Outcome => ({
+  plan,
+  status,
+  detail,
+  userName: plan.userName,
+  account: plan.account,
+  siblings: [],
+  notes: [],
+  ...extra,
+});
+
+const siblingsOf = (plan: Plan, keys: KeyInfo[]): SiblingKey[] => {
+  const firstSeen = plan.finding.firstSeen ? Date.parse(plan.finding.firstSeen) : Number.NaN;
+  return keys
+    .filter((key) => key.accessKeyId !== plan.finding.accessKeyId && key.status === KeyStatus.Active)
+    .map((key) => ({
+      accessKeyId: key.accessKeyId,
+      status: key.status,
+      created: key.created?.toISOString(),
+      suspicious:
+        key.created !== undefined && Number.isFinite(firstSeen) && key.created.getTime() > firstSeen,
+      disabled: false,
+    }));
+};
+
+/** Opt-in follow-ups after the key is contained. Their failures are reported, never fatal. */
+const followUp = async (
+  iam: IAMClient,
+  plan: Plan,
+  userName: string,
+  siblings: SiblingKey[],
+  ctx: ContainContext,
+) => {
+  const notes: string[] = [];
+  const attempt = async (what: string, step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (error) {
+      notes.push(`${what} failed: ${errorMessage(error)}`);
+      ctx.log.warn(`${what} failed`, { error: errorMessage(error) });
+    }
+  };
+  if (ctx.config.disableSiblingKeys) {
+    // Only keys created after the finding was first seen: a key the user had before is not the finding's.
+    for (const sibling of siblings.filter((key) => key.suspicious)) {
+      await attempt(`disabling sibling key ${sibling.accessKeyId}`, async () => {
+        await setKeyStatus(iam, userName, sibling.accessKeyId, KeyStatus.Inactive);
+        sibling.disabled = true;
+        sibling.status = KeyStatus.Inactive;
+      });
+    }
+  }
+  if (ctx.config.tagUser) {
+    const text = `${plan.finding.accessKeyId} ${plan.finding.requestedStatus} ${ctx.now().toISOString()} ${plan.finding.findingId}`;
+    await attempt("tagging the user", () => tagUser(iam, userName, text));
+  }
+  if (ctx.config.attachQuarantinePolicy && plan.finding.requestedStatus === KeyStatus.Inactive) {
+    await attempt("attaching the quarantine policy", () =>
+      attachQuarantinePolicy(iam, userName, ctx.identity.partition),
+    );
+  }
+  return notes;
+};
+
+const changeKeyStatus = async (iam: IAMClient, plan: Plan, ctx: ContainContext): Promise<Outcome> => {
+  const { accessKeyId, requestedStatus: target } = plan.finding;
+  const userName = plan.userName as string;
+  if (plan.checkFirst) {
+    const before = await listKeys(iam, userName);
+    const key = before === "gone" ? undefined : before.find((k) => k.accessKeyId === accessKeyId);
+    if (!key) return outcome(plan, Status.KeyGone, `${accessKeyId} no longer exists: no action needed`);
+    if (key.status === target) {
+      return outcome(
+        plan,
+        Status.AlreadyDone,
+        `${accessKeyId} is already ${target}: a repeat, no second write`,
+        {
+          siblings: siblingsOf(plan, before as KeyInfo[]),
+        },
+      );
+    }
+  }
+  try {
+    await setKeyStatus(iam, userName, accessKeyId, target);
+  } catch (error) {
+    if (isNoSuchEntity(error))
+      return outcome(plan, Status.KeyGone, `${accessKeyId} no longer exists: no action needed`);
+    if (isExplicitDeny(error)) {
+      return outcome(
+        plan,
+        Status.Protected,
+        `IAM refused the change with an explicit deny: a person must decide`,
+        {
+          error: errorMessage(error),
+        },
+      );
+    }
+    throw error;
+  }
+  // Read-back: the run fails if IAM does not show the requested status.
+  const after = await listKeys(iam, userName);
+  const key = after === "gone" ? undefined : after.find((k) => k.accessKeyId === accessKeyId);
+  if (key?.status !== target) {
+    return outcome(
+      plan,
+      Status.Failed,
+      `${accessKeyId} is still ${key?.status ?? "missing"} after UpdateAccessKey`,
+      {
+        error: "read-back mismatch",
+      },
+    );
+  }
+  const containedAt = ctx.now().toISOString();
+  const siblings = siblingsOf(plan, after as KeyInfo[]);
+  const notes = await followUp(iam, plan, userName, siblings, ctx);
+  const done = target === KeyStatus.Active ? Status.Reactivated : Status.Disabled;
+  return outcome(plan, done, `${accessKeyId} of ${userName} is now ${target}`, {
+    siblings,
+    notes,
+    containedAt,
+  });
+};
+
+const DRY_RUN_VERBS: Record<Action, string> = {
+  [Action.DisableKey]: "would set the key Inactive",
+  [Action.ReactivateKey]: "would reactivate the key",
+  [Action.RevokeSessions]: "would revoke older sessions",
+  [Action.None]: "would do nothing",
+};
+
+/**
+ * Carries out one plan and reports what happened. Never throws: an error becomes a Failed outcome, so that one
+ * key's failure does not stop the others.
+ */
+export const carryOut = async (initial: Plan, ctx: ContainContext): Promise<Outcome> => {
+  let plan = initial;
+  if (plan.action === Action.None) return outcome(plan, Status.Skipped, plan.why);
+  if (plan.dryRun) {
+    const owner = plan.resolveOwner ? " (after looking up the owner with GetAccessKeyLastUsed)" : "";
+    return outcome(plan, Status.DryRun, `dry run: ${DRY_RUN_VERBS[plan.action]}${owner}`);
+  }
+  try {
+    const iam = await ctx.iamFor(plan);
+    if (plan.resolveOwner) {
+      const owner = await resolveKeyOwner(iam, plan.finding.accessKeyId);
+      if (owner === "gone") {
+        return outcome(
+          plan,
+          Status.KeyGone,
+          `${plan.finding.accessKeyId} no longer exists: no action needed`,
+        );
+      }
+      plan = planForOwner(plan, owner, ctx.config, ctx.identity);
+      if (plan.action === Action.None) return outcome(plan, Status.Skipped, plan.why);
+    }
+    if (plan.action === Action.RevokeSessions && plan.sessionTarget) {
+      const now = ctx.now();
+      await revokeOlderSessions(iam, plan.sessionTarget, now);
+      return outcome(
+        plan,
+        Status.SessionsRevoked,
+        `sessions of ${plan.sessionTarget.kind} ${plan.sessionTarget.name} issued before ${now.toISOString()} are denied`,
+        {
+          containedAt: now.toISOString(),
+        },
+      );
+    }
+    return await changeKeyStatus(iam, plan, ctx);
+  } catch (error) {
+    if (isExplicitDeny(error)) {
+      return outcome(
+        plan,
+        Status.Protected,
+        "IAM refused the change with an explicit deny: a person must decide",
+        {
+          error: errorMessage(error),
+        },
+      );
+    }
+    ctx.log.error("containment failed", {
+      accessKeyId: plan.finding.accessKeyId,
+      error: errorMessage(error),
+    });
+    return outcome(plan, Status.Failed, `containment failed: ${errorMessage(error)}`, {
+      error: errorMessage(error),
+    });
+  }
+};

@@ -1,0 +1,34 @@
+import { IAMClient, type IAMClientConfig } from "@aws-sdk/client-iam";
+import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
+import { ContainmentError } from "./errors";
+
+export const MEMBER_ACCOUNT_PERMISSIONS = ["sts:AssumeRole"] as const;
+
+/** Assumes the member role and returns an IAM client acting in that account. */
+export const assumeMemberRole = async (
+  sts: STSClient,
+  roleArn: string,
+  sessionName: string,
+  clientConfig: Omit<IAMClientConfig, "credentials">,
+): Promise<IAMClient> => {
+  const result = await sts.send(
+    new AssumeRoleCommand({
+      RoleArn: roleArn,
+      RoleSessionName: sessionName.slice(0, 64),
+      DurationSeconds: 900,
+    }),
+  );
+  const credentials = result.Credentials;
+  if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) {
+    throw new ContainmentError(`AssumeRole into ${roleArn} returned no credentials`);
+  }
+  return new IAMClient({
+    ...clientConfig,
+    credentials: {
+      accessKeyId: credentials.AccessKeyId,
+      secretAccessKey: credentials.SecretAccessKey,
+      sessionToken: credentials.SessionToken,
+      expiration: credentials.Expiration,
+    },
+  });
+};

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { clip } from "../identifiers";
+
+/** The EventBridge envelope fields every source shares. `detail` is validated by each parser. */
+export const Envelope = z.looseObject({
+  id: z.string().optional(),
+  "detail-type": z.string(),
+  source: z.string(),
+  account: z.string().optional(),
+  region: z.string().optional(),
+  time: z.string().optional(),
+  resources: z.array(z.unknown()).optional(),
+  detail: z.unknown(),
+});
+export type Envelope = z.infer<typeof Envelope>;
+
+/** A short, single-line account of why a schema failed, with the path of each problem. */
+export const describeIssues = (error: z.ZodError, prefix = ""): string =>
+  error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
+      return `${path || "(root)"}: ${issue.message}`;
+    })
+    .join("; ");
+
+/** Normalizes the time formats the sources use (ISO-8601, RFC-1123, epoch ms as a string) to ISO-8601. */
+export const toIsoTime = (value: unknown): string | undefined => {
+  if (typeof value !== "string" && typeof value !== "number") return undefined;
+  const asNumber = typeof value === "number" ? value : /^\d{10,13}$/.test(value) ? Number(value) : Number.NaN;
+  const date = Number.isFinite(asNumber)
+    ? new Date(asNumber < 1e12 ? asNumber * 1000 : asNumber)
+    : new Date(String(value));
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+};
+
+/** Keeps only string-valued, non-empty facts, clipped: they end up in alerts and are untrusted. */
+export const facts = (entries: Record<string, unknown>): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(entries)) {
+    if (typeof value === "string" && value.length > 0) out[key] = clip(value);
+    else if (typeof value === "number" && Number.isFinite(value)) out[key] = String(value);
+  }
+  return out;
+};
+
+/** GuardDuty fills generated sample findings with `GeneratedFinding…` placeholders. */
+export const looksGenerated = (...values: (string | undefined)[]): boolean =>
+  values.some((value) => value?.startsWith("GeneratedFinding"));

@@ -1,0 +1,63 @@
+/** The one normalized shape every parser produces. Plain data: no SDK types, no methods. */
+export const Source = {
+  GuardDuty: "guardduty",
+  Health: "health",
+  TrustedAdvisor: "trusted-advisor",
+  SecurityHub: "security-hub",
+  Manual: "manual",
+} as const;
+export type Source = (typeof Source)[keyof typeof Source];
+
+export const PrincipalType = {
+  IAMUser: "IAMUser",
+  AssumedRole: "AssumedRole",
+  Root: "Root",
+  Unknown: "Unknown",
+} as const;
+export type PrincipalType = (typeof PrincipalType)[keyof typeof PrincipalType];
+
+export const KeyStatus = { Active: "Active", Inactive: "Inactive" } as const;
+export type KeyStatus = (typeof KeyStatus)[keyof typeof KeyStatus];
+
+export interface Finding {
+  source: Source;
+  /** Stable id of the finding (GuardDuty id, Health event ARN, Trusted Advisor item, ASFF Id, manual request). */
+  findingId: string;
+  /** Id of the delivery (EventBridge envelope id); changes on every new event. */
+  eventId?: string;
+  /** Finding type, Health event code, Trusted Advisor check or "ManualRequest". */
+  type: string;
+  title: string;
+  /** 0–10 on GuardDuty's scale. Leak reports (Health, Trusted Advisor, manual) have none and are always acted on. */
+  severity?: number;
+  /** As found in the event. Not yet validated: the plan refuses anything that is not a valid key ID. */
+  accessKeyId: string;
+  userName?: string;
+  principalType: PrincipalType;
+  principalId?: string;
+  /** The account the key belongs to, when the event says so (not the envelope's receiving account). */
+  account?: string;
+  region?: string;
+  partition?: string;
+  /** A generated test finding (GuardDuty sample, Security Hub Sample): never acted on. */
+  sample: boolean;
+  /** When the activity was first seen (ISO-8601); keys created after it may be the attacker's. */
+  firstSeen?: string;
+  /** When the finding was produced (ISO-8601); the start of the time-to-containment clock. */
+  observedAt?: string;
+  occurrences?: number;
+  /** The event re-announces a finding seen before, so the key may already be contained: read before writing. */
+  update: boolean;
+  /** What the key should become. Only a manual request may ask for Active. */
+  requestedStatus: KeyStatus;
+  /** A person's reason (manual requests). */
+  reason?: string;
+  /** Source-specific facts shown to people: remote IP, API called, where the key was exposed, … */
+  details: Record<string, string>;
+}
+
+/** What parsing an event gives: findings to plan, a reason to ignore it, or a reason it could not be read. */
+export type ParsedEvent =
+  | { kind: "findings"; source: Source; eventId?: string; findings: Finding[] }
+  | { kind: "ignored"; source?: Source; eventId?: string; reason: string }
+  | { kind: "invalid"; source?: Source; eventId?: string; reason: string };

@@ -1,0 +1,142 @@
+import { z } from "zod";
+import { isAccountId } from "../identifiers";
+import { describeIssues, type Envelope, facts, looksGenerated, toIsoTime } from "./common";
+import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
+
+const AccessKeyDetails = z.looseObject({
+  accessKeyId: z.string().optional(),
+  principalId: z.string().optional(),
+  userName: z.string().optional(),
+  userType: z.string().optional(),
+});
+
+const RemoteIp = z.looseObject({
+  ipAddressV4: z.string().optional(),
+  country: z.looseObject({ countryName: z.string().optional() }).optional(),
+  organization: z.looseObject({ asnOrg: z.string().optional() }).optional(),
+});
+
+/** The fields of a GuardDuty finding the responder reads; everything else passes through untouched. */
+export const GuardDutyDetail = z.looseObject({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  accountId: z.string().optional(),
+  region: z.string().optional(),
+  partition: z.string().optional(),
+  severity: z.number().optional(),
+  title: z.string().optional(),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+  resource: z.looseObject({
+    resourceType: z.string().optional(),
+    accessKeyDetails: AccessKeyDetails.optional(),
+  }),
+  service: z
+    .looseObject({
+      count: z.number().optional(),
+      eventFirstSeen: z.string().optional(),
+      eventLastSeen: z.string().optional(),
+      // Newer samples wrap the flag in {value, type}; only the boolean counts (FORMATS.md, GuardDuty samples).
+      additionalInfo: z.looseObject({ sample: z.unknown().optional() }).optional(),
+      action: z
+        .looseObject({
+          awsApiCallAction: z
+            .looseObject({
+              api: z.string().optional(),
+              serviceName: z.string().optional(),
+              remoteIpDetails: RemoteIp.optional(),
+            })
+            .optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+});
+export type GuardDutyDetail = z.infer<typeof GuardDutyDetail>;
+
+const principalTypeOf = (userType: string | undefined): PrincipalType => {
+  switch (userType) {
+    case "IAMUser":
+      return PrincipalType.IAMUser;
+    case "AssumedRole":
+    case "Role":
+      return PrincipalType.AssumedRole;
+    case "Root":
+      return PrincipalType.Root;
+    default:
+      return PrincipalType.Unknown;
+  }
+};
+
+/** Turns a GuardDuty finding (the `detail` of a "GuardDuty Finding" event) into at most one Finding. */
+export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedEvent => {
+  if (detail === undefined || detail === null) {
+    return { kind: "invalid", source: Source.GuardDuty, eventId, reason: "GuardDuty event has no detail" };
+  }
+  const parsed = GuardDutyDetail.safeParse(detail);
+  if (!parsed.success) {
+    return {
+      kind: "invalid",
+      source: Source.GuardDuty,
+      eventId,
+      reason: `GuardDuty finding does not match the expected format: ${describeIssues(parsed.error, "detail")}`,
+    };
+  }
+  const d = parsed.data;
+  const keyDetails = d.resource.accessKeyDetails;
+  // EC2, EKS and runtime findings carry no accessKeyDetails at all (a KeyError in other responders).
+  if (!keyDetails?.accessKeyId) {
+    return {
+      kind: "ignored",
+      source: Source.GuardDuty,
+      eventId,
+      reason: `GuardDuty finding ${d.type} (${d.resource.resourceType ?? "unknown resource"}) names no access key`,
+    };
+  }
+  const api = d.service?.action?.awsApiCallAction;
+  const sampleFlag = d.service?.additionalInfo?.sample === true;
+  const count = d.service?.count;
+  const finding: Finding = {
+    source: Source.GuardDuty,
+    findingId: d.id,
+    eventId,
+    type: d.type,
+    title: d.title ?? d.type,
+    severity: d.severity,
+    accessKeyId: keyDetails.accessKeyId,
+    userName: keyDetails.userName,
+    principalType: principalTypeOf(keyDetails.userType),
+    principalId: keyDetails.principalId,
+    account: isAccountId(d.accountId) ? d.accountId : undefined,
+    region: d.region,
+    partition: d.partition,
+    sample: sampleFlag || looksGenerated(keyDetails.accessKeyId, keyDetails.userName, keyDetails.principalId),
+    firstSeen: toIsoTime(d.service?.eventFirstSeen),
+    observedAt: toIsoTime(d.updatedAt ?? d.createdAt),
+    occurrences: count,
+    // GuardDuty re-emits the same finding id with a larger count on every update.
+    update: (count ?? 1) > 1 || (d.updatedAt !== undefined && d.updatedAt !== d.createdAt),
+    requestedStatus: "Inactive",
+    details: facts({
+      "Remote IP": api?.remoteIpDetails?.ipAddressV4,
+      Country: api?.remoteIpDetails?.country?.countryName,
+      Organization: api?.remoteIpDetails?.organization?.asnOrg,
+      "API called": api?.api && api.serviceName ? `${api.serviceName}:${api.api}` : api?.api,
+      "Finding ARN": typeof d.arn === "string" ? d.arn : undefined,
+    }),
+  };
+  return { kind: "findings", source: Source.GuardDuty, eventId, findings: [finding] };
+};
+
+export const parseGuardDutyEvent = (envelope: Envelope): ParsedEvent => {
+  if (envelope["detail-type"] !== "GuardDuty Finding") {
+    // A source-only rule also delivers CloudTrail API-call and malware-scan events (FORMATS.md).
+    return {
+      kind: "ignored",
+      source: Source.GuardDuty,
+      eventId: envelope.id,
+      reason: `not a finding: detail-type "${envelope["detail-type"]}"`,
+    };
+  }
+  return parseGuardDutyDetail(envelope.detail, envelope.id);
+};

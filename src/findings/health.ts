@@ -1,0 +1,117 @@
+import { z } from "zod";
+import { isAccessKeyId, isAccountId } from "../identifiers";
+import { describeIssues, type Envelope, facts, toIsoTime } from "./common";
+import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
+
+/** Every AWS Health code that reports a leaked or misused credential. Missing one means never firing on a leak. */
+export const HEALTH_CREDENTIAL_CODES = [
+  "AWS_RISK_CREDENTIALS_EXPOSED",
+  "AWS_RISK_CREDENTIALS_EXPOSURE_SUSPECTED",
+  "AWS_RISK_CREDENTIALS_COMPROMISED",
+  "AWS_RISK_CREDENTIALS_COMPROMISE_SUSPECTED",
+  "AWS_RISK_IAM_QUARANTINE",
+] as const;
+
+const HealthDetail = z.looseObject({
+  eventArn: z.string().min(1),
+  service: z.string().optional(),
+  eventTypeCode: z.string().min(1),
+  startTime: z.string().optional(),
+  lastUpdatedTime: z.string().optional(),
+  affectedAccount: z.string().optional(),
+  affectedEntities: z.array(z.looseObject({ entityValue: z.unknown().optional() })).optional(),
+  eventMetadata: z
+    .looseObject({
+      publicKey: z.unknown().optional(),
+      userName: z.unknown().optional(),
+      accountId: z.unknown().optional(),
+      exposedUrl: z.unknown().optional(),
+    })
+    .optional(),
+  eventDescription: z.array(z.looseObject({ latestDescription: z.string().optional() })).optional(),
+});
+
+const isCredentialCode = (code: string): boolean =>
+  (HEALTH_CREDENTIAL_CODES as readonly string[]).includes(code);
+
+/**
+ * Turns an AWS Health RISK event into one Finding per distinct key. Keys come from every affected entity, the
+ * envelope's resources and the newer eventMetadata, without duplicates.
+ */
+export const parseHealthEvent = (envelope: Envelope): ParsedEvent => {
+  const eventId = envelope.id;
+  if (envelope["detail-type"] !== "AWS Health Event") {
+    return {
+      kind: "ignored",
+      source: Source.Health,
+      eventId,
+      reason: `not a Health event: ${envelope["detail-type"]}`,
+    };
+  }
+  const parsed = HealthDetail.safeParse(envelope.detail);
+  if (!parsed.success) {
+    return {
+      kind: "invalid",
+      source: Source.Health,
+      eventId,
+      reason: `Health event does not match the expected format: ${describeIssues(parsed.error, "detail")}`,
+    };
+  }
+  const d = parsed.data;
+  if (!isCredentialCode(d.eventTypeCode)) {
+    return {
+      kind: "ignored",
+      source: Source.Health,
+      eventId,
+      reason: `not a credential event: ${d.eventTypeCode}`,
+    };
+  }
+  const meta = d.eventMetadata ?? {};
+  // Every entity of a RISK event is meant to be a key: an invalid one is reported, never written. The envelope's
+  // resources and the metadata only add values that are key IDs.
+  const candidates = [
+    ...(d.affectedEntities ?? []).map((entity) => entity.entityValue),
+    ...[...(envelope.resources ?? []), meta.publicKey].filter(isAccessKeyId),
+  ];
+  const keys = [
+    ...new Set(candidates.filter((value): value is string => typeof value === "string" && value.length > 0)),
+  ];
+  if (keys.length === 0) {
+    return {
+      kind: "invalid",
+      source: Source.Health,
+      eventId,
+      reason: `${d.eventTypeCode} names no access key`,
+    };
+  }
+  // One published sample puts a key ID in affectedAccount, so only a 12-digit value counts as an account.
+  const account = [d.affectedAccount, meta.accountId].find(isAccountId);
+  const metaKey = typeof meta.publicKey === "string" ? meta.publicKey : undefined;
+  const metaUser = typeof meta.userName === "string" ? meta.userName : undefined;
+  const findings = keys.map(
+    (accessKeyId): Finding => ({
+      source: Source.Health,
+      findingId: d.eventArn,
+      eventId,
+      type: d.eventTypeCode,
+      title: `AWS Health ${d.eventTypeCode}`,
+      accessKeyId,
+      // The user is only known when the metadata names this very key; otherwise it is resolved from the key.
+      userName: metaUser && metaKey === accessKeyId ? metaUser : undefined,
+      principalType: PrincipalType.Unknown,
+      account,
+      region: envelope.region,
+      sample: false,
+      firstSeen: toIsoTime(d.startTime),
+      observedAt: toIsoTime(d.lastUpdatedTime ?? d.startTime) ?? toIsoTime(envelope.time),
+      update: false,
+      requestedStatus: "Inactive",
+      details: facts({
+        "Exposed at": meta.exposedUrl,
+        "Health event": d.eventArn,
+        Description: d.eventDescription?.[0]?.latestDescription,
+      }),
+    }),
+  );
+  return { kind: "findings", source: Source.Health, eventId, findings };
+};

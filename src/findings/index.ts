@@ -1,0 +1,77 @@
+import { Envelope } from "./common";
+import type { ParsedEvent } from "./finding";
+import { parseGuardDutyDetail, parseGuardDutyEvent } from "./guardduty";
+import { parseHealthEvent } from "./health";
+import { isManualRequest, parseManualRequest } from "./manual";
+import { parseSecurityHubEvent } from "./security-hub";
+import { parseTrustedAdvisorEvent } from "./trusted-advisor";
+
+export type { Finding, ParsedEvent } from "./finding";
+export { KeyStatus, PrincipalType, Source } from "./finding";
+
+const PARSERS = new Map<string, (envelope: Envelope) => ParsedEvent>([
+  ["aws.guardduty", parseGuardDutyEvent],
+  ["aws.health", parseHealthEvent],
+  ["aws.trustedadvisor", parseTrustedAdvisorEvent],
+  ["aws.securityhub", parseSecurityHubEvent],
+]);
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** A rule with `InputPath: $.detail` hands over the bare GuardDuty finding. */
+const isGuardDutyDetail = (event: Record<string, unknown>): boolean =>
+  typeof event.schemaVersion === "string" && isObject(event.resource) && isObject(event.service);
+
+/** An event that reached the function through an SNS subscription carries the real event as a JSON string. */
+const snsMessage = (event: Record<string, unknown>): unknown => {
+  const records = event.Records;
+  if (!Array.isArray(records) || records.length !== 1) return undefined;
+  const record = records[0] as { Sns?: { Message?: unknown } } | undefined;
+  return record?.Sns?.Message;
+};
+
+/**
+ * Recognises any supported event by source and detail-type, so every function accepts every shape, and turns it
+ * into findings, a reason to ignore it, or a reason it could not be read. Never throws.
+ */
+export const parseEvent = (event: unknown, requestId?: string): ParsedEvent => {
+  if (!isObject(event)) {
+    return { kind: "invalid", eventId: requestId, reason: "the event is not a JSON object" };
+  }
+  if ("Records" in event) {
+    const message = snsMessage(event);
+    if (typeof message !== "string") {
+      return {
+        kind: "invalid",
+        eventId: requestId,
+        reason: "expected exactly one SNS record with a Message",
+      };
+    }
+    let inner: unknown;
+    try {
+      inner = JSON.parse(message);
+    } catch {
+      return { kind: "invalid", eventId: requestId, reason: "the SNS message is not JSON" };
+    }
+    // One level of wrapping only: an SNS message that wraps another is not something AWS sends.
+    return isObject(inner) && "Records" in inner
+      ? { kind: "invalid", eventId: requestId, reason: "nested SNS notifications are not supported" }
+      : parseEvent(inner, requestId);
+  }
+  if (isManualRequest(event) && !("source" in event)) return parseManualRequest(event, requestId);
+  if (isGuardDutyDetail(event)) return parseGuardDutyDetail(event, requestId);
+  const envelope = Envelope.safeParse(event);
+  if (!envelope.success) {
+    return { kind: "ignored", eventId: requestId, reason: "not an event this responder handles" };
+  }
+  const parse = PARSERS.get(envelope.data.source);
+  if (!parse) {
+    return {
+      kind: "ignored",
+      eventId: envelope.data.id,
+      reason: `events from ${envelope.data.source} are not handled`,
+    };
+  }
+  return parse(envelope.data);
+};

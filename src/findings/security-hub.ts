@@ -1,0 +1,170 @@
+import { z } from "zod";
+import { isAccountId } from "../identifiers";
+import { describeIssues, type Envelope, facts, looksGenerated, toIsoTime } from "./common";
+import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
+
+const KEY_RESOURCE_PREFIX = "AWS::IAM::AccessKey:";
+
+const KeyDetails = z.looseObject({
+  AccessKeyId: z.string().optional(),
+  PrincipalName: z.string().optional(),
+  // Deprecated, but the only name older GuardDuty mappings set.
+  UserName: z.string().optional(),
+  PrincipalType: z.string().optional(),
+  PrincipalId: z.string().optional(),
+});
+
+const Resource = z.looseObject({
+  Type: z.string(),
+  Id: z.string(),
+  Region: z.string().optional(),
+  Partition: z.string().optional(),
+  Details: z.looseObject({ AwsIamAccessKey: KeyDetails.optional() }).optional(),
+});
+
+const AsffFinding = z.looseObject({
+  Id: z.string().min(1),
+  AwsAccountId: z.string().optional(),
+  ProductArn: z.string().optional(),
+  Types: z.array(z.string()).optional(),
+  Title: z.string().optional(),
+  Region: z.string().optional(),
+  CreatedAt: z.string().optional(),
+  UpdatedAt: z.string().optional(),
+  FirstObservedAt: z.string().optional(),
+  Sample: z.boolean().optional(),
+  Severity: z
+    .looseObject({
+      Label: z.string().optional(),
+      Product: z.number().optional(),
+      Normalized: z.number().optional(),
+    })
+    .optional(),
+  ProductFields: z.record(z.string(), z.unknown()).optional(),
+  Resources: z.array(Resource),
+});
+type AsffFinding = z.infer<typeof AsffFinding>;
+
+const SecurityHubDetail = z.looseObject({ findings: z.array(z.unknown()) });
+
+const LABEL_SEVERITY: Record<string, number> = { INFORMATIONAL: 0, LOW: 1, MEDIUM: 4, HIGH: 7, CRITICAL: 9 };
+
+/** Security Hub's label is trusted as delivered; without one, Normalized (0–100) is scaled to GuardDuty's 0–10. */
+const severityOf = (severity: AsffFinding["Severity"]): number | undefined => {
+  const label = severity?.Label?.toUpperCase();
+  if (label && label in LABEL_SEVERITY) return LABEL_SEVERITY[label];
+  if (severity?.Normalized !== undefined) return severity.Normalized / 10;
+  return severity?.Product;
+};
+
+const principalTypeOf = (type: string | undefined): PrincipalType => {
+  if (type === "IAMUser") return PrincipalType.IAMUser;
+  if (type === "AssumedRole" || type === "Role") return PrincipalType.AssumedRole;
+  if (type === "Root") return PrincipalType.Root;
+  return PrincipalType.Unknown;
+};
+
+const productFieldCount = (fields: Record<string, unknown> | undefined): number | undefined => {
+  const raw = fields?.["aws/guardduty/service/count"] ?? fields?.count;
+  const count = typeof raw === "string" ? Number(raw) : typeof raw === "number" ? raw : Number.NaN;
+  return Number.isFinite(count) ? count : undefined;
+};
+
+/** GuardDuty's sample flag survives only inside the additionalInfo JSON string of ProductFields. */
+const productFieldsSample = (fields: Record<string, unknown> | undefined): boolean => {
+  const raw = fields?.additionalInfo ?? fields?.["aws/guardduty/service/additionalInfo/sample"];
+  if (raw === "true" || raw === true) return true;
+  if (typeof raw !== "string") return false;
+  try {
+    return (JSON.parse(raw) as { sample?: unknown })?.sample === true;
+  } catch {
+    return false;
+  }
+};
+
+const findingsOf = (f: AsffFinding, eventId: string | undefined): Finding[] => {
+  const count = productFieldCount(f.ProductFields);
+  const fromGuardDuty = f.ProductArn?.endsWith("/aws/guardduty") ?? false;
+  const sampleFlag = f.Sample === true || productFieldsSample(f.ProductFields);
+  return f.Resources.filter((r) => r.Type === "AwsIamAccessKey").flatMap((resource): Finding[] => {
+    const details = resource.Details?.AwsIamAccessKey;
+    const fromId = resource.Id.startsWith(KEY_RESOURCE_PREFIX)
+      ? resource.Id.slice(KEY_RESOURCE_PREFIX.length)
+      : "";
+    const accessKeyId = fromId && fromId !== "null" ? fromId : details?.AccessKeyId;
+    // Console sign-in findings carry "AWS::IAM::AccessKey:null": there is no key to act on.
+    if (!accessKeyId) return [];
+    const userName = details?.PrincipalName ?? details?.UserName;
+    return [
+      {
+        source: Source.SecurityHub,
+        findingId: f.Id,
+        eventId,
+        type: f.Types?.[0] ?? "Security Hub finding",
+        title: f.Title ?? f.Types?.[0] ?? f.Id,
+        severity: severityOf(f.Severity),
+        accessKeyId,
+        userName,
+        principalType: details?.PrincipalType
+          ? principalTypeOf(details.PrincipalType)
+          : userName
+            ? PrincipalType.IAMUser
+            : PrincipalType.Unknown,
+        principalId: details?.PrincipalId,
+        account: isAccountId(f.AwsAccountId) ? f.AwsAccountId : undefined,
+        region: f.Region ?? resource.Region,
+        partition: resource.Partition,
+        sample: sampleFlag || looksGenerated(accessKeyId, userName),
+        firstSeen: toIsoTime(f.FirstObservedAt),
+        observedAt: toIsoTime(f.UpdatedAt ?? f.CreatedAt),
+        occurrences: count,
+        // Workflow updates re-emit the finding, and GuardDuty's own findings were already seen by the guardduty
+        // function: check the key before writing so a repeat is reported as one.
+        update:
+          fromGuardDuty || (count ?? 1) > 1 || (f.UpdatedAt !== undefined && f.UpdatedAt !== f.CreatedAt),
+        requestedStatus: "Inactive",
+        details: facts({ "Security Hub finding": f.Id, Product: f.ProductArn }),
+      },
+    ];
+  });
+};
+
+/** Turns a "Security Hub Findings - Imported" event (ASFF) into one Finding per access-key resource. */
+export const parseSecurityHubEvent = (envelope: Envelope): ParsedEvent => {
+  const eventId = envelope.id;
+  const source = Source.SecurityHub;
+  if (envelope["detail-type"] !== "Security Hub Findings - Imported") {
+    return {
+      kind: "ignored",
+      source,
+      eventId,
+      reason: `not an imported finding: ${envelope["detail-type"]}`,
+    };
+  }
+  const head = SecurityHubDetail.safeParse(envelope.detail);
+  if (!head.success) {
+    return {
+      kind: "invalid",
+      source,
+      eventId,
+      reason: `Security Hub event does not match the expected format: ${describeIssues(head.error, "detail")}`,
+    };
+  }
+  const findings: Finding[] = [];
+  for (const [index, raw] of head.data.findings.entries()) {
+    const parsed = AsffFinding.safeParse(raw);
+    if (!parsed.success) {
+      return {
+        kind: "invalid",
+        source,
+        eventId,
+        reason: `Security Hub finding does not match ASFF: ${describeIssues(parsed.error, `detail.findings.${index}`)}`,
+      };
+    }
+    findings.push(...findingsOf(parsed.data, eventId));
+  }
+  if (findings.length === 0) {
+    return { kind: "ignored", source, eventId, reason: "no finding names an access key" };
+  }
+  return { kind: "findings", source, eventId, findings };
+};

@@ -1,0 +1,104 @@
+import { z } from "zod";
+import { isAccountId } from "../identifiers";
+import { describeIssues, type Envelope, facts, toIsoTime } from "./common";
+import { type ParsedEvent, PrincipalType, Source } from "./finding";
+
+export const EXPOSED_KEYS_CHECK = "Exposed Access Keys";
+
+// Field names contain spaces and parentheses, exactly as Trusted Advisor sends them.
+const CheckItemDetail = z.looseObject({
+  "Access Key ID": z.string().min(1),
+  "User Name (IAM or Root)": z.string().optional(),
+  "Fraud Type": z.string().optional(),
+  Location: z.string().optional(),
+  "Case ID": z.string().optional(),
+  "Time Updated": z.string().optional(),
+  Deadline: z.string().optional(),
+});
+
+const TrustedAdvisorDetail = z.looseObject({
+  "check-name": z.string(),
+  status: z.string(),
+  uuid: z.string().optional(),
+  "check-item-detail": z.unknown(),
+});
+
+/** Names Trusted Advisor uses for the root user in "User Name (IAM or Root)". */
+const isRootName = (name: string | undefined): boolean =>
+  name !== undefined && ["<root_account>", "root", "<root>"].includes(name.trim().toLowerCase());
+
+/** Turns a Trusted Advisor "Exposed Access Keys" item in status ERROR into one Finding. */
+export const parseTrustedAdvisorEvent = (envelope: Envelope): ParsedEvent => {
+  const eventId = envelope.id;
+  const source = Source.TrustedAdvisor;
+  const head = TrustedAdvisorDetail.safeParse(envelope.detail);
+  if (!head.success) {
+    return {
+      kind: "invalid",
+      source,
+      eventId,
+      reason: `Trusted Advisor event does not match the expected format: ${describeIssues(head.error, "detail")}`,
+    };
+  }
+  if (head.data["check-name"] !== EXPOSED_KEYS_CHECK) {
+    return {
+      kind: "ignored",
+      source,
+      eventId,
+      reason: `not the exposed-keys check: ${head.data["check-name"]}`,
+    };
+  }
+  // A refresh to OK or WARN is not a leak (a rule without status ERROR fires on every refresh).
+  if (head.data.status !== "ERROR") {
+    return {
+      kind: "ignored",
+      source,
+      eventId,
+      reason: `exposed-keys check item in status ${head.data.status}`,
+    };
+  }
+  const item = CheckItemDetail.safeParse(head.data["check-item-detail"]);
+  if (!item.success) {
+    return {
+      kind: "invalid",
+      source,
+      eventId,
+      reason: `Exposed Access Keys item does not match the expected format: ${describeIssues(
+        item.error,
+        "detail.check-item-detail",
+      )}`,
+    };
+  }
+  const i = item.data;
+  const user = i["User Name (IAM or Root)"]?.trim();
+  const root = isRootName(user);
+  return {
+    kind: "findings",
+    source,
+    eventId,
+    findings: [
+      {
+        source,
+        findingId: head.data.uuid ?? eventId ?? i["Access Key ID"],
+        eventId,
+        type: EXPOSED_KEYS_CHECK,
+        title: `Trusted Advisor: ${EXPOSED_KEYS_CHECK} (${i["Fraud Type"] ?? "unknown fraud type"})`,
+        accessKeyId: i["Access Key ID"],
+        userName: root || !user ? undefined : user,
+        principalType: root ? PrincipalType.Root : user ? PrincipalType.IAMUser : PrincipalType.Unknown,
+        // Trusted Advisor reports on the account it runs in, which is the account of the event.
+        account: isAccountId(envelope.account) ? envelope.account : undefined,
+        region: envelope.region,
+        sample: false,
+        observedAt: toIsoTime(i["Time Updated"]) ?? toIsoTime(envelope.time),
+        update: false,
+        requestedStatus: "Inactive",
+        details: facts({
+          "Fraud type": i["Fraud Type"],
+          "Exposed at": i.Location,
+          "Support case": i["Case ID"],
+        }),
+      },
+    ],
+  };
+};

@@ -1,0 +1,44 @@
+import type { Plan } from "./plan/plan";
+
+/** What happened to one key. Plain data, rendered into the alert and the handler's summary. */
+export const Status = {
+  Disabled: "disabled",
+  Reactivated: "reactivated",
+  /** The key already had the requested status: a repeat, no second write. */
+  AlreadyDone: "already-done",
+  KeyGone: "key-gone",
+  /** IAM refused the write with an explicit deny (the protected-principal tag, or an SCP). */
+  Protected: "protected",
+  SessionsRevoked: "sessions-revoked",
+  /** The plan made no write (sample, root, temporary key, other account, threshold, protected list, bad input). */
+  Skipped: "skipped",
+  DryRun: "dry-run",
+  Failed: "failed",
+} as const;
+export type Status = (typeof Status)[keyof typeof Status];
+
+export interface SiblingKey {
+  accessKeyId: string;
+  status: string;
+  created?: string;
+  /** Created after the finding was first seen: possibly the attacker's. */
+  suspicious: boolean;
+  disabled: boolean;
+}
+
+export interface Outcome {
+  plan: Plan;
+  status: Status;
+  /** One sentence for people. */
+  detail: string;
+  userName?: string;
+  account?: string;
+  siblings: SiblingKey[];
+  /** Opt-in steps that failed or were skipped after containment; never a reason to fail the run. */
+  notes: string[];
+  /** When the key was confirmed in its new state (ISO-8601). */
+  containedAt?: string;
+  error?: string;
+}
+
+export const FAILED_STATUSES: readonly Status[] = [Status.Failed];

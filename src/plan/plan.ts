@@ -1,0 +1,220 @@
+import type { Config } from "../config";
+import { type Finding, PrincipalType, Source } from "../findings";
+import { isAccessKeyId, isUserName, KeyKind, keyKind, ROLE_NAME_PATTERN } from "../identifiers";
+
+export const Action = {
+  DisableKey: "disable-key",
+  ReactivateKey: "reactivate-key",
+  RevokeSessions: "revoke-sessions",
+  None: "none",
+} as const;
+export type Action = (typeof Action)[keyof typeof Action];
+
+/** Why a finding gets no write. Each has its own alert wording. */
+export const Skip = {
+  Sample: "sample",
+  InvalidInput: "invalid-input",
+  Root: "root",
+  Protected: "protected",
+  TemporaryKey: "temporary-key",
+  OtherAccount: "other-account",
+  BelowThreshold: "below-threshold",
+} as const;
+export type Skip = (typeof Skip)[keyof typeof Skip];
+
+/** Who the responder is: its own account (unknown only in an offline dry run) and partition. */
+export interface Identity {
+  account?: string;
+  partition: string;
+}
+
+export interface Plan {
+  finding: Finding;
+  action: Action;
+  skip?: Skip;
+  /** One sentence for people: what will be done and why, or why nothing. */
+  why: string;
+  /** The account the key lives in (ours unless the finding says otherwise). */
+  account?: string;
+  /** Role to assume first when the key lives in another account. */
+  roleArn?: string;
+  /** The key's owner, validated. */
+  userName?: string;
+  /** The event does not name the owner: look it up with GetAccessKeyLastUsed before writing. */
+  resolveOwner: boolean;
+  /** Read the key's status before writing, because the event may repeat one already handled. */
+  checkFirst: boolean;
+  /** For temporary keys with session revocation on: whose sessions to revoke. */
+  sessionTarget?: { kind: "role" | "user"; name: string };
+  dryRun: boolean;
+  /** A person must act now (root credentials, protected principals, a key we may not touch). */
+  urgent: boolean;
+}
+
+const none = (finding: Finding, config: Config, skip: Skip, why: string, urgent = false): Plan => ({
+  finding,
+  action: Action.None,
+  skip,
+  why,
+  account: finding.account,
+  resolveOwner: false,
+  checkFirst: false,
+  dryRun: config.dryRun,
+  urgent,
+});
+
+const describe = (finding: Finding): string =>
+  finding.severity === undefined ? finding.type : `${finding.type} at severity ${finding.severity}`;
+
+const isProtected = (config: Config, name: string | undefined): boolean =>
+  name !== undefined && config.protectedUsers.includes(name.toLowerCase());
+
+const isRoot = (finding: Finding): boolean =>
+  finding.principalType === PrincipalType.Root || finding.userName?.toLowerCase() === "root";
+
+const planTemporaryKey = (finding: Finding, config: Config, base: Omit<Plan, "action" | "why">): Plan => {
+  const name = finding.userName;
+  const kind =
+    finding.principalType === PrincipalType.AssumedRole
+      ? "role"
+      : finding.principalType === PrincipalType.IAMUser
+        ? "user"
+        : undefined;
+  if (config.revokeSessions && kind && name && ROLE_NAME_PATTERN.test(name)) {
+    return {
+      ...base,
+      action: Action.RevokeSessions,
+      sessionTarget: { kind, name },
+      why: `${finding.accessKeyId} is a temporary key of ${kind} ${name}: sessions issued before now are revoked`,
+    };
+  }
+  return none(
+    finding,
+    config,
+    Skip.TemporaryKey,
+    `${finding.accessKeyId} is a temporary (ASIA) key${kind && name ? ` of ${kind} ${name}` : ""}: ` +
+      "UpdateAccessKey cannot disable it, and session revocation is off",
+    true,
+  );
+};
+
+/**
+ * The "should we act?" gate. Pure: the same finding, configuration and identity always give the same plan.
+ * Safety checks come first, so that no later rule can turn a sample, root, protected or temporary key into a write.
+ */
+export const planContainment = (finding: Finding, config: Config, identity: Identity): Plan => {
+  if (finding.sample) {
+    return none(finding, config, Skip.Sample, "a generated sample finding: nothing to contain");
+  }
+  if (!isAccessKeyId(finding.accessKeyId)) {
+    return none(finding, config, Skip.InvalidInput, "the event's access key ID is not valid", true);
+  }
+  if (isRoot(finding)) {
+    return none(
+      finding,
+      config,
+      Skip.Root,
+      "root user credentials: the responder cannot manage them; a person must act on the root user now",
+      true,
+    );
+  }
+  if (isProtected(config, finding.userName)) {
+    return none(
+      finding,
+      config,
+      Skip.Protected,
+      `${finding.userName} is a protected principal: a person must decide`,
+      true,
+    );
+  }
+  const kind = keyKind(finding.accessKeyId);
+  if (kind === KeyKind.Unknown) {
+    return none(
+      finding,
+      config,
+      Skip.InvalidInput,
+      "not an AWS access key ID (expected AKIA… or ASIA…)",
+      true,
+    );
+  }
+  if (finding.userName !== undefined && !isUserName(finding.userName)) {
+    return none(
+      finding,
+      config,
+      Skip.InvalidInput,
+      "the event's user name is not a valid IAM user name",
+      true,
+    );
+  }
+
+  const account = finding.account ?? identity.account;
+  const foreign =
+    finding.account !== undefined && identity.account !== undefined && finding.account !== identity.account;
+  if (foreign && !config.memberRoleName) {
+    return none(
+      finding,
+      config,
+      Skip.OtherAccount,
+      `the key belongs to account ${finding.account}, and no member role is configured to act there`,
+      true,
+    );
+  }
+  const reactivate = finding.requestedStatus === "Active";
+  if (
+    !reactivate &&
+    finding.source !== Source.Manual &&
+    finding.severity !== undefined &&
+    finding.severity < config.minSeverity
+  ) {
+    return none(
+      finding,
+      config,
+      Skip.BelowThreshold,
+      `severity ${finding.severity} is below the threshold of ${config.minSeverity}: noted, no action`,
+    );
+  }
+
+  const base = {
+    finding,
+    account,
+    roleArn: foreign
+      ? `arn:${identity.partition}:iam::${finding.account}:role/${config.memberRoleName}`
+      : undefined,
+    // A role's name is not the key's owner; only a user name is passed to UpdateAccessKey.
+    userName: finding.principalType === PrincipalType.AssumedRole ? undefined : finding.userName,
+    resolveOwner: false,
+    checkFirst: finding.update,
+    dryRun: config.dryRun,
+    urgent: false,
+  };
+  if (kind === KeyKind.Temporary) return planTemporaryKey(finding, config, base);
+
+  const verb = reactivate ? "reactivated" : "set Inactive";
+  const resolveOwner = base.userName === undefined;
+  return {
+    ...base,
+    action: reactivate ? Action.ReactivateKey : Action.DisableKey,
+    resolveOwner,
+    why: reactivate
+      ? `a person asked to reactivate the key: ${finding.reason ?? ""}`.trim()
+      : `${describe(finding)}: the key is ${verb}${resolveOwner ? " once its owner is looked up" : ""}`,
+  };
+};
+
+/** Plans again once the owner is known, so that a resolved root or protected owner is refused like any other. */
+export const planForOwner = (
+  plan: Plan,
+  owner: { userName?: string; root: boolean },
+  config: Config,
+  identity: Identity,
+): Plan =>
+  planContainment(
+    {
+      ...plan.finding,
+      userName: owner.userName,
+      principalType: owner.root ? PrincipalType.Root : PrincipalType.IAMUser,
+      account: plan.account ?? plan.finding.account,
+    },
+    config,
+    identity,
+  );

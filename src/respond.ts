@@ -1,0 +1,196 @@
+import type { IAMClient } from "@aws-sdk/client-iam";
+import { type Alert, renderAlert, renderProblemAlert } from "./alert/render";
+import type { Config } from "./config";
+import { type ContainContext, carryOut } from "./contain/carry-out";
+import { errorMessage } from "./contain/errors";
+import { type Finding, type ParsedEvent, parseEvent, Source } from "./findings";
+import type { Log } from "./log";
+import { type Outcome, Status } from "./outcome";
+import { type Identity, type Plan, planContainment } from "./plan/plan";
+
+/** Everything the flow needs from the outside world. Built once per container by the handler wiring. */
+export interface Responder {
+  config: Config;
+  /** Our account and partition; a dry run must not need AWS, so it may come back without an account. */
+  identity(): Promise<Identity>;
+  iamFor(plan: Plan): Promise<IAMClient>;
+  publish(alert: Alert): Promise<"published" | "printed">;
+  /** Events this container has handled: a redelivery reads the key before writing, so no second write. */
+  seen: RecentEvents;
+  now(): Date;
+  log: Log;
+}
+
+export interface KeySummary {
+  accessKeyId: string;
+  userName?: string;
+  account?: string;
+  status: Status;
+  action: string;
+  reason?: string;
+  detail: string;
+}
+
+/** The handler's result: what was done to every key, and whether a person was told. */
+export interface Summary {
+  result: "ignored" | "invalid" | "handled";
+  source?: Source;
+  eventId?: string;
+  dryRun: boolean;
+  reason?: string;
+  plans?: { accessKeyId: string; action: string; skip?: string; why: string }[];
+  outcomes: KeySummary[];
+  alert: "published" | "printed" | "failed" | "none";
+  alertSubject?: string;
+}
+
+/** The invocation failed after telling people as much as it could; Lambda's retries and failure queue take over. */
+export class ResponderError extends Error {
+  override name = "ResponderError";
+  constructor(
+    message: string,
+    readonly summary: Summary,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A bounded memory of recently handled deliveries. Only ever adds a read before a write, never skips one. */
+export class RecentEvents {
+  private readonly keys = new Set<string>();
+  constructor(private readonly capacity = 1000) {}
+  has(key: string): boolean {
+    return this.keys.has(key);
+  }
+  add(key: string): void {
+    this.keys.delete(key);
+    this.keys.add(key);
+    if (this.keys.size > this.capacity) this.keys.delete(this.keys.values().next().value as string);
+  }
+}
+
+const deliveryKey = (finding: Finding): string =>
+  `${finding.eventId ?? finding.findingId}|${finding.account ?? ""}|${finding.accessKeyId}`;
+
+/** One plan per distinct key and account: an event that names a key twice gets one write. */
+const distinct = (findings: Finding[]): Finding[] => {
+  const byKey = new Map<string, Finding>();
+  for (const finding of findings) byKey.set(`${finding.account ?? ""}|${finding.accessKeyId}`, finding);
+  return [...byKey.values()];
+};
+
+const keySummary = (o: Outcome): KeySummary => ({
+  accessKeyId: o.plan.finding.accessKeyId,
+  userName: o.userName ?? o.plan.userName,
+  account: o.account,
+  status: o.status,
+  action: o.plan.action,
+  reason: o.plan.skip,
+  detail: o.detail,
+});
+
+const tell = async (responder: Responder, alert: Alert, summary: Summary): Promise<unknown> => {
+  try {
+    summary.alert = await responder.publish(alert);
+    summary.alertSubject = alert.subject;
+    return undefined;
+  } catch (error) {
+    summary.alert = "failed";
+    responder.log.error("alert failed", { error: errorMessage(error) });
+    return error;
+  }
+};
+
+const handleUnreadable = async (
+  parsed: ParsedEvent & { kind: "invalid" },
+  responder: Responder,
+): Promise<Summary> => {
+  const summary: Summary = {
+    result: "invalid",
+    source: parsed.source,
+    eventId: parsed.eventId,
+    dryRun: responder.config.dryRun,
+    reason: parsed.reason,
+    outcomes: [],
+    alert: "none",
+  };
+  responder.log.warn("event could not be read; no write was made", { reason: parsed.reason });
+  // A person who typed a bad request reads the result; a finding nobody could read must reach a person.
+  if (parsed.source === Source.Manual) return summary;
+  const error = await tell(
+    responder,
+    renderProblemAlert(parsed, { dryRun: responder.config.dryRun, now: responder.now() }),
+    summary,
+  );
+  if (error) throw new ResponderError(`alert failed: ${errorMessage(error)}`, summary, { cause: error });
+  return summary;
+};
+
+/**
+ * The flow every handler shares: parse, plan, contain every key (each on its own), then one alert. Fails the
+ * invocation only after the alert was attempted, when a key could not be contained or the alert was not sent.
+ */
+export const respond = async (event: unknown, responder: Responder, requestId?: string): Promise<Summary> => {
+  const parsed = parseEvent(event, requestId);
+  const { config, log } = responder;
+  if (parsed.kind === "ignored") {
+    log.info("event ignored", { reason: parsed.reason, source: parsed.source });
+    return {
+      result: "ignored",
+      source: parsed.source,
+      eventId: parsed.eventId,
+      dryRun: config.dryRun,
+      reason: parsed.reason,
+      outcomes: [],
+      alert: "none",
+    };
+  }
+  if (parsed.kind === "invalid") return handleUnreadable(parsed, responder);
+
+  const identity = await responder.identity();
+  const findings = distinct(parsed.findings);
+  const plans = findings.map((finding) => {
+    const plan = planContainment(finding, config, identity);
+    return responder.seen.has(deliveryKey(finding)) ? { ...plan, checkFirst: true } : plan;
+  });
+  log.info("plans made", {
+    plans: plans.map((p) => ({ accessKeyId: p.finding.accessKeyId, action: p.action, skip: p.skip })),
+  });
+
+  const context: ContainContext = { config, identity, iamFor: responder.iamFor, now: responder.now, log };
+  const outcomes = await Promise.all(plans.map((plan) => carryOut(plan, context)));
+  for (const finding of findings) responder.seen.add(deliveryKey(finding));
+
+  const summary: Summary = {
+    result: "handled",
+    source: parsed.source,
+    eventId: parsed.eventId,
+    dryRun: config.dryRun,
+    plans: plans.map((p) => ({
+      accessKeyId: p.finding.accessKeyId,
+      action: p.action,
+      skip: p.skip,
+      why: p.why,
+    })),
+    outcomes: outcomes.map(keySummary),
+    alert: "none",
+  };
+  const alertError = await tell(
+    responder,
+    renderAlert(outcomes, { dryRun: config.dryRun, now: responder.now() }),
+    summary,
+  );
+  log.info("event handled", { summary });
+
+  const failed = outcomes.filter((o) => o.status === Status.Failed);
+  if (failed.length > 0) {
+    throw new ResponderError(
+      `containment failed for ${failed.map((o) => o.plan.finding.accessKeyId).join(", ")}`,
+      summary,
+    );
+  }
+  if (alertError)
+    throw new ResponderError(`alert failed: ${errorMessage(alertError)}`, summary, { cause: alertError });
+  return summary;
+};

@@ -1,0 +1,109 @@
+import { IAMClient } from "@aws-sdk/client-iam";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { Context } from "aws-lambda";
+import { publishAlert } from "./alert/publish";
+import { loadConfig } from "./config";
+import { assumeMemberRole } from "./contain/member-account";
+import type { Log } from "./log";
+import type { Identity } from "./plan/plan";
+import { RecentEvents, type Responder } from "./respond";
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * SDK settings for an incident: the standard retry mode absorbs IAM throttling, and connection and request
+ * timeouts stay well below the function's timeout so that a hung call is retried, then reported.
+ */
+export const clientConfig = (env: Environment) => ({
+  region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+  maxAttempts: 6,
+  retryMode: "standard",
+  // Without throwOnRequestTimeout the SDK only logs a slow reply and keeps waiting.
+  requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
+});
+export type ClientSettings = ReturnType<typeof clientConfig>;
+
+export const partitionOf = (region: string): string =>
+  region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+
+/** `arn:<partition>:lambda:<region>:<account>:function:<name>` gives our identity without a call. */
+export const identityFromArn = (arn: string | undefined): Identity | undefined => {
+  const [, partition, , , account] = arn?.split(":") ?? [];
+  return partition && account && /^\d{12}$/.test(account) ? { account, partition } : undefined;
+};
+
+/** Lazily built clients: an event that needs no STS or SNS never pays for creating them. */
+class Clients {
+  private iamClient?: IAMClient;
+  private snsClient?: SNSClient;
+  private stsClient?: STSClient;
+  constructor(readonly config: ClientSettings) {}
+  get iam(): IAMClient {
+    this.iamClient ??= new IAMClient(this.config);
+    return this.iamClient;
+  }
+  get sns(): SNSClient {
+    this.snsClient ??= new SNSClient({ ...this.config, maxAttempts: 4 });
+    return this.snsClient;
+  }
+  get sts(): STSClient {
+    this.stsClient ??= new STSClient(this.config);
+    return this.stsClient;
+  }
+}
+
+/**
+ * The per-container wiring: configuration, clients, identity and the memory of recent deliveries. Configuration is
+ * read on every invocation (cheap, and a bad value fails that invocation naming the variable).
+ */
+export const createRuntime = (env: Environment, log: Log, print: (line: string) => void = console.log) => {
+  const clients = new Clients(clientConfig(env));
+  const seen = new RecentEvents();
+  let cachedIdentity: Promise<Identity> | undefined;
+  const lookUpIdentity = async (): Promise<Identity> => {
+    const result = await clients.sts.send(new GetCallerIdentityCommand({}));
+    return { account: result.Account, partition: result.Arn?.split(":")[1] ?? "aws" };
+  };
+
+  return (context: Pick<Context, "invokedFunctionArn" | "awsRequestId" | "functionName">): Responder => {
+    const config = loadConfig(env);
+    const region = clients.config.region;
+    const identity = async (): Promise<Identity> => {
+      const fromContext = identityFromArn(context.invokedFunctionArn);
+      if (fromContext) return fromContext;
+      // A dry run makes no AWS call at all, so it works offline; the account is then simply not known.
+      if (config.dryRun) return { account: undefined, partition: partitionOf(region) };
+      cachedIdentity ??= lookUpIdentity().catch((error) => {
+        cachedIdentity = undefined;
+        throw error;
+      });
+      return cachedIdentity;
+    };
+    const memberClients = new Map<string, Promise<IAMClient>>();
+    return {
+      config,
+      identity,
+      iamFor: (plan) => {
+        if (!plan.roleArn) return Promise.resolve(clients.iam);
+        const roleArn = plan.roleArn;
+        let client = memberClients.get(roleArn);
+        if (!client) {
+          client = assumeMemberRole(
+            clients.sts,
+            roleArn,
+            `access-key-responder-${context.awsRequestId ?? "local"}`,
+            clients.config,
+          );
+          memberClients.set(roleArn, client);
+        }
+        return client;
+      },
+      publish: (alert) =>
+        publishAlert(config.alertTopicArn ? clients.sns : undefined, config.alertTopicArn, alert, print),
+      seen,
+      now: () => new Date(),
+      log,
+    };
+  };
+};
