@@ -10,7 +10,7 @@ export const Envelope = z.looseObject({
   region: z.string().optional(),
   time: z.string().optional(),
   resources: z.array(z.unknown()).optional(),
-  detail: z.unknown(),
+  detail: z.unknown().optional(),
 });
 export type Envelope = z.infer<typeof Envelope>;
 

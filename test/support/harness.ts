@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Context } from "aws-lambda";
+import { createHandler } from "../../src/handler";
+import type { Summary } from "../../src/respond";
+import { type AwsDouble, MEMBER_ACCOUNT, SELF_ACCOUNT } from "./aws-double";
+
+export const TOPIC_ARN = `arn:aws:sns:us-east-1:${SELF_ACCOUNT}:access-key-responder-alerts`;
+export const FUNCTION_NAMES = ["guardduty", "leakedCredentials", "securityHub", "manual"] as const;
+
+/** A fresh parsed copy of a fixture from events/, so no test sees another's mutations. */
+export const loadEvent = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(__dirname, "..", "..", "events", `${name}.json`), "utf8"));
+
+export const lambdaContext = (functionName = "guardduty", account = SELF_ACCOUNT): Context =>
+  ({
+    functionName: `access-key-responder-test-${functionName}`,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:${account}:function:access-key-responder-test-${functionName}`,
+    memoryLimitInMB: "256",
+    awsRequestId: randomUUID(),
+    logGroupName: "/aws/lambda/test",
+    logStreamName: "test",
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  }) as Context;
+
+/** The users every fixture in events/ refers to, all with Active keys. */
+export const seedFixtureUsers = (double: AwsDouble): void => {
+  const users: [string, string][] = [
+    ["alice", "AKIAALICE00000000001"],
+    ["bob", "AKIABOB0000000000001"],
+    ["carol", "AKIACAROL00000000001"],
+    ["breakglass-admin", "AKIABREAKGLASS000001"],
+    ["dave", "AKIADAVE000000000002"],
+    ["frank", "AKIAFRANK00000000001"],
+    ["grace", "AKIAGRACE00000000001"],
+    ["heidi", "AKIAHEIDI00000000001"],
+    ["ivan", "AKIAIVAN000000000001"],
+    ["judy@example.com", "AKIAJUDY000000000001"],
+  ];
+  for (const [name, id] of users) double.addUser({ name, keys: [{ id }] });
+  double.addUser({ name: "root", root: true, keys: [{ id: "AKIAROOT000000000001" }] });
+  double.addUser({ name: "erin", account: MEMBER_ACCOUNT, keys: [{ id: "AKIAERIN000000000001" }] });
+  double.addRole("web-instance-role");
+};
+
+export interface Invocation {
+  summary?: Summary;
+  error?: Error & { summary?: Summary };
+}
+
+/** Invokes a handler the way Lambda does (event, context) and captures a thrown error instead of failing. */
+export const invoke = async (
+  handler: ReturnType<typeof createHandler>,
+  event: unknown,
+  context = lambdaContext(),
+): Promise<Invocation> => {
+  try {
+    return { summary: await handler(event, context) };
+  } catch (error) {
+    return { error: error as Error & { summary?: Summary } };
+  }
+};
+
+/** Points the process's SDK clients at the double with a clean responder configuration. */
+export const useDouble = (double: AwsDouble, extra: Record<string, string> = {}): void => {
+  for (const name of [
+    "ALERT_TOPIC_ARN",
+    "DRY_RUN",
+    "PROTECTED_USERS",
+    "MEMBER_ROLE_NAME",
+    "MIN_SEVERITY",
+    "REVOKE_SESSIONS",
+    "DISABLE_SIBLING_KEYS",
+    "TAG_USER",
+    "ATTACH_QUARANTINE_POLICY",
+  ]) {
+    delete process.env[name];
+  }
+  Object.assign(process.env, double.env(), { ALERT_TOPIC_ARN: TOPIC_ARN }, extra);
+};
+
+/** A new container: fresh clients and an empty memory of recent events. */
+export const freshHandler = (name: (typeof FUNCTION_NAMES)[number] = "guardduty") => createHandler(name);
+
+/** The published alert's document (what SQS and Lambda subscribers receive). */
+export const publishedDocument = (double: AwsDouble, index = -1) => {
+  const message = double.published.at(index);
+  if (!message) throw new Error("no alert was published");
+  const structured = JSON.parse(message.message) as Record<string, string>;
+  return { subject: message.subject, structured, document: JSON.parse(structured.sqs as string), message };
+};
