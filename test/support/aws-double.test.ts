@@ -748,7 +748,7 @@ describe("faults", () => {
 
 describe("wire format and housekeeping", () => {
   it("answers an unknown action with InvalidAction in the Query error format", async () => {
-    const res = await rawPost("Action=CreateUser&Version=2010-05-08&UserName=x");
+    const res = await rawPost("Action=CreateLoginProfile&Version=2010-05-08&UserName=x");
     const body = await res.text();
 
     expect(res.status).toBe(400);
@@ -756,7 +756,7 @@ describe("wire format and housekeeping", () => {
       /^<ErrorResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"><Error><Type>Sender<\/Type><Code>InvalidAction<\/Code><Message>[^<]+<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/,
     );
     expect(double.calls).toEqual([
-      { service: "iam", action: "CreateUser", params: { UserName: "x" }, account: SELF_ACCOUNT, status: 400 },
+      { service: "iam", action: "CreateLoginProfile", params: { UserName: "x" }, account: SELF_ACCOUNT, status: 400 },
     ]);
   });
 

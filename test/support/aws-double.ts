@@ -375,6 +375,53 @@ const deleteAccessKey: Handler = (req) => {
   return undefined;
 };
 
+// CreateUser, CreateAccessKey and DeleteUser let the endpoint suite seed and clean up the same way against the
+// double as against LocalStack, moto or a sandbox account.
+const createUser: Handler = (req) => {
+  const userName = requireUserName(req.params);
+  const users = accountState(req.state, req.identity.account).users;
+  if (users.has(userName))
+    throw new QueryError("EntityAlreadyExists", 409, `User with name ${userName} already exists.`);
+  users.set(userName, { name: userName, root: false, keys: [], tags: {}, policies: {}, attached: [] });
+  return node(
+    "User",
+    leaf("UserName", userName),
+    leaf("UserId", `AIDA${randomAlphanumeric(17)}`),
+    leaf("Path", "/"),
+  );
+};
+
+const createAccessKey: Handler = (req) => {
+  const userName = requireUserName(req.params);
+  const user = findUser(req.state, req.identity.account, userName);
+  if (!user) throw noSuchUser(userName);
+  const key = {
+    id: `AKIA${randomAlphanumeric(16)}`,
+    status: "Active" as KeyStatus,
+    created: new Date().toISOString(),
+  };
+  user.keys.push(key);
+  return node(
+    "AccessKey",
+    leaf("UserName", userName),
+    leaf("AccessKeyId", key.id),
+    leaf("Status", key.status),
+    leaf("SecretAccessKey", randomBytes(20).toString("base64")),
+    leaf("CreateDate", key.created),
+  );
+};
+
+const deleteUser: Handler = (req) => {
+  const userName = requireUserName(req.params);
+  const users = accountState(req.state, req.identity.account).users;
+  const user = findUser(req.state, req.identity.account, userName);
+  if (!user) throw noSuchUser(userName);
+  if (user.keys.length > 0)
+    throw new QueryError("DeleteConflict", 409, "Cannot delete entity, must delete access keys first.");
+  users.delete(userName);
+  return undefined;
+};
+
 const listAccessKeys: Handler = (req) => {
   const userName = requireUserName(req.params);
   const user = findUser(req.state, req.identity.account, userName);
@@ -581,6 +628,9 @@ const HANDLERS: Record<Service, Record<string, Handler>> = {
   iam: {
     UpdateAccessKey: updateAccessKey,
     DeleteAccessKey: deleteAccessKey,
+    CreateUser: createUser,
+    CreateAccessKey: createAccessKey,
+    DeleteUser: deleteUser,
     ListAccessKeys: listAccessKeys,
     GetAccessKeyLastUsed: getAccessKeyLastUsed,
     TagUser: tagUser,

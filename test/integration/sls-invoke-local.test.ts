@@ -1,0 +1,150 @@
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { AwsDouble } from "../support/aws-double";
+import { FUNCTION_NAMES, seedFixtureUsers, TOPIC_ARN } from "../support/harness";
+
+/**
+ * The documented local commands, run as a user runs them: `sls invoke local` (osls + serverless-esbuild) in a
+ * child process, with AWS_ENDPOINT_URL pointing at the loopback double. Each run bundles the function (~5 s), so
+ * `npm test` runs one event of every source; SLS_MATRIX=full (CI) runs every event on every function.
+ */
+const ROOT = join(__dirname, "..", "..");
+const SLS = join(ROOT, "node_modules", ".bin", "sls");
+const FULL = process.env.SLS_MATRIX === "full";
+
+let double: AwsDouble;
+
+beforeAll(async () => {
+  double = await AwsDouble.start();
+});
+afterAll(async () => {
+  await double.close();
+});
+beforeEach(() => {
+  double.reset();
+  seedFixtureUsers(double);
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const sls = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(SLS, ["invoke", "local", ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+
+/** An isolated, offline environment: only what the test gives, no credentials from the machine. */
+const offline = { AWS_PROFILE: "", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_ENDPOINT_URL: "" };
+
+const positives: [string, string[]][] = [
+  ["guardduty-iam-user", ["AKIAALICE00000000001"]],
+  ["health-credentials-exposed-two-keys", ["AKIABOB0000000000001", "AKIACAROL00000000001"]],
+  ["trusted-advisor-exposed-key", ["AKIAFRANK00000000001"]],
+  ["security-hub-legacy-user-name", ["AKIAHEIDI00000000001"]],
+  ["manual-disable", ["AKIAIVAN000000000001"]],
+];
+const extraPositives: [string, string[]][] = [
+  ["guardduty-s3-with-key", ["AKIAALICE00000000001"]],
+  ["guardduty-sns-wrapped", ["AKIABOB0000000000001"]],
+  ["health-credentials-exposure-suspected", ["AKIABOB0000000000001"]],
+  ["health-credentials-compromised", ["AKIABOB0000000000001"]],
+  ["health-credentials-compromise-suspected", ["AKIABOB0000000000001"]],
+  ["health-iam-quarantine", ["AKIABOB0000000000001"]],
+  ["health-with-metadata", ["AKIACAROL00000000001"]],
+  ["security-hub-principal-name", ["AKIAGRACE00000000001"]],
+  ["manual-disable-no-user", ["AKIAIVAN000000000001"]],
+  ["manual-at-sign-user", ["AKIAJUDY000000000001"]],
+];
+const noWrite = [
+  "guardduty-sample",
+  "guardduty-root",
+  "guardduty-assumed-role",
+  "guardduty-user-temporary-key",
+  "guardduty-member-account",
+  "guardduty-low-severity",
+  "guardduty-ec2",
+  "guardduty-cloudtrail-api-call",
+  "guardduty-missing-detail",
+  "guardduty-invalid-key",
+  "health-member-account",
+  "health-non-credential",
+  "trusted-advisor-root",
+  "trusted-advisor-ok",
+  "security-hub-null-key",
+  "security-hub-member-account",
+  "security-hub-insight-results",
+  "manual-invalid",
+  "manual-reactivate-no-reason",
+];
+
+/** Every function in the full matrix; otherwise each event on one function, taken in turn. */
+const cases = (events: [string, string[]][]) =>
+  FULL
+    ? FUNCTION_NAMES.flatMap((fn) => events.map(([event, keys]) => [fn, event, keys] as const))
+    : events.map(
+        ([event, keys], i) => [FUNCTION_NAMES[i % FUNCTION_NAMES.length] as string, event, keys] as const,
+      );
+
+describe("sls invoke local", { timeout: 120_000 }, () => {
+  it("runs the README's dry run offline with no AWS account: prints the plan and the alert, exits 0", async () => {
+    const run = await sls(
+      ["-f", "guardduty", "-p", "events/guardduty-iam-user.json", "-e", "DRY_RUN=true"],
+      offline,
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('"action": "disable-key"');
+    expect(run.stdout).toContain("[DRY RUN] AKIAALICE00000000001 - user alice");
+    expect(run.stdout).toContain('"status": "dry-run"');
+  });
+
+  it.each(cases(FULL ? [...positives, ...extraPositives] : positives))(
+    "%s disables the keys of %s against the loopback endpoint",
+    async (fn, event, keys) => {
+      const run = await sls(
+        ["-f", fn, "-p", `events/${event}.json`, "-e", `ALERT_TOPIC_ARN=${TOPIC_ARN}`],
+        double.env(),
+      );
+      expect(run.code, run.stderr).toBe(0);
+      for (const key of keys) expect(double.keyStatus(key)).toBe("Inactive");
+      expect(double.actions("sns")).toEqual(["Publish"]);
+      expect(double.actions().indexOf("Publish")).toBeGreaterThan(
+        double.actions().lastIndexOf("UpdateAccessKey"),
+      );
+    },
+  );
+
+  it.each(FULL ? noWrite : ["guardduty-root", "health-non-credential", "manual-invalid"])(
+    "%s makes no IAM write and exits 0",
+    async (event) => {
+      const run = await sls(["-f", "guardduty", "-p", `events/${event}.json`], double.env());
+      expect(run.code, run.stderr).toBe(0);
+      expect(double.writes()).toEqual([]);
+    },
+  );
+
+  it("takes a manual request inline with -d, and -e overrides the configured values", async () => {
+    const request = JSON.stringify({ accessKeyId: "AKIAIVAN000000000001", userName: "ivan", reason: "test" });
+    const run = await sls(["-f", "manual", "-d", request, "-e", "PROTECTED_USERS=ivan"], double.env());
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('"reason": "protected"');
+    expect(double.writes()).toEqual([]);
+  });
+});
