@@ -5,6 +5,7 @@ import { type ContainContext, carryOut } from "./contain/carry-out";
 import { errorMessage } from "./contain/errors";
 import { type Finding, type ParsedEvent, parseEvent, Source } from "./findings";
 import type { Log } from "./log";
+import { type MetricPoint, metricsFor } from "./metrics";
 import { type Outcome, Status } from "./outcome";
 import { type Identity, type Plan, planContainment } from "./plan/plan";
 
@@ -19,6 +20,8 @@ export interface Responder {
   seen: RecentEvents;
   now(): Date;
   log: Log;
+  /** Records metric points (CloudWatch EMF in Lambda). */
+  record(points: MetricPoint[]): void;
 }
 
 export interface KeySummary {
@@ -90,14 +93,14 @@ const keySummary = (o: Outcome): KeySummary => ({
   detail: o.detail,
 });
 
-const tell = async (responder: Responder, alert: Alert, summary: Summary): Promise<unknown> => {
+const tell = async (responder: Responder, alert: Alert, summary: Summary, log: Log): Promise<unknown> => {
   try {
     summary.alert = await responder.publish(alert);
     summary.alertSubject = alert.subject;
     return undefined;
   } catch (error) {
     summary.alert = "failed";
-    responder.log.error("alert failed", { error: errorMessage(error) });
+    log.error("alert failed", { error: errorMessage(error) });
     return error;
   }
 };
@@ -105,6 +108,7 @@ const tell = async (responder: Responder, alert: Alert, summary: Summary): Promi
 const handleUnreadable = async (
   parsed: ParsedEvent & { kind: "invalid" },
   responder: Responder,
+  log: Log,
 ): Promise<Summary> => {
   const summary: Summary = {
     result: "invalid",
@@ -115,14 +119,16 @@ const handleUnreadable = async (
     outcomes: [],
     alert: "none",
   };
-  responder.log.warn("event could not be read; no write was made", { reason: parsed.reason });
+  log.warn("event could not be read; no write was made", { reason: parsed.reason });
   // A person who typed a bad request reads the result; a finding nobody could read must reach a person.
   if (parsed.source === Source.Manual) return summary;
   const error = await tell(
     responder,
     renderProblemAlert(parsed, { dryRun: responder.config.dryRun, now: responder.now() }),
     summary,
+    log,
   );
+  responder.record(metricsFor([], error !== undefined));
   if (error) throw new ResponderError(`alert failed: ${errorMessage(error)}`, summary, { cause: error });
   return summary;
 };
@@ -133,7 +139,8 @@ const handleUnreadable = async (
  */
 export const respond = async (event: unknown, responder: Responder, requestId?: string): Promise<Summary> => {
   const parsed = parseEvent(event, requestId);
-  const { config, log } = responder;
+  const { config } = responder;
+  const log = responder.log.withKeys({ eventId: parsed.eventId, source: parsed.source });
   if (parsed.kind === "ignored") {
     log.info("event ignored", { reason: parsed.reason, source: parsed.source });
     return {
@@ -146,7 +153,7 @@ export const respond = async (event: unknown, responder: Responder, requestId?: 
       alert: "none",
     };
   }
-  if (parsed.kind === "invalid") return handleUnreadable(parsed, responder);
+  if (parsed.kind === "invalid") return handleUnreadable(parsed, responder, log);
 
   const identity = await responder.identity();
   const findings = distinct(parsed.findings);
@@ -158,8 +165,20 @@ export const respond = async (event: unknown, responder: Responder, requestId?: 
     plans: plans.map((p) => ({ accessKeyId: p.finding.accessKeyId, action: p.action, skip: p.skip })),
   });
 
-  const context: ContainContext = { config, identity, iamFor: responder.iamFor, now: responder.now, log };
-  const outcomes = await Promise.all(plans.map((plan) => carryOut(plan, context)));
+  const outcomes = await Promise.all(
+    plans.map((plan) => {
+      const { findingId, accessKeyId, userName } = plan.finding;
+      const keyLog = log.withKeys({ findingId, accessKeyId, userName, account: plan.account });
+      const context: ContainContext = {
+        config,
+        identity,
+        iamFor: responder.iamFor,
+        now: responder.now,
+        log: keyLog,
+      };
+      return carryOut(plan, context);
+    }),
+  );
   for (const finding of findings) responder.seen.add(deliveryKey(finding));
 
   const summary: Summary = {
@@ -180,7 +199,9 @@ export const respond = async (event: unknown, responder: Responder, requestId?: 
     responder,
     renderAlert(outcomes, { dryRun: config.dryRun, now: responder.now() }),
     summary,
+    log,
   );
+  responder.record(metricsFor(outcomes, alertError !== undefined));
   log.info("event handled", { summary });
 
   const failed = outcomes.filter((o) => o.status === Status.Failed);

@@ -6,6 +6,7 @@ import { publishAlert } from "./alert/publish";
 import { loadConfig } from "./config";
 import { assumeMemberRole } from "./contain/member-account";
 import type { Log } from "./log";
+import type { MetricPoint } from "./metrics";
 import type { Identity } from "./plan/plan";
 import { RecentEvents, type Responder } from "./respond";
 
@@ -57,7 +58,12 @@ class Clients {
  * The per-container wiring: configuration, clients, identity and the memory of recent deliveries. Configuration is
  * read on every invocation (cheap, and a bad value fails that invocation naming the variable).
  */
-export const createRuntime = (env: Environment, log: Log, print: (line: string) => void = console.log) => {
+export const createRuntime = (
+  env: Environment,
+  log: Log,
+  record: (points: MetricPoint[]) => void = () => {},
+  print: (line: string) => void = console.log,
+) => {
   const clients = new Clients(clientConfig(env));
   const seen = new RecentEvents();
   let cachedIdentity: Promise<Identity> | undefined;
@@ -104,6 +110,7 @@ export const createRuntime = (env: Environment, log: Log, print: (line: string) 
       seen,
       now: () => new Date(),
       log,
+      record,
     };
   };
 };

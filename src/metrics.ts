@@ -1,0 +1,53 @@
+import { type Outcome, Status } from "./outcome";
+
+/** One metric data point. The handler wiring hands these to Powertools Metrics (CloudWatch EMF). */
+export interface MetricPoint {
+  name: string;
+  unit: "Count" | "Milliseconds";
+  value: number;
+  /** Extra dimension for this point only (e.g. the reason an action was skipped). */
+  dimension?: { name: string; value: string };
+}
+
+export const MetricName = {
+  KeysDisabled: "KeysDisabled",
+  ActionsSkipped: "ActionsSkipped",
+  ContainmentFailures: "ContainmentFailures",
+  AlertFailures: "AlertFailures",
+  TimeToContainment: "TimeToContainment",
+} as const;
+
+const CONTAINED: readonly Status[] = [Status.Disabled, Status.SessionsRevoked];
+
+/** What one event's outcomes mean for the dashboards. Pure. */
+export const metricsFor = (outcomes: Outcome[], alertFailed: boolean): MetricPoint[] => {
+  const points: MetricPoint[] = [];
+  const disabled = outcomes.filter((o) => CONTAINED.includes(o.status)).length;
+  if (disabled > 0) points.push({ name: MetricName.KeysDisabled, unit: "Count", value: disabled });
+  for (const o of outcomes) {
+    const reason =
+      o.status === Status.Skipped
+        ? o.plan.skip
+        : [Status.AlreadyDone, Status.KeyGone, Status.Protected, Status.DryRun].includes(o.status as never)
+          ? o.status
+          : undefined;
+    if (reason) {
+      points.push({
+        name: MetricName.ActionsSkipped,
+        unit: "Count",
+        value: 1,
+        dimension: { name: "Reason", value: reason },
+      });
+    }
+    // From the moment the finding was produced to the moment IAM confirmed the key's new state.
+    const from = o.plan.finding.observedAt ? Date.parse(o.plan.finding.observedAt) : Number.NaN;
+    const to = o.containedAt ? Date.parse(o.containedAt) : Number.NaN;
+    if (CONTAINED.includes(o.status) && Number.isFinite(from) && Number.isFinite(to) && to >= from) {
+      points.push({ name: MetricName.TimeToContainment, unit: "Milliseconds", value: to - from });
+    }
+  }
+  const failures = outcomes.filter((o) => o.status === Status.Failed).length;
+  if (failures > 0) points.push({ name: MetricName.ContainmentFailures, unit: "Count", value: failures });
+  if (alertFailed) points.push({ name: MetricName.AlertFailures, unit: "Count", value: 1 });
+  return points;
+};

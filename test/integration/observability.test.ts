@@ -1,0 +1,103 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { AwsDouble } from "../support/aws-double";
+import { freshHandler, invoke, loadEvent, seedFixtureUsers, useDouble } from "../support/harness";
+
+let double: AwsDouble;
+let lines: Record<string, unknown>[];
+
+beforeAll(async () => {
+  double = await AwsDouble.start();
+});
+afterAll(async () => {
+  await double.close();
+});
+beforeEach(() => {
+  double.reset();
+  seedFixtureUsers(double);
+  useDouble(double, { POWERTOOLS_LOG_LEVEL: "INFO", POWERTOOLS_METRICS_DISABLED: "false" });
+  lines = [];
+  // Powertools writes one JSON document per line (warnings and errors to stderr): logs and EMF metrics alike.
+  const capture = (chunk: string | Uint8Array) => {
+    for (const line of String(chunk).split("\n").filter(Boolean)) {
+      try {
+        lines.push(JSON.parse(line));
+      } catch {
+        // not JSON: the printed alert when no topic is set
+      }
+    }
+    return true;
+  };
+  vi.spyOn(process.stdout, "write").mockImplementation(capture);
+  vi.spyOn(process.stderr, "write").mockImplementation(capture);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const emf = () => lines.filter((line) => "_aws" in line);
+const metricNames = () =>
+  emf().flatMap((line) =>
+    ((line._aws as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] }).CloudWatchMetrics ?? []).flatMap(
+      (m) => m.Metrics.map((x) => x.Name),
+    ),
+  );
+
+describe("structured logs and metrics", () => {
+  it("puts the finding id, key ID, user and account on every line about a key", async () => {
+    double.inject({
+      action: "TagUser",
+      error: { code: "ServiceFailure", status: 500, type: "Receiver" },
+      times: 6,
+    });
+    useDouble(double, {
+      POWERTOOLS_LOG_LEVEL: "INFO",
+      POWERTOOLS_METRICS_DISABLED: "false",
+      TAG_USER: "true",
+    });
+    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const warning = lines.find((line) => line.message === "tagging the user failed");
+    expect(warning).toMatchObject({
+      level: "WARN",
+      findingId: "3f8a1c0e6b2d4e5f9a7c1b3d5e7f9a2c",
+      accessKeyId: "AKIAALICE00000000001",
+      userName: "alice",
+      account: "111111111111",
+      eventId: "6f1d2c84-3b9e-4a57-8c0d-9e2f41a7b365",
+      service: "access-key-responder",
+    });
+  });
+
+  it("does not carry one invocation's keys into the next", async () => {
+    const handler = freshHandler();
+    await invoke(handler, loadEvent("guardduty-iam-user"));
+    lines.length = 0;
+    await invoke(handler, loadEvent("guardduty-ec2"));
+    const ignored = lines.find((line) => line.message === "event ignored");
+    expect(ignored).toBeDefined();
+    expect(ignored).not.toHaveProperty("accessKeyId");
+    expect(ignored?.eventId).not.toBe("6f1d2c84-3b9e-4a57-8c0d-9e2f41a7b365");
+  });
+
+  it("emits EMF metrics for keys disabled and time to containment", async () => {
+    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    expect(metricNames()).toEqual(expect.arrayContaining(["KeysDisabled", "TimeToContainment"]));
+    const point = emf().find((line) => "KeysDisabled" in line);
+    expect(point?.KeysDisabled).toBe(1);
+  });
+
+  it("counts skipped actions by reason, containment failures and alert failures", async () => {
+    await invoke(freshHandler(), loadEvent("guardduty-root"));
+    const skipped = emf().find((line) => "ActionsSkipped" in line);
+    expect(skipped).toMatchObject({ ActionsSkipped: 1, Reason: "root" });
+
+    lines.length = 0;
+    double.inject({ action: "UpdateAccessKey", error: { code: "AccessDenied", status: 403, message: "no" } });
+    double.inject({
+      action: "Publish",
+      error: { code: "InternalError", status: 500, type: "Receiver" },
+      times: 4,
+    });
+    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    expect(metricNames()).toEqual(expect.arrayContaining(["ContainmentFailures", "AlertFailures"]));
+  });
+});
