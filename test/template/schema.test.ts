@@ -3,7 +3,7 @@
 // otherwise only show up as a failed deployment.
 import { loadAwsServiceSpecSync } from "@aws-cdk/aws-service-spec";
 import { describe, expect, it } from "vitest";
-import { loadTemplate, type Resource, type Template } from "../support/template";
+import { loadTemplate, PROJECT_ROOT, type Resource, type Template } from "../support/template";
 
 interface SpecType {
   type: string;
@@ -125,6 +125,15 @@ describe("the packaged template against the CloudFormation specification", () =>
     expect(templateProblems(loadTemplate())).toEqual([]);
   });
 });
+
+describe.each(["infra/member-role.json", "infra/global-events-forwarder.json"])(
+  "%s against the specification",
+  (file) => {
+    it("uses only known resource types and property names, and sets every required one", () => {
+      expect(templateProblems(loadTemplate(`${PROJECT_ROOT}${file}`))).toEqual([]);
+    });
+  },
+);
 
 describe("the specification checks catch a broken template", () => {
   const mutated = (change: (template: Template) => void): Template => {
