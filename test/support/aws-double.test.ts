@@ -756,7 +756,13 @@ describe("wire format and housekeeping", () => {
       /^<ErrorResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"><Error><Type>Sender<\/Type><Code>InvalidAction<\/Code><Message>[^<]+<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/,
     );
     expect(double.calls).toEqual([
-      { service: "iam", action: "CreateLoginProfile", params: { UserName: "x" }, account: SELF_ACCOUNT, status: 400 },
+      {
+        service: "iam",
+        action: "CreateLoginProfile",
+        params: { UserName: "x" },
+        account: SELF_ACCOUNT,
+        status: 400,
+      },
     ]);
   });
 
