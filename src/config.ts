@@ -20,6 +20,8 @@ export interface Config {
   tagUser: boolean;
   /** Opt-in: attach the AWS managed quarantine policy to the user. */
   attachQuarantinePolicy: boolean;
+  /** Opt-in: add the key's recent CloudTrail activity to the alert, after containment. */
+  enrichWithCloudTrail: boolean;
 }
 
 export class ConfigError extends Error {
@@ -82,5 +84,6 @@ export const loadConfig = (env: Environment = process.env): Config => {
     disableSiblingKeys: readFlag(env, "DISABLE_SIBLING_KEYS"),
     tagUser: readFlag(env, "TAG_USER"),
     attachQuarantinePolicy: readFlag(env, "ATTACH_QUARANTINE_POLICY"),
+    enrichWithCloudTrail: readFlag(env, "ENRICH_CLOUDTRAIL"),
   };
 };

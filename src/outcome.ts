@@ -1,3 +1,4 @@
+import type { KeyActivity } from "./enrich/cloudtrail";
 import type { Plan } from "./plan/plan";
 
 /** What happened to one key. Plain data, rendered into the alert and the handler's summary. */
@@ -39,6 +40,8 @@ export interface Outcome {
   /** When the key was confirmed in its new state (ISO-8601). */
   containedAt?: string;
   error?: string;
+  /** Optional enrichment after containment: what the key did recently. */
+  activity?: KeyActivity;
 }
 
 export const FAILED_STATUSES: readonly Status[] = [Status.Failed];

@@ -3,11 +3,13 @@ import { type Alert, renderAlert, renderProblemAlert } from "./alert/render";
 import type { Config } from "./config";
 import { type ContainContext, carryOut } from "./contain/carry-out";
 import { errorMessage } from "./contain/errors";
+import type { KeyActivity } from "./enrich/cloudtrail";
 import { type Finding, type ParsedEvent, parseEvent, Source } from "./findings";
+import { isAccessKeyId } from "./identifiers";
 import type { Log } from "./log";
 import { type MetricPoint, metricsFor } from "./metrics";
 import { type Outcome, Status } from "./outcome";
-import { type Identity, type Plan, planContainment } from "./plan/plan";
+import { type Identity, type Plan, planContainment, Skip } from "./plan/plan";
 
 /** Everything the flow needs from the outside world. Built once per container by the handler wiring. */
 export interface Responder {
@@ -22,6 +24,8 @@ export interface Responder {
   log: Log;
   /** Records metric points (CloudWatch EMF in Lambda). */
   record(points: MetricPoint[]): void;
+  /** The key's recent CloudTrail activity in our account (optional enrichment). */
+  activity(accessKeyId: string): Promise<KeyActivity>;
 }
 
 export interface KeySummary {
@@ -82,6 +86,35 @@ const distinct = (findings: Finding[]): Finding[] => {
   for (const finding of findings) byKey.set(`${finding.account ?? ""}|${finding.accessKeyId}`, finding);
   return [...byKey.values()];
 };
+
+/**
+ * Adds each key's recent CloudTrail activity to its outcome. Runs after every write, is bounded in time by the
+ * look-up itself, and a failure becomes a note: enrichment never delays containment or fails the run.
+ */
+const enrich = async (
+  outcomes: Outcome[],
+  responder: Responder,
+  identity: Identity,
+  log: Log,
+): Promise<Outcome[]> =>
+  Promise.all(
+    outcomes.map(async (o) => {
+      const ours = o.account === undefined || o.account === identity.account;
+      if (!ours || !isAccessKeyId(o.plan.finding.accessKeyId) || o.plan.skip === Skip.Sample) return o;
+      try {
+        return { ...o, activity: await responder.activity(o.plan.finding.accessKeyId) };
+      } catch (error) {
+        log.warn("CloudTrail look-up failed", {
+          accessKeyId: o.plan.finding.accessKeyId,
+          error: errorMessage(error),
+        });
+        return {
+          ...o,
+          notes: [...o.notes, `recent activity could not be looked up: ${errorMessage(error)}`],
+        };
+      }
+    }),
+  );
 
 const keySummary = (o: Outcome): KeySummary => ({
   accessKeyId: o.plan.finding.accessKeyId,
@@ -165,7 +198,7 @@ export const respond = async (event: unknown, responder: Responder, requestId?: 
     plans: plans.map((p) => ({ accessKeyId: p.finding.accessKeyId, action: p.action, skip: p.skip })),
   });
 
-  const outcomes = await Promise.all(
+  const contained = await Promise.all(
     plans.map((plan) => {
       const { findingId, accessKeyId, userName } = plan.finding;
       const keyLog = log.withKeys({ findingId, accessKeyId, userName, account: plan.account });
@@ -180,6 +213,10 @@ export const respond = async (event: unknown, responder: Responder, requestId?: 
     }),
   );
   for (const finding of findings) responder.seen.add(deliveryKey(finding));
+  const outcomes =
+    config.enrichWithCloudTrail && !config.dryRun
+      ? await enrich(contained, responder, identity, log)
+      : contained;
 
   const summary: Summary = {
     result: "handled",

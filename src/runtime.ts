@@ -1,3 +1,4 @@
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -5,6 +6,7 @@ import type { Context } from "aws-lambda";
 import { publishAlert } from "./alert/publish";
 import { loadConfig } from "./config";
 import { assumeMemberRole } from "./contain/member-account";
+import { recentActivity } from "./enrich/cloudtrail";
 import type { Log } from "./log";
 import type { MetricPoint } from "./metrics";
 import type { Identity } from "./plan/plan";
@@ -39,6 +41,7 @@ class Clients {
   private iamClient?: IAMClient;
   private snsClient?: SNSClient;
   private stsClient?: STSClient;
+  private cloudtrailClient?: CloudTrailClient;
   constructor(readonly config: ClientSettings) {}
   get iam(): IAMClient {
     this.iamClient ??= new IAMClient(this.config);
@@ -47,6 +50,11 @@ class Clients {
   get sns(): SNSClient {
     this.snsClient ??= new SNSClient({ ...this.config, maxAttempts: 4 });
     return this.snsClient;
+  }
+  get cloudtrail(): CloudTrailClient {
+    // Enrichment is best effort: one retry at most, so a throttled look-up gives up quickly.
+    this.cloudtrailClient ??= new CloudTrailClient({ ...this.config, maxAttempts: 2 });
+    return this.cloudtrailClient;
   }
   get sts(): STSClient {
     this.stsClient ??= new STSClient(this.config);
@@ -111,6 +119,7 @@ export const createRuntime = (
       now: () => new Date(),
       log,
       record,
+      activity: (accessKeyId) => recentActivity(clients.cloudtrail, accessKeyId, { now: new Date() }),
     };
   };
 };

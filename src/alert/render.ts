@@ -42,6 +42,7 @@ export interface AlertKey {
   notes: string[];
   error?: string;
   containedAt?: string;
+  activity?: Outcome["activity"];
   nextSteps: string[];
 }
 
@@ -246,9 +247,17 @@ const alertKey = (o: Outcome): AlertKey => {
     notes: o.notes,
     error: o.error,
     containedAt: o.containedAt,
+    activity: o.activity,
     nextSteps: nextSteps(o),
   };
 };
+
+const activityLine = (a: NonNullable<AlertKey["activity"]>): string =>
+  `  Activity: ${a.events} CloudTrail events since ${a.since}` +
+  (a.topActions.length
+    ? `; top actions ${a.topActions.map((x) => `${x.name} x${x.count}`).join(", ")}`
+    : "") +
+  (a.sourceIps.length ? `; from ${a.sourceIps.map((x) => `${x.ip} x${x.count}`).join(", ")}` : "");
 
 const keyText = (k: AlertKey, o: Outcome): string => {
   const lines = [
@@ -272,6 +281,7 @@ const keyText = (k: AlertKey, o: Outcome): string => {
           : "") +
         (s.disabled ? " - disabled" : ""),
     ),
+    ...(k.activity ? [activityLine(k.activity)] : []),
     ...k.notes.map((note) => `  Note:     ${note}`),
     ...(k.nextSteps.length ? ["  Next steps:", ...k.nextSteps.map((step) => `    - ${step}`)] : []),
   ];

@@ -1,4 +1,5 @@
 import { ALERT_PERMISSIONS } from "../alert/publish";
+import { ENRICH_PERMISSIONS } from "../enrich/cloudtrail";
 import { ACCESS_KEY_PERMISSIONS } from "./access-keys";
 import { AUDIT_PERMISSIONS } from "./audit";
 import { MEMBER_ACCOUNT_PERMISSIONS } from "./member-account";
@@ -12,4 +13,8 @@ export const IAM_ACTIONS_IN_ACCOUNT = [
 ] as const;
 
 // sts:GetCallerIdentity is called too, but needs no permission: IAM cannot grant or deny it.
-export const RESPONDER_ONLY_ACTIONS = [...MEMBER_ACCOUNT_PERMISSIONS, ...ALERT_PERMISSIONS] as const;
+export const RESPONDER_ONLY_ACTIONS = [
+  ...MEMBER_ACCOUNT_PERMISSIONS,
+  ...ALERT_PERMISSIONS,
+  ...ENRICH_PERMISSIONS,
+] as const;

@@ -79,6 +79,7 @@ export const useDouble = (double: AwsDouble, extra: Record<string, string> = {})
     "DISABLE_SIBLING_KEYS",
     "TAG_USER",
     "ATTACH_QUARANTINE_POLICY",
+    "ENRICH_CLOUDTRAIL",
   ]) {
     delete process.env[name];
   }
