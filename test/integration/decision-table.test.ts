@@ -1,27 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AwsDouble, MEMBER_ACCOUNT, SELF_ACCOUNT } from "../support/aws-double";
+import { describe, expect, it } from "vitest";
+import { MEMBER_ACCOUNT, SELF_ACCOUNT } from "../support/aws-double";
 import {
   freshHandler,
   invoke,
   loadEvent,
+  loopbackDouble,
   publishedDocument,
-  seedFixtureUsers,
   useDouble,
 } from "../support/harness";
 
-let double: AwsDouble;
-
-beforeAll(async () => {
-  double = await AwsDouble.start();
-});
-afterAll(async () => {
-  await double.close();
-});
-beforeEach(() => {
-  double.reset();
-  seedFixtureUsers(double);
-  useDouble(double);
-});
+const double = loopbackDouble();
 
 /** The IAM calls made, as "Action:account", in order. */
 const iamLog = () => double.calls.filter((c) => c.service !== "sns").map((c) => `${c.action}:${c.account}`);

@@ -1,26 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AwsDouble } from "../support/aws-double";
+import { describe, expect, it } from "vitest";
 import {
   freshHandler,
   invoke,
   loadEvent,
+  loopbackDouble,
   publishedDocument,
-  seedFixtureUsers,
   useDouble,
 } from "../support/harness";
 
-let double: AwsDouble;
-
-beforeAll(async () => {
-  double = await AwsDouble.start();
-});
-afterAll(async () => {
-  await double.close();
-});
-beforeEach(() => {
-  double.reset();
-  seedFixtureUsers(double);
-});
+const double = loopbackDouble({ pointEnv: false });
 
 describe("CloudTrail enrichment (ENRICH_CLOUDTRAIL=true)", () => {
   it("comes after the write, and its failure is a note in the alert, never a failed run", async () => {

@@ -1,27 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AwsDouble } from "../support/aws-double";
-import {
-  freshHandler,
-  invoke,
-  loadEvent,
-  publishedDocument,
-  seedFixtureUsers,
-  useDouble,
-} from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { freshHandler, invoke, loadEvent, loopbackDouble, publishedDocument } from "../support/harness";
 
-let double: AwsDouble;
-
-beforeAll(async () => {
-  double = await AwsDouble.start();
-});
-afterAll(async () => {
-  await double.close();
-});
-beforeEach(() => {
-  double.reset();
-  seedFixtureUsers(double);
-  useDouble(double);
-});
+const double = loopbackDouble();
 
 const statuses = (action: string) => double.calls.filter((c) => c.action === action).map((c) => c.status);
 const serverError = { code: "ServiceFailure", status: 500, type: "Receiver" as const };

@@ -1,28 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { handler as guarddutyHandler } from "../../handlers/guardduty";
-import { AwsDouble } from "../support/aws-double";
 import {
   freshHandler,
   invoke,
   loadEvent,
+  loopbackDouble,
   publishedDocument,
-  seedFixtureUsers,
   useDouble,
 } from "../support/harness";
 
-let double: AwsDouble;
-
-beforeAll(async () => {
-  double = await AwsDouble.start();
-});
-afterAll(async () => {
-  await double.close();
-});
-beforeEach(() => {
-  double.reset();
-  seedFixtureUsers(double);
-  useDouble(double);
-});
+const double = loopbackDouble();
 
 const iamActions = () => double.calls.filter((c) => c.service !== "sts").map((c) => c.action);
 

@@ -1,32 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { handler as leakedCredentialsHandler } from "../../handlers/leaked-credentials";
 import { handler as manualHandler } from "../../handlers/manual";
 import { handler as securityHubHandler } from "../../handlers/security-hub";
-import { AwsDouble } from "../support/aws-double";
 import {
   FUNCTION_NAMES,
   freshHandler,
   invoke,
   lambdaContext,
   loadEvent,
+  loopbackDouble,
   publishedDocument,
-  seedFixtureUsers,
-  useDouble,
 } from "../support/harness";
 
-let double: AwsDouble;
-
-beforeAll(async () => {
-  double = await AwsDouble.start();
-});
-afterAll(async () => {
-  await double.close();
-});
-beforeEach(() => {
-  double.reset();
-  seedFixtureUsers(double);
-  useDouble(double);
-});
+const double = loopbackDouble();
 
 const iamCalls = () => double.calls.filter((c) => c.service === "iam");
 

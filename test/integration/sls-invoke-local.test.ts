@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AwsDouble } from "../support/aws-double";
-import { FUNCTION_NAMES, seedFixtureUsers, TOPIC_ARN } from "../support/harness";
+import { describe, expect, it } from "vitest";
+import { FUNCTION_NAMES, loopbackDouble, TOPIC_ARN } from "../support/harness";
 
 /**
  * The documented local commands, run as a user runs them: `sls invoke local` (osls + serverless-esbuild) in a
@@ -13,18 +12,7 @@ const ROOT = join(__dirname, "..", "..");
 const SLS = join(ROOT, "node_modules", ".bin", "sls");
 const FULL = process.env.SLS_MATRIX === "full";
 
-let double: AwsDouble;
-
-beforeAll(async () => {
-  double = await AwsDouble.start();
-});
-afterAll(async () => {
-  await double.close();
-});
-beforeEach(() => {
-  double.reset();
-  seedFixtureUsers(double);
-});
+const double = loopbackDouble({ pointEnv: false });
 
 interface Run {
   code: number | null;

@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Context } from "aws-lambda";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { createHandler } from "../../src/handler";
 import type { Summary } from "../../src/respond";
-import { type AwsDouble, MEMBER_ACCOUNT, SELF_ACCOUNT } from "./aws-double";
+import { AwsDouble, MEMBER_ACCOUNT, SELF_ACCOUNT } from "./aws-double";
 
 export const TOPIC_ARN = `arn:aws:sns:us-east-1:${SELF_ACCOUNT}:access-key-responder-alerts`;
 export const FUNCTION_NAMES = ["guardduty", "leakedCredentials", "securityHub", "manual"] as const;
@@ -95,4 +96,32 @@ export const publishedDocument = (double: AwsDouble, index = -1) => {
   if (!message) throw new Error("no alert was published");
   const structured = JSON.parse(message.message) as Record<string, string>;
   return { subject: message.subject, structured, document: JSON.parse(structured.sqs as string), message };
+};
+
+/**
+ * One loopback double for the test file: started before the tests, closed after, and before each test reset,
+ * seeded with the fixture users and (unless `pointEnv` is false) made the process's AWS endpoint.
+ */
+export const loopbackDouble = ({ pointEnv = true } = {}): AwsDouble => {
+  let current: AwsDouble | undefined;
+  beforeAll(async () => {
+    current = await AwsDouble.start();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  beforeEach(() => {
+    if (!current) throw new Error("the double did not start");
+    current.reset();
+    seedFixtureUsers(current);
+    if (pointEnv) useDouble(current);
+  });
+  // The double exists only once beforeAll ran; the proxy lets each file hold one name for it from the start.
+  return new Proxy({} as AwsDouble, {
+    get: (_, property) => {
+      if (!current) throw new Error("the double is used before it started");
+      const value = Reflect.get(current, property);
+      return typeof value === "function" ? value.bind(current) : value;
+    },
+  });
 };
