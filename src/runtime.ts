@@ -19,7 +19,8 @@ type Environment = Readonly<Record<string, string | undefined>>;
  * timeouts stay well below the function's timeout so that a hung call is retried, then reported.
  */
 export const clientConfig = (env: Environment) => ({
-  region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+  // An empty value means unset, as everywhere else in the configuration.
+  region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
   maxAttempts: 6,
   retryMode: "standard",
   // Without throwOnRequestTimeout the SDK only logs a slow reply and keeps waiting.
@@ -27,8 +28,17 @@ export const clientConfig = (env: Environment) => ({
 });
 export type ClientSettings = ReturnType<typeof clientConfig>;
 
+const PARTITION_PREFIXES: [string, string][] = [
+  ["cn-", "aws-cn"],
+  ["us-gov-", "aws-us-gov"],
+  ["us-isob-", "aws-iso-b"],
+  ["us-isof-", "aws-iso-f"],
+  ["eu-isoe-", "aws-iso-e"],
+  ["us-iso-", "aws-iso"],
+];
+
 export const partitionOf = (region: string): string =>
-  region.startsWith("cn-") ? "aws-cn" : region.startsWith("us-gov-") ? "aws-us-gov" : "aws";
+  PARTITION_PREFIXES.find(([prefix]) => region.startsWith(prefix))?.[1] ?? "aws";
 
 /** `arn:<partition>:lambda:<region>:<account>:function:<name>` gives our identity without a call. */
 export const identityFromArn = (arn: string | undefined): Identity | undefined => {

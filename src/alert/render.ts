@@ -14,6 +14,8 @@ export const Verdict = {
   NoAction: "no-action",
   DryRun: "dry-run",
   Invalid: "invalid",
+  /** A person's request to undo a containment was carried out. */
+  Reactivated: "reactivated",
 } as const;
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
@@ -210,13 +212,10 @@ export const verdictOf = (outcomes: Outcome[], dryRun: boolean): Verdict => {
   if (outcomes.some((o) => o.status === Status.Failed)) return Verdict.Failed;
   if (outcomes.some(needsPerson)) return Verdict.ActionRequired;
   if (dryRun) return Verdict.DryRun;
-  if (
-    outcomes.some((o) =>
-      [Status.Disabled, Status.SessionsRevoked, Status.Reactivated].includes(o.status as never),
-    )
-  ) {
+  if (outcomes.some((o) => o.status === Status.Disabled || o.status === Status.SessionsRevoked)) {
     return Verdict.Contained;
   }
+  if (outcomes.some((o) => o.status === Status.Reactivated)) return Verdict.Reactivated;
   return Verdict.NoAction;
 };
 
@@ -295,6 +294,7 @@ const VERDICT_HEADLINES: Record<Verdict, string> = {
   [Verdict.NoAction]: "No action needed",
   [Verdict.DryRun]: "Dry run",
   [Verdict.Invalid]: "Could not read event",
+  [Verdict.Reactivated]: "Key REACTIVATED",
 };
 
 const subjectFor = (verdict: Verdict, keys: AlertKey[]): string => {

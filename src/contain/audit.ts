@@ -7,7 +7,11 @@ export const AUDIT_TAG_KEY = "access-key-responder:last-action";
 export const QUARANTINE_POLICY_NAME = "AWSCompromisedKeyQuarantineV3";
 
 /** Tag values allow letters, digits, spaces and _ . : / = + - @, up to 256 characters. */
-const tagValue = (text: string): string => text.replace(/[^\p{L}\p{N} _.:/=+\-@]/gu, " ").slice(0, 256);
+const tagValue = (text: string): string =>
+  // Cut by code points, not UTF-16 units, so no character is split in half.
+  Array.from(text.replace(/[^\p{L}\p{N} _.:/=+\-@]/gu, " "))
+    .slice(0, 256)
+    .join("");
 
 /** Records on the user what was done, when and why, for whoever looks at the user next. */
 export const tagUser = async (iam: IAMClient, userName: string, text: string): Promise<void> => {

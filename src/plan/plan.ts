@@ -57,6 +57,8 @@ const none = (finding: Finding, config: Config, skip: Skip, why: string, urgent 
   skip,
   why,
   account: finding.account,
+  // Known and valid, so that the alert's by-hand commands can name the user.
+  userName: ownerName(finding),
   resolveOwner: false,
   checkFirst: false,
   dryRun: config.dryRun,
@@ -65,6 +67,12 @@ const none = (finding: Finding, config: Config, skip: Skip, why: string, urgent 
 
 const describe = (finding: Finding): string =>
   finding.severity === undefined ? finding.type : `${finding.type} at severity ${finding.severity}`;
+
+/** A role's name is not the key's owner; only a valid IAM user name is ever passed on. */
+const ownerName = (finding: Finding): string | undefined =>
+  finding.principalType !== PrincipalType.AssumedRole && isUserName(finding.userName)
+    ? finding.userName
+    : undefined;
 
 const isProtected = (config: Config, name: string | undefined): boolean =>
   name !== undefined && config.protectedUsers.includes(name.toLowerCase());
@@ -180,14 +188,18 @@ export const planContainment = (finding: Finding, config: Config, identity: Iden
     roleArn: foreign
       ? `arn:${identity.partition}:iam::${finding.account}:role/${config.memberRoleName}`
       : undefined,
-    // A role's name is not the key's owner; only a user name is passed to UpdateAccessKey.
-    userName: finding.principalType === PrincipalType.AssumedRole ? undefined : finding.userName,
+    userName: ownerName(finding),
     resolveOwner: false,
     checkFirst: finding.update,
     dryRun: config.dryRun,
     urgent: false,
   };
-  if (kind === KeyKind.Temporary) return planTemporaryKey(finding, config, base);
+  if (kind === KeyKind.Temporary) {
+    // Revoking sessions is the opposite of what a reactivation asks for.
+    if (reactivate)
+      return none(finding, config, Skip.InvalidInput, "a temporary (ASIA) key cannot be reactivated");
+    return planTemporaryKey(finding, config, base);
+  }
 
   const verb = reactivate ? "reactivated" : "set Inactive";
   const resolveOwner = base.userName === undefined;
@@ -201,14 +213,17 @@ export const planContainment = (finding: Finding, config: Config, identity: Iden
   };
 };
 
-/** Plans again once the owner is known, so that a resolved root or protected owner is refused like any other. */
+/**
+ * Plans again once the owner is known, so that a resolved root or protected owner is refused like any other. A
+ * read before the write that was asked for (a redelivery) is kept.
+ */
 export const planForOwner = (
   plan: Plan,
   owner: { userName?: string; root: boolean },
   config: Config,
   identity: Identity,
-): Plan =>
-  planContainment(
+): Plan => {
+  const replanned = planContainment(
     {
       ...plan.finding,
       userName: owner.userName,
@@ -218,3 +233,5 @@ export const planForOwner = (
     config,
     identity,
   );
+  return { ...replanned, checkFirst: replanned.checkFirst || plan.checkFirst };
+};

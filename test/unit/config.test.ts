@@ -1,0 +1,180 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config";
+
+/** The error loadConfig throws for an environment, so that a test can check its type and message together. */
+const errorFor = (env: Record<string, string>): unknown => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    return error;
+  }
+  throw new Error("loadConfig accepted the environment");
+};
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe("loadConfig", () => {
+  it("defaults to live, alert-only extras off, act from severity 4, no topic, no member role", () => {
+    expect(loadConfig({})).toEqual({
+      alertTopicArn: undefined,
+      dryRun: false,
+      protectedUsers: [],
+      memberRoleName: undefined,
+      minSeverity: 4,
+      revokeSessions: false,
+      disableSiblingKeys: false,
+      tagUser: false,
+      attachQuarantinePolicy: false,
+      enrichWithCloudTrail: false,
+    });
+  });
+
+  it("treats empty and blank values as unset, as serverless.yml passes blank parameters", () => {
+    const blank = {
+      ALERT_TOPIC_ARN: "",
+      DRY_RUN: "",
+      PROTECTED_USERS: "  ",
+      MEMBER_ROLE_NAME: "",
+      MIN_SEVERITY: " ",
+      REVOKE_SESSIONS: "",
+      DISABLE_SIBLING_KEYS: "",
+      TAG_USER: "",
+      ATTACH_QUARANTINE_POLICY: "",
+      ENRICH_CLOUDTRAIL: "",
+    };
+
+    expect(loadConfig(blank)).toEqual(loadConfig({}));
+  });
+
+  it("reads every setting from its documented variable", () => {
+    expect(
+      loadConfig({
+        ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:111111111111:access-key-responder-alerts",
+        DRY_RUN: "true",
+        PROTECTED_USERS: "breakglass-admin,deployer",
+        MEMBER_ROLE_NAME: "ResponderMember",
+        MIN_SEVERITY: "7",
+        REVOKE_SESSIONS: "true",
+        DISABLE_SIBLING_KEYS: "true",
+        TAG_USER: "true",
+        ATTACH_QUARANTINE_POLICY: "true",
+        ENRICH_CLOUDTRAIL: "true",
+      }),
+    ).toEqual({
+      alertTopicArn: "arn:aws:sns:us-east-1:111111111111:access-key-responder-alerts",
+      dryRun: true,
+      protectedUsers: ["breakglass-admin", "deployer"],
+      memberRoleName: "ResponderMember",
+      minSeverity: 7,
+      revokeSessions: true,
+      disableSiblingKeys: true,
+      tagUser: true,
+      attachQuarantinePolicy: true,
+      enrichWithCloudTrail: true,
+    });
+  });
+
+  it("turns writes off only for DRY_RUN=true (surrounding spaces trimmed)", () => {
+    expect(loadConfig({ DRY_RUN: "true" }).dryRun).toBe(true);
+    expect(loadConfig({ DRY_RUN: " true " }).dryRun).toBe(true);
+    expect(loadConfig({ DRY_RUN: "false" }).dryRun).toBe(false);
+  });
+
+  it.each(["TRUE", "True", "yes", "1", "ture", "on", "FALSE"])(
+    "refuses DRY_RUN=%j instead of silently running live, naming the variable",
+    (value) => {
+      const error = errorFor({ DRY_RUN: value });
+
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/^DRY_RUN must be "true" or "false"/);
+    },
+  );
+
+  it.each([
+    "REVOKE_SESSIONS",
+    "DISABLE_SIBLING_KEYS",
+    "TAG_USER",
+    "ATTACH_QUARANTINE_POLICY",
+    "ENRICH_CLOUDTRAIL",
+  ])("reads %s as a strict flag", (name) => {
+    expect(errorFor({ [name]: "yes" })).toMatchObject({
+      name: "ConfigError",
+      message: `${name} must be "true" or "false" (or unset), got "yes"`,
+    });
+  });
+
+  it("trims and lower-cases the protected users and drops empty entries", () => {
+    expect(
+      loadConfig({ PROTECTED_USERS: " BreakGlass-Admin , ,Deployer@Example.com," }).protectedUsers,
+    ).toEqual(["breakglass-admin", "deployer@example.com"]);
+  });
+
+  it("refuses a protected user name IAM would not accept, naming the variable and the entry", () => {
+    expect(errorFor({ PROTECTED_USERS: "alice,bad name" })).toMatchObject({
+      name: "ConfigError",
+      message: "PROTECTED_USERS has invalid user names: bad name",
+    });
+  });
+
+  it.each([
+    ["0", 0],
+    ["10", 10],
+    ["6.5", 6.5],
+  ])("accepts MIN_SEVERITY=%s", (value, expected) => {
+    expect(loadConfig({ MIN_SEVERITY: value }).minSeverity).toBe(expected);
+  });
+
+  it.each(["-1", "10.1", "high", "Infinity", "NaN"])(
+    "refuses MIN_SEVERITY=%s, naming the variable and range",
+    (value) => {
+      expect(errorFor({ MIN_SEVERITY: value })).toMatchObject({
+        name: "ConfigError",
+        message: `MIN_SEVERITY must be a number from 0 to 10, got "${value}"`,
+      });
+    },
+  );
+
+  it("refuses a member role ARN where a role name is expected", () => {
+    const error = errorFor({ MEMBER_ROLE_NAME: "arn:aws:iam::222222222222:role/ResponderMember" });
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(
+      'MEMBER_ROLE_NAME must be a role name (not an ARN), got "arn:aws:iam::222222222222:role/ResponderMember"',
+    );
+  });
+
+  it.each([
+    "access-key-responder-alerts",
+    "arn:aws:sqs:us-east-1:111111111111:queue",
+    "arn:aws:sns:us-east-1:1111:alerts",
+  ])("refuses ALERT_TOPIC_ARN=%s, naming the variable", (value) => {
+    expect(errorFor({ ALERT_TOPIC_ARN: value })).toMatchObject({
+      name: "ConfigError",
+      message: `ALERT_TOPIC_ARN must be an SNS topic ARN, got "${value}"`,
+    });
+  });
+
+  it("accepts a topic ARN in another partition", () => {
+    const arn = "arn:aws-us-gov:sns:us-gov-west-1:111111111111:alerts";
+
+    expect(loadConfig({ ALERT_TOPIC_ARN: arn }).alertTopicArn).toBe(arn);
+  });
+
+  it("reads process.env when given no environment", () => {
+    vi.stubEnv("DRY_RUN", "true");
+    vi.stubEnv("MIN_SEVERITY", "8");
+
+    expect(loadConfig()).toMatchObject({ dryRun: true, minSeverity: 8 });
+  });
+});
+
+describe("ConfigError", () => {
+  it("is an Error named ConfigError", () => {
+    const error = new ConfigError("DRY_RUN is wrong");
+
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe("ConfigError");
+  });
+});

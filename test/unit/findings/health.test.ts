@@ -1,0 +1,214 @@
+import { describe, expect, it } from "vitest";
+import { Envelope } from "../../../src/findings/common";
+import type { Finding, ParsedEvent } from "../../../src/findings/finding";
+import { HEALTH_CREDENTIAL_CODES, parseHealthEvent } from "../../../src/findings/health";
+import { loadEvent, MEMBER, SELF } from "../../support/fixtures";
+
+const parse = (event: unknown): ParsedEvent => parseHealthEvent(Envelope.parse(event));
+
+const findings = (parsed: ParsedEvent): Finding[] => {
+  expect(parsed.kind).toBe("findings");
+  if (parsed.kind !== "findings") throw new Error(parsed.reason);
+  return parsed.findings;
+};
+
+describe("parseHealthEvent", () => {
+  it("knows exactly the five credential event codes", () => {
+    expect([...HEALTH_CREDENTIAL_CODES].sort()).toEqual([
+      "AWS_RISK_CREDENTIALS_COMPROMISED",
+      "AWS_RISK_CREDENTIALS_COMPROMISE_SUSPECTED",
+      "AWS_RISK_CREDENTIALS_EXPOSED",
+      "AWS_RISK_CREDENTIALS_EXPOSURE_SUSPECTED",
+      "AWS_RISK_IAM_QUARANTINE",
+    ]);
+  });
+
+  it.each([
+    ["health-credentials-exposure-suspected", "AWS_RISK_CREDENTIALS_EXPOSURE_SUSPECTED"],
+    ["health-credentials-compromised", "AWS_RISK_CREDENTIALS_COMPROMISED"],
+    ["health-credentials-compromise-suspected", "AWS_RISK_CREDENTIALS_COMPROMISE_SUSPECTED"],
+    ["health-iam-quarantine", "AWS_RISK_IAM_QUARANTINE"],
+  ])("turns %s into a finding for bob's key of type %s", (fixture, code) => {
+    const event = loadEvent(fixture);
+
+    expect(findings(parse(event))).toEqual([
+      expect.objectContaining({
+        source: "health",
+        findingId: event.detail.eventArn,
+        eventId: event.id,
+        type: code,
+        title: `AWS Health ${code}`,
+        accessKeyId: "AKIABOB0000000000001",
+        userName: undefined,
+        principalType: "Unknown",
+        sample: false,
+        update: false,
+        requestedStatus: "Inactive",
+      }),
+    ]);
+  });
+
+  it("turns every affected entity into its own finding, with no user or account named", () => {
+    const result = findings(parse(loadEvent("health-credentials-exposed-two-keys")));
+
+    expect(result.map((f) => f.accessKeyId)).toEqual(["AKIABOB0000000000001", "AKIACAROL00000000001"]);
+    for (const finding of result) {
+      expect(finding).toMatchObject({
+        type: "AWS_RISK_CREDENTIALS_EXPOSED",
+        findingId:
+          "arn:aws:health:global::event/RISK/AWS_RISK_CREDENTIALS_EXPOSED/AWS_RISK_CREDENTIALS_EXPOSED-Qm7TzK2wLp",
+        principalType: "Unknown",
+        region: "us-east-1",
+      });
+      expect(finding.userName).toBeUndefined();
+      expect(finding.account).toBeUndefined();
+      expect(finding.severity).toBeUndefined();
+    }
+  });
+
+  it("collects keys from the entities, the envelope's resources and eventMetadata.publicKey, each once", () => {
+    const event = loadEvent("health-credentials-exposed-two-keys");
+    event.resources = [
+      "AKIACAROL00000000001",
+      "AKIADAVE000000000002",
+      "arn:aws:iam::111111111111:user/dave",
+      "AKIABOB0000000000001",
+    ];
+    event.detail.eventMetadata = { publicKey: "AKIAERIN000000000001" };
+
+    const keys = findings(parse(event)).map((f) => f.accessKeyId);
+
+    expect(keys).toEqual([
+      "AKIABOB0000000000001",
+      "AKIACAROL00000000001",
+      "AKIADAVE000000000002",
+      "AKIAERIN000000000001",
+    ]);
+  });
+
+  it("reads a key that is only in resources and eventMetadata (the newer format) once", () => {
+    const event = loadEvent("health-with-metadata");
+    delete event.detail.affectedEntities;
+
+    expect(findings(parse(event)).map((f) => f.accessKeyId)).toEqual(["AKIACAROL00000000001"]);
+  });
+
+  it("takes no instance ID or ARN from resources as a key", () => {
+    const event = loadEvent("health-credentials-compromised");
+    event.resources = ["i-0abc1234def567890", "arn:aws:iam::111111111111:user/bob", "111111111111"];
+
+    expect(findings(parse(event)).map((f) => f.accessKeyId)).toEqual(["AKIABOB0000000000001"]);
+  });
+
+  it("reads the user from eventMetadata, the account, the exposure URL and the description", () => {
+    const [finding] = findings(parse(loadEvent("health-with-metadata")));
+
+    expect(finding).toMatchObject({
+      accessKeyId: "AKIACAROL00000000001",
+      userName: "carol",
+      account: SELF,
+      details: {
+        "Exposed at": "https://github.com/example/repo/blob/main/config.env",
+        "Health event":
+          "arn:aws:health:global::event/RISK/AWS_RISK_CREDENTIALS_EXPOSED/AWS_RISK_CREDENTIALS_EXPOSED-Gc8UfA3nRq",
+        Description: expect.stringContaining("publicly available online"),
+      },
+    });
+  });
+
+  it("gives the metadata's user name only to the key the metadata names", () => {
+    const event = loadEvent("health-with-metadata");
+    event.detail.affectedEntities.unshift({ entityValue: "AKIABOB0000000000001" });
+
+    const byKey = Object.fromEntries(findings(parse(event)).map((f) => [f.accessKeyId, f.userName]));
+
+    expect(byKey).toEqual({ AKIABOB0000000000001: undefined, AKIACAROL00000000001: "carol" });
+  });
+
+  it("names no user when the metadata's key is a different one", () => {
+    const event = loadEvent("health-with-metadata");
+    event.detail.eventMetadata.publicKey = "AKIADAVE000000000002";
+    event.resources = [];
+
+    const byKey = Object.fromEntries(findings(parse(event)).map((f) => [f.accessKeyId, f.userName]));
+
+    expect(byKey).toEqual({ AKIACAROL00000000001: undefined, AKIADAVE000000000002: "carol" });
+  });
+
+  it("takes the affected account when it is 12 digits", () => {
+    const [finding] = findings(parse(loadEvent("health-member-account")));
+
+    expect(finding).toMatchObject({ accessKeyId: "AKIAERIN000000000001", account: MEMBER });
+  });
+
+  it("does not take an affectedAccount that holds a key ID as an account", () => {
+    const event = loadEvent("health-credentials-compromised");
+    event.detail.affectedAccount = "AKIABOB0000000000001";
+
+    const result = findings(parse(event));
+
+    expect(result).toHaveLength(1);
+    expect(result[0]?.account).toBeUndefined();
+  });
+
+  it("falls back to eventMetadata.accountId when affectedAccount is not an account", () => {
+    const event = loadEvent("health-with-metadata");
+    event.detail.affectedAccount = "AKIACAROL00000000001";
+    event.detail.eventMetadata.accountId = MEMBER;
+
+    expect(findings(parse(event))[0]?.account).toBe(MEMBER);
+  });
+
+  it("parses the RFC-1123 start and update times into ISO-8601", () => {
+    const [finding] = findings(parse(loadEvent("health-credentials-compromise-suspected")));
+
+    expect(finding?.firstSeen).toBe("2026-11-20T11:15:00.000Z");
+    expect(finding?.observedAt).toBe("2026-11-20T11:15:37.000Z");
+  });
+
+  it("falls back to the envelope time when the detail has no usable time", () => {
+    const event = loadEvent("health-credentials-compromised");
+    delete event.detail.startTime;
+    delete event.detail.lastUpdatedTime;
+
+    expect(findings(parse(event))[0]?.observedAt).toBe("2026-11-20T10:41:04.000Z");
+  });
+
+  it("ignores an event that is not about credentials", () => {
+    expect(parse(loadEvent("health-non-credential"))).toEqual({
+      kind: "ignored",
+      source: "health",
+      eventId: "6a9d1c47-e3b8-4f05-a2c6-7b0e5d9f3a81",
+      reason: "not a credential event: AWS_EC2_INSTANCE_STORE_DRIVE_PERFORMANCE_DEGRADED",
+    });
+  });
+
+  it("ignores an aws.health event of another detail-type", () => {
+    const event = loadEvent("health-credentials-compromised");
+    event["detail-type"] = "AWS Health Abuse Event";
+
+    expect(parse(event).kind).toBe("ignored");
+  });
+
+  it("rejects a credential event that names no key as invalid", () => {
+    const event = loadEvent("health-credentials-compromised");
+    event.detail.affectedEntities = [];
+
+    expect(parse(event)).toEqual({
+      kind: "invalid",
+      source: "health",
+      eventId: "7e0c3a96-b1d4-4f2e-8a57-c6d9e2b0f341",
+      reason: "AWS_RISK_CREDENTIALS_COMPROMISED names no access key",
+    });
+  });
+
+  it("rejects a detail without eventArn as invalid, naming the path", () => {
+    const event = loadEvent("health-credentials-compromised");
+    delete event.detail.eventArn;
+
+    expect(parse(event)).toMatchObject({
+      kind: "invalid",
+      reason: expect.stringContaining("detail.eventArn"),
+    });
+  });
+});

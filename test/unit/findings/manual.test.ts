@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import type { Finding, ParsedEvent } from "../../../src/findings/finding";
+import { isManualRequest, parseManualRequest } from "../../../src/findings/manual";
+import { loadEvent } from "../../support/fixtures";
+
+const onlyFinding = (parsed: ParsedEvent): Finding => {
+  expect(parsed.kind).toBe("findings");
+  if (parsed.kind !== "findings") throw new Error(parsed.reason);
+  expect(parsed.findings).toHaveLength(1);
+  return parsed.findings[0] as Finding;
+};
+
+const reasonOf = (parsed: ParsedEvent): string => {
+  expect(parsed.kind).toBe("invalid");
+  return parsed.kind === "invalid" ? parsed.reason : "";
+};
+
+describe("parseManualRequest", () => {
+  it("turns a disable request into a manual finding that asks for Inactive", () => {
+    expect(onlyFinding(parseManualRequest(loadEvent("manual-disable"), "request-1"))).toEqual({
+      source: "manual",
+      findingId: "manual/request-1",
+      eventId: "request-1",
+      type: "ManualRequest",
+      title: "Manual request to disable a key",
+      accessKeyId: "AKIAIVAN000000000001",
+      userName: "ivan",
+      principalType: "IAMUser",
+      account: undefined,
+      sample: false,
+      update: false,
+      requestedStatus: "Inactive",
+      reason: "Key pasted in a public chat channel (ticket SEC-1042)",
+      details: {},
+    });
+  });
+
+  it("defaults the status to Inactive, and states Inactive when it is given", () => {
+    const given = { ...loadEvent("manual-disable"), status: "Inactive" };
+
+    expect(onlyFinding(parseManualRequest(loadEvent("manual-disable"))).requestedStatus).toBe("Inactive");
+    expect(onlyFinding(parseManualRequest(given)).requestedStatus).toBe("Inactive");
+  });
+
+  it("leaves the owner to be looked up when no user is named", () => {
+    const finding = onlyFinding(parseManualRequest(loadEvent("manual-disable-no-user"), "request-2"));
+
+    expect(finding).toMatchObject({ accessKeyId: "AKIAIVAN000000000001", principalType: "Unknown" });
+    expect(finding.userName).toBeUndefined();
+  });
+
+  it("accepts an '@' in the user name", () => {
+    expect(onlyFinding(parseManualRequest(loadEvent("manual-at-sign-user"))).userName).toBe(
+      "judy@example.com",
+    );
+  });
+
+  it("turns a reactivation with a reason into a request for Active", () => {
+    expect(onlyFinding(parseManualRequest(loadEvent("manual-reactivate"), "request-3"))).toMatchObject({
+      type: "ManualReactivation",
+      title: "Manual request to reactivate a key",
+      requestedStatus: "Active",
+      reason: "False positive: key belongs to the CI test fixture (ticket SEC-1043)",
+    });
+  });
+
+  it("refuses a reactivation without a reason", () => {
+    expect(parseManualRequest(loadEvent("manual-reactivate-no-reason"), "request-4")).toEqual({
+      kind: "invalid",
+      source: "manual",
+      eventId: "request-4",
+      reason: "invalid manual request: reason: a reason is required to reactivate a key",
+    });
+  });
+
+  it("refuses a reactivation whose reason is only spaces", () => {
+    const request = { ...loadEvent("manual-reactivate"), reason: "   " };
+
+    expect(reasonOf(parseManualRequest(request))).toContain("reason: must not be empty");
+  });
+
+  it("explains both problems of the invalid fixture: key length and the space in the user name", () => {
+    const reason = reasonOf(parseManualRequest(loadEvent("manual-invalid")));
+
+    expect(reason).toContain("accessKeyId: must be 16–128 letters, digits or underscores (an access key ID)");
+    expect(reason).toContain("userName: must be 1–64 characters of letters, digits and + = , . @ _ -");
+  });
+
+  it.each([
+    ["a key of 15 characters", { accessKeyId: "AKIA00000000000" }, "accessKeyId"],
+    ["a key with a quote", { accessKeyId: "AKIA'; DROP TABLE--" }, "accessKeyId"],
+    ["a user name with a space", { userName: "ivan smith" }, "userName"],
+    ["a user name of 65 characters", { userName: "u".repeat(65) }, "userName"],
+    ["an account that is not 12 digits", { account: "12345" }, "account"],
+    ["an unknown status", { status: "Deleted" }, "status"],
+  ])("rejects %s, naming the field", (_, change, field) => {
+    const request = { ...loadEvent("manual-disable"), ...change };
+
+    expect(reasonOf(parseManualRequest(request))).toMatch(new RegExp(`^invalid manual request: ${field}: `));
+  });
+
+  it("accepts a key of exactly 16 and a user name of exactly 64 characters", () => {
+    const request = { accessKeyId: "AKIA000000000001", userName: "u".repeat(64) };
+
+    expect(onlyFinding(parseManualRequest(request)).userName).toHaveLength(64);
+  });
+
+  it("rejects an unknown field instead of ignoring a typo", () => {
+    const request = { ...loadEvent("manual-disable"), stauts: "Active" };
+
+    const reason = reasonOf(parseManualRequest(request));
+
+    expect(reason).toContain("stauts");
+    expect(reason).toMatch(/unrecognized key/i);
+  });
+
+  it("uses the key ID in the finding id when there is no request id", () => {
+    expect(onlyFinding(parseManualRequest(loadEvent("manual-disable"))).findingId).toBe(
+      "manual/AKIAIVAN000000000001",
+    );
+  });
+
+  it("carries a named account", () => {
+    const request = { ...loadEvent("manual-disable"), account: "222222222222" };
+
+    expect(onlyFinding(parseManualRequest(request)).account).toBe("222222222222");
+  });
+});
+
+describe("isManualRequest", () => {
+  it("recognises a request by its accessKeyId field and nothing else", () => {
+    expect(isManualRequest(loadEvent("manual-disable"))).toBe(true);
+    expect(isManualRequest(loadEvent("guardduty-iam-user"))).toBe(false);
+    expect(isManualRequest([{ accessKeyId: "AKIAIVAN000000000001" }])).toBe(false);
+    expect(isManualRequest(null)).toBe(false);
+    expect(isManualRequest("AKIAIVAN000000000001")).toBe(false);
+  });
+});

@@ -1,0 +1,398 @@
+import { describe, expect, it } from "vitest";
+import { Action, type Plan, planContainment, planForOwner, Skip } from "../../../src/plan/plan";
+import { findingOf, findingsOf, MEMBER, ourIdentity, SELF, testConfig } from "../../support/fixtures";
+
+const identity = ourIdentity();
+
+describe("planContainment", () => {
+  it("disables the long-term key of a named IAM user in our account", () => {
+    const finding = findingOf("guardduty-iam-user");
+
+    expect(planContainment(finding, testConfig(), identity)).toEqual({
+      finding,
+      action: Action.DisableKey,
+      why: "UnauthorizedAccess:IAMUser/TorIPCaller at severity 5: the key is set Inactive",
+      account: SELF,
+      roleArn: undefined,
+      userName: "alice",
+      resolveOwner: false,
+      checkFirst: false,
+      dryRun: false,
+      urgent: false,
+    });
+  });
+
+  it("looks the owner up first when the event names no user", () => {
+    const plan = planContainment(findingOf("health-credentials-compromised"), testConfig(), identity);
+
+    expect(plan).toMatchObject({ action: Action.DisableKey, resolveOwner: true, account: SELF });
+    expect(plan.userName).toBeUndefined();
+    expect(plan.why).toContain("once its owner is looked up");
+  });
+
+  it("plans one write per key of a Health event, each with its owner looked up", () => {
+    const plans = findingsOf("health-credentials-exposed-two-keys").map((f) =>
+      planContainment(f, testConfig(), identity),
+    );
+
+    expect(plans.map((p) => [p.finding.accessKeyId, p.action, p.resolveOwner])).toEqual([
+      ["AKIABOB0000000000001", Action.DisableKey, true],
+      ["AKIACAROL00000000001", Action.DisableKey, true],
+    ]);
+  });
+
+  it("reads the key before writing when the finding is an update", () => {
+    const plan = planContainment(findingOf("guardduty-iam-user-update"), testConfig(), identity);
+
+    expect(plan).toMatchObject({ action: Action.DisableKey, checkFirst: true, userName: "alice" });
+  });
+
+  it("makes no write for a temporary key of a role and says a person must act", () => {
+    const plan = planContainment(findingOf("guardduty-assumed-role"), testConfig(), identity);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.TemporaryKey, urgent: true });
+    expect(plan.why).toBe(
+      "ASIAROLE000000000001 is a temporary (ASIA) key of role web-instance-role: " +
+        "UpdateAccessKey cannot disable it, and session revocation is off",
+    );
+  });
+
+  it("revokes the role's older sessions for a temporary role key when session revocation is on", () => {
+    const plan = planContainment(
+      findingOf("guardduty-assumed-role"),
+      testConfig({ revokeSessions: true }),
+      identity,
+    );
+
+    expect(plan).toMatchObject({
+      action: Action.RevokeSessions,
+      sessionTarget: { kind: "role", name: "web-instance-role" },
+      resolveOwner: false,
+      urgent: false,
+    });
+    // A role name is never passed to UpdateAccessKey as a user.
+    expect(plan.userName).toBeUndefined();
+  });
+
+  it("makes no write for a temporary key of an IAM user while session revocation is off", () => {
+    const plan = planContainment(findingOf("guardduty-user-temporary-key"), testConfig(), identity);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.TemporaryKey, urgent: true });
+    expect(plan.why).toContain("of user dave");
+  });
+
+  it("revokes the user's older sessions for a user's temporary key when session revocation is on", () => {
+    const plan = planContainment(
+      findingOf("guardduty-user-temporary-key"),
+      testConfig({ revokeSessions: true }),
+      identity,
+    );
+
+    expect(plan).toMatchObject({
+      action: Action.RevokeSessions,
+      sessionTarget: { kind: "user", name: "dave" },
+    });
+  });
+
+  it("cannot revoke sessions of a temporary key whose principal is unknown", () => {
+    const finding = findingOf("health-credentials-compromised", { accessKeyId: "ASIABOB0000000000001" });
+
+    const plan = planContainment(finding, testConfig({ revokeSessions: true }), identity);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.TemporaryKey });
+    expect(plan.sessionTarget).toBeUndefined();
+  });
+
+  it.each([
+    ["a GuardDuty root finding", () => findingOf("guardduty-root")],
+    ["a Trusted Advisor root item", () => findingOf("trusted-advisor-root")],
+    [
+      "an IAM-user finding whose user is named root",
+      () => findingOf("guardduty-iam-user", { userName: "ROOT" }),
+    ],
+    [
+      "a root finding with a temporary key",
+      () => findingOf("guardduty-root", { accessKeyId: "ASIAROOT000000000001" }),
+    ],
+  ])("makes no write for %s and marks it urgent", (_, build) => {
+    const plan = planContainment(build(), testConfig({ revokeSessions: true }), identity);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.Root, urgent: true });
+    expect(plan.why).toContain("a person must act on the root user now");
+  });
+
+  it("makes no write for a sample finding and does not mark it urgent", () => {
+    const plan = planContainment(findingOf("guardduty-sample"), testConfig(), identity);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.Sample, urgent: false });
+  });
+
+  it("checks for a sample before anything else, so a sample that names root is still only a sample", () => {
+    const finding = findingOf("guardduty-root", { sample: true });
+
+    expect(planContainment(finding, testConfig(), identity).skip).toBe(Skip.Sample);
+  });
+
+  it("makes no write for a protected user", () => {
+    const config = testConfig({ protectedUsers: ["breakglass-admin"] });
+
+    const plan = planContainment(findingOf("guardduty-protected-user"), config, identity);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.Protected, urgent: true });
+    expect(plan.why).toBe("breakglass-admin is a protected principal: a person must decide");
+  });
+
+  it("compares protected names without regard to case", () => {
+    const config = testConfig({ protectedUsers: ["breakglass-admin"] });
+    const finding = findingOf("guardduty-protected-user", { userName: "BreakGlass-Admin" });
+
+    expect(planContainment(finding, config, identity).skip).toBe(Skip.Protected);
+  });
+
+  it("disables the key of a user that is not on the protected list", () => {
+    const config = testConfig({ protectedUsers: ["breakglass-admin"] });
+
+    expect(planContainment(findingOf("guardduty-iam-user"), config, identity).action).toBe(Action.DisableKey);
+  });
+
+  it("alerts only for a key of another account when no member role is configured", () => {
+    const plan = planContainment(findingOf("guardduty-member-account"), testConfig(), identity);
+
+    expect(plan).toMatchObject({
+      action: Action.None,
+      skip: Skip.OtherAccount,
+      account: MEMBER,
+      urgent: true,
+    });
+    expect(plan.why).toBe(
+      "the key belongs to account 222222222222, and no member role is configured to act there",
+    );
+  });
+
+  it.each(["guardduty-member-account", "security-hub-member-account", "health-member-account"])(
+    "acts through the member role in the finding's account for %s",
+    (fixture) => {
+      const plan = planContainment(
+        findingOf(fixture),
+        testConfig({ memberRoleName: "ResponderMember" }),
+        identity,
+      );
+
+      expect(plan).toMatchObject({
+        action: Action.DisableKey,
+        account: MEMBER,
+        roleArn: "arn:aws:iam::222222222222:role/ResponderMember",
+      });
+    },
+  );
+
+  it("builds the member role ARN in our partition", () => {
+    const plan = planContainment(
+      findingOf("guardduty-member-account"),
+      testConfig({ memberRoleName: "ResponderMember" }),
+      ourIdentity({ partition: "aws-us-gov" }),
+    );
+
+    expect(plan.roleArn).toBe("arn:aws-us-gov:iam::222222222222:role/ResponderMember");
+  });
+
+  it("assumes no role for a key of our own account, even with a member role configured", () => {
+    const plan = planContainment(
+      findingOf("guardduty-iam-user"),
+      testConfig({ memberRoleName: "ResponderMember" }),
+      identity,
+    );
+
+    expect(plan).toMatchObject({ action: Action.DisableKey, account: SELF });
+    expect(plan.roleArn).toBeUndefined();
+  });
+
+  it("notes a finding below the severity threshold without acting and without urgency", () => {
+    const plan = planContainment(findingOf("guardduty-low-severity"), testConfig(), identity);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.BelowThreshold, urgent: false });
+    expect(plan.why).toBe("severity 2 is below the threshold of 4: noted, no action");
+  });
+
+  it("acts on a finding exactly at the threshold and honours a configured threshold", () => {
+    const atFour = findingOf("guardduty-iam-user", { severity: 4 });
+
+    expect(planContainment(atFour, testConfig(), identity).action).toBe(Action.DisableKey);
+    expect(planContainment(atFour, testConfig({ minSeverity: 4.5 }), identity).skip).toBe(
+      Skip.BelowThreshold,
+    );
+    expect(
+      planContainment(findingOf("guardduty-low-severity"), testConfig({ minSeverity: 2 }), identity).action,
+    ).toBe(Action.DisableKey);
+  });
+
+  it("acts on a leak report without severity whatever the threshold", () => {
+    const plan = planContainment(
+      findingOf("trusted-advisor-exposed-key"),
+      testConfig({ minSeverity: 10 }),
+      identity,
+    );
+
+    expect(plan).toMatchObject({ action: Action.DisableKey, userName: "frank" });
+  });
+
+  it("does not hold a person's manual request to the severity threshold", () => {
+    const finding = findingOf("manual-disable", { severity: 1 });
+
+    expect(planContainment(finding, testConfig({ minSeverity: 8 }), identity)).toMatchObject({
+      action: Action.DisableKey,
+      userName: "ivan",
+    });
+  });
+
+  it.each([
+    ["a quote and spaces", "AKIA'; DROP--"],
+    ["too few characters", "AKIA123"],
+    ["an empty string", ""],
+  ])("refuses a key ID with %s and marks it urgent", (_, accessKeyId) => {
+    const plan = planContainment(findingOf("guardduty-iam-user", { accessKeyId }), testConfig(), identity);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.InvalidInput, urgent: true });
+    expect(plan.why).toBe("the event's access key ID is not valid");
+  });
+
+  it("refuses the invalid-key fixture", () => {
+    expect(planContainment(findingOf("guardduty-invalid-key"), testConfig(), identity).skip).toBe(
+      Skip.InvalidInput,
+    );
+  });
+
+  it("refuses a well-formed ID that is neither AKIA nor ASIA", () => {
+    const finding = findingOf("guardduty-iam-user", { accessKeyId: "AIDAALICEEXAMPLE00001" });
+
+    const plan = planContainment(finding, testConfig(), identity);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.InvalidInput, urgent: true });
+    expect(plan.why).toBe("not an AWS access key ID (expected AKIA… or ASIA…)");
+  });
+
+  it("refuses a user name IAM would not accept", () => {
+    const finding = findingOf("guardduty-iam-user", { userName: "alice; rm -rf /" });
+
+    expect(planContainment(finding, testConfig(), identity)).toMatchObject({
+      action: Action.None,
+      skip: Skip.InvalidInput,
+      why: "the event's user name is not a valid IAM user name",
+    });
+  });
+
+  it("keeps the action in a dry run and only marks the plan as dry", () => {
+    const live = planContainment(findingOf("guardduty-iam-user"), testConfig(), identity);
+    const dry = planContainment(findingOf("guardduty-iam-user"), testConfig({ dryRun: true }), identity);
+
+    expect(dry).toEqual({ ...live, dryRun: true });
+    expect(dry.action).toBe(Action.DisableKey);
+  });
+
+  it("marks a plan that makes no write as dry in a dry run too", () => {
+    expect(
+      planContainment(findingOf("guardduty-root"), testConfig({ dryRun: true }), identity),
+    ).toMatchObject({
+      action: Action.None,
+      dryRun: true,
+    });
+  });
+
+  it("reactivates a key a person asks to reactivate, giving their reason", () => {
+    const plan = planContainment(findingOf("manual-reactivate"), testConfig(), identity);
+
+    expect(plan).toMatchObject({
+      action: Action.ReactivateKey,
+      userName: "ivan",
+      resolveOwner: false,
+      why: "a person asked to reactivate the key: False positive: key belongs to the CI test fixture (ticket SEC-1043)",
+    });
+  });
+
+  it("does not hold a reactivation to the severity threshold", () => {
+    const finding = findingOf("manual-reactivate", { source: "guardduty", severity: 1 });
+
+    expect(planContainment(finding, testConfig(), identity).action).toBe(Action.ReactivateKey);
+  });
+
+  it("refuses to reactivate a protected user's key", () => {
+    const config = testConfig({ protectedUsers: ["ivan"] });
+
+    expect(planContainment(findingOf("manual-reactivate"), config, identity).skip).toBe(Skip.Protected);
+  });
+
+  it("does not revoke a user's sessions when a person asks to reactivate a temporary key", () => {
+    const finding = findingOf("manual-reactivate", { accessKeyId: "ASIAIVAN000000000001" });
+
+    const plan = planContainment(finding, testConfig({ revokeSessions: true }), identity);
+
+    expect(plan.action).not.toBe(Action.RevokeSessions);
+  });
+
+  it("is pure: the same inputs give equal plans and the finding is left unchanged", () => {
+    const finding = findingOf("guardduty-member-account");
+    const snapshot = structuredClone(finding);
+    const config = testConfig({ memberRoleName: "ResponderMember" });
+
+    expect(planContainment(finding, config, identity)).toEqual(planContainment(finding, config, identity));
+    expect(finding).toEqual(snapshot);
+  });
+});
+
+describe("planForOwner", () => {
+  const healthPlan = (config = testConfig()): Plan =>
+    planContainment(findingOf("health-credentials-compromised"), config, identity);
+
+  it("plans the write for the owner IAM named, with no further look-up", () => {
+    const plan = planForOwner(healthPlan(), { userName: "bob", root: false }, testConfig(), identity);
+
+    expect(plan).toMatchObject({
+      action: Action.DisableKey,
+      userName: "bob",
+      resolveOwner: false,
+      account: SELF,
+    });
+    expect(plan.finding.principalType).toBe("IAMUser");
+  });
+
+  it("turns a key that turns out to be root's into no write", () => {
+    const plan = planForOwner(healthPlan(), { root: true }, testConfig(), identity);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.Root, urgent: true });
+  });
+
+  it("turns a key that turns out to be a protected user's into no write", () => {
+    const config = testConfig({ protectedUsers: ["bob"] });
+
+    const plan = planForOwner(healthPlan(config), { userName: "Bob", root: false }, config, identity);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.Protected, urgent: true });
+  });
+
+  it("keeps acting in the member account through the member role", () => {
+    const config = testConfig({ memberRoleName: "ResponderMember" });
+    const initial = planContainment(findingOf("health-member-account"), config, identity);
+
+    const plan = planForOwner(initial, { userName: "erin", root: false }, config, identity);
+
+    expect(plan).toMatchObject({
+      action: Action.DisableKey,
+      userName: "erin",
+      account: MEMBER,
+      roleArn: "arn:aws:iam::222222222222:role/ResponderMember",
+    });
+  });
+
+  it("keeps the original finding's facts and changes only the owner", () => {
+    const initial = healthPlan();
+
+    const plan = planForOwner(initial, { userName: "bob", root: false }, testConfig(), identity);
+
+    expect(plan.finding).toEqual({
+      ...initial.finding,
+      userName: "bob",
+      principalType: "IAMUser",
+      account: SELF,
+    });
+  });
+});
