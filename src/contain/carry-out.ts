@@ -154,7 +154,7 @@ const DRY_RUN_VERBS: Record<Action, string> = {
  */
 export const carryOut = async (initial: Plan, ctx: ContainContext): Promise<Outcome> => {
   let plan = initial;
-  if (plan.action === Action.None) return outcome(plan, Status.Skipped, plan.why);
+  if (plan.action === Action.None) return outcome(plan, Status.Skipped, "no change was made");
   if (plan.dryRun) {
     const owner = plan.resolveOwner ? " (after looking up the owner with GetAccessKeyLastUsed)" : "";
     return outcome(plan, Status.DryRun, `dry run: ${DRY_RUN_VERBS[plan.action]}${owner}`);
@@ -171,7 +171,7 @@ export const carryOut = async (initial: Plan, ctx: ContainContext): Promise<Outc
         );
       }
       plan = planForOwner(plan, owner, ctx.config, ctx.identity);
-      if (plan.action === Action.None) return outcome(plan, Status.Skipped, plan.why);
+      if (plan.action === Action.None) return outcome(plan, Status.Skipped, "no change was made");
     }
     if (plan.action === Action.RevokeSessions && plan.sessionTarget) {
       const now = ctx.now();

@@ -108,7 +108,6 @@ export const parseHealthEvent = (envelope: Envelope): ParsedEvent => {
       requestedStatus: "Inactive",
       details: facts({
         "Exposed at": meta.exposedUrl,
-        "Health event": d.eventArn,
         Description: d.eventDescription?.[0]?.latestDescription,
       }),
     }),

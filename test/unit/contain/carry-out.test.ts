@@ -513,7 +513,7 @@ describe("carryOut", () => {
 
     const outcome = await carryOut(plan, ctx);
 
-    expect(outcome).toMatchObject({ status: "skipped", detail: plan.why });
+    expect(outcome).toMatchObject({ status: "skipped", detail: "no change was made" });
     expect(iamFor).not.toHaveBeenCalled();
     expect(iamMock).not.toHaveReceivedAnyCommand();
   });

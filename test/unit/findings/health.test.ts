@@ -109,8 +109,6 @@ describe("parseHealthEvent", () => {
       account: SELF,
       details: {
         "Exposed at": "https://github.com/example/repo/blob/main/config.env",
-        "Health event":
-          "arn:aws:health:global::event/RISK/AWS_RISK_CREDENTIALS_EXPOSED/AWS_RISK_CREDENTIALS_EXPOSED-Gc8UfA3nRq",
         Description: expect.stringContaining("publicly available online"),
       },
     });
