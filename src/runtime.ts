@@ -1,4 +1,4 @@
-import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -6,7 +6,7 @@ import type { Context } from "aws-lambda";
 import { publishAlert } from "./alert/publish";
 import { loadConfig } from "./config";
 import { assumeMemberRole } from "./contain/member-account";
-import { recentActivity } from "./enrich/cloudtrail";
+import type { KeyActivity } from "./enrich/cloudtrail";
 import type { Log } from "./log";
 import type { MetricPoint } from "./metrics";
 import type { Identity } from "./plan/plan";
@@ -51,7 +51,7 @@ class Clients {
   private iamClient?: IAMClient;
   private snsClient?: SNSClient;
   private stsClient?: STSClient;
-  private cloudtrailClient?: CloudTrailClient;
+  private cloudtrailClient?: Promise<CloudTrailClient>;
   constructor(readonly config: ClientSettings) {}
   get iam(): IAMClient {
     this.iamClient ??= new IAMClient(this.config);
@@ -61,9 +61,12 @@ class Clients {
     this.snsClient ??= new SNSClient({ ...this.config, maxAttempts: 4 });
     return this.snsClient;
   }
-  get cloudtrail(): CloudTrailClient {
+  /** Loaded on first use: most deployments never enrich, and its code would only slow every cold start. */
+  cloudtrail(): Promise<CloudTrailClient> {
     // Enrichment is best effort: one retry at most, so a throttled look-up gives up quickly.
-    this.cloudtrailClient ??= new CloudTrailClient({ ...this.config, maxAttempts: 2 });
+    this.cloudtrailClient ??= import("@aws-sdk/client-cloudtrail").then(
+      ({ CloudTrailClient }) => new CloudTrailClient({ ...this.config, maxAttempts: 2 }),
+    );
     return this.cloudtrailClient;
   }
   get sts(): STSClient {
@@ -129,7 +132,10 @@ export const createRuntime = (
       now: () => new Date(),
       log,
       record,
-      activity: (accessKeyId) => recentActivity(clients.cloudtrail, accessKeyId, { now: new Date() }),
+      activity: async (accessKeyId): Promise<KeyActivity> => {
+        const { recentActivity } = await import("./enrich/cloudtrail");
+        return recentActivity(await clients.cloudtrail(), accessKeyId, { now: new Date() });
+      },
     };
   };
 };

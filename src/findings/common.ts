@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { clip } from "../identifiers";
 
 /** The EventBridge envelope fields every source shares. `detail` is validated by each parser. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ACCESS_KEY_ID_PATTERN, ACCOUNT_ID_PATTERN, USER_NAME_PATTERN } from "../identifiers";
 import { describeIssues } from "./common";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { isAccountId } from "../identifiers";
 import { describeIssues, type Envelope, facts, looksGenerated, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
