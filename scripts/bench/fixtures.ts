@@ -1,0 +1,75 @@
+// Fixture events, the users they name, and a Lambda context, shared by the in-process sections.
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Context } from "aws-lambda";
+import { type AwsDouble, SELF_ACCOUNT } from "../../test/support/aws-double";
+import { ROOT } from "./serverless-config";
+
+export const ACCOUNT = SELF_ACCOUNT;
+export const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`;
+export const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:bench`;
+
+/** The users and keys the critical-path fixtures name (events/README.md). */
+export const FIXTURE_USERS = {
+  alice: "AKIAALICE00000000001",
+  bob: "AKIABOB0000000000001",
+  carol: "AKIACAROL00000000001",
+  frank: "AKIAFRANK00000000001",
+  grace: "AKIAGRACE00000000001",
+  ivan: "AKIAIVAN000000000001",
+} as const;
+export type FixtureUser = keyof typeof FIXTURE_USERS;
+
+/** A fresh parsed copy of events/<name>.json. */
+export const loadEvent = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(ROOT, "events", `${name}.json`), "utf8")) as Record<string, unknown>;
+
+export const lambdaContext = (awsRequestId: string = randomUUID()): Context =>
+  ({
+    functionName: "bench",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: FUNCTION_ARN,
+    memoryLimitInMB: "256",
+    awsRequestId,
+    logGroupName: "/aws/lambda/bench",
+    logStreamName: "bench",
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  }) as Context;
+
+/** The environment handed to createHandler: the double's endpoint and credentials plus the alert topic. */
+export const handlerEnv = (double: AwsDouble): Record<string, string> => ({
+  ...double.env(),
+  ALERT_TOPIC_ARN: TOPIC_ARN,
+});
+
+/** A distinct, valid long-term key id: AKIA + 4-letter tag + 12 digits = 20 characters. */
+export const syntheticKey = (tag: string, index: number): string =>
+  `AKIA${tag.toUpperCase().padEnd(4, "X").slice(0, 4)}${String(index).padStart(12, "0")}`;
+
+/**
+ * A GuardDuty IAM-user finding like events/guardduty-iam-user.json, for another user and key, with its own
+ * envelope and finding ids (so the container's memory of recent events never turns it into a repeat).
+ */
+let guardDutyTemplate: Record<string, unknown> | undefined;
+export const guardDutyEventFor = (userName: string, accessKeyId: string): Record<string, unknown> => {
+  guardDutyTemplate ??= loadEvent("guardduty-iam-user");
+  const event = structuredClone(guardDutyTemplate) as {
+    id: string;
+    detail: { id: string; resource: { accessKeyDetails: Record<string, string> } };
+  };
+  event.id = randomUUID();
+  event.detail.id = randomUUID().replace(/-/g, "");
+  event.detail.resource.accessKeyDetails.accessKeyId = accessKeyId;
+  event.detail.resource.accessKeyDetails.userName = userName;
+  return event as unknown as Record<string, unknown>;
+};
+
+/** Puts the process's SDK default chain on the double (endpoint, credentials, region). */
+export const pointSdkAt = (double: AwsDouble): void => {
+  Object.assign(process.env, double.env());
+};
