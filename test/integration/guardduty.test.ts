@@ -53,6 +53,32 @@ describe("guardduty handler against the loopback double", () => {
     expect(document.keys[0]).toMatchObject({ status: "disabled", action: "disable-key", userName: "alice" });
   });
 
+  it("publishes one JSON-structured message: every protocol, a short subject, filterable attributes", async () => {
+    await invoke(guarddutyHandler, loadEvent("guardduty-iam-user"));
+    const { message, structured, document } = publishedDocument(double);
+
+    expect(message.messageStructure).toBe("json");
+    expect(Object.keys(structured).sort()).toEqual([
+      "default",
+      "email",
+      "email-json",
+      "https",
+      "lambda",
+      "sqs",
+    ]);
+    expect(message.subject?.length).toBeLessThanOrEqual(100);
+    expect(message.subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(JSON.parse(structured.lambda as string)).toEqual(document);
+    expect(document).toMatchObject({ schema: "access-key-responder/alert", version: 1 });
+    expect(JSON.parse(structured.https as string)).toMatchObject({ version: "1.0", source: "custom" });
+    expect(message.attributes).toEqual({
+      outcome: { DataType: "String", StringValue: "contained" },
+      severity: { DataType: "String", StringValue: "5" },
+      account: { DataType: "String", StringValue: "111111111111" },
+      source: { DataType: "String", StringValue: "guardduty" },
+    });
+  });
+
   it.each([
     ["guardduty-sample", "skipped", "sample"],
     ["guardduty-root", "skipped", "root"],
