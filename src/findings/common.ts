@@ -1,21 +1,27 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
 import { clip } from "../identifiers";
+
+// zod/mini loads no locale, so every issue would read "Invalid input". English alone keeps the messages that
+// reach alerts and logs as full zod wrote them, without bundling every other locale. Every parser imports this
+// module, so the locale is set before anything is parsed.
+z.config(en());
 
 /** The EventBridge envelope fields every source shares. `detail` is validated by each parser. */
 export const Envelope = z.looseObject({
-  id: z.string().optional(),
+  id: z.optional(z.string()),
   "detail-type": z.string(),
   source: z.string(),
-  account: z.string().optional(),
-  region: z.string().optional(),
-  time: z.string().optional(),
-  resources: z.array(z.unknown()).optional(),
-  detail: z.unknown().optional(),
+  account: z.optional(z.string()),
+  region: z.optional(z.string()),
+  time: z.optional(z.string()),
+  resources: z.optional(z.array(z.unknown())),
+  detail: z.optional(z.unknown()),
 });
 export type Envelope = z.infer<typeof Envelope>;
 
 /** A short, single-line account of why a schema failed, with the path of each problem. */
-export const describeIssues = (error: z.ZodError, prefix = ""): string =>
+export const describeIssues = (error: z.core.$ZodError, prefix = ""): string =>
   error.issues
     .slice(0, 5)
     .map((issue) => {

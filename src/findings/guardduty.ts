@@ -1,56 +1,56 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { isAccountId } from "../identifiers";
 import { describeIssues, type Envelope, facts, looksGenerated, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
 const AccessKeyDetails = z.looseObject({
-  accessKeyId: z.string().optional(),
-  principalId: z.string().optional(),
-  userName: z.string().optional(),
-  userType: z.string().optional(),
+  accessKeyId: z.optional(z.string()),
+  principalId: z.optional(z.string()),
+  userName: z.optional(z.string()),
+  userType: z.optional(z.string()),
 });
 
 const RemoteIp = z.looseObject({
-  ipAddressV4: z.string().optional(),
-  country: z.looseObject({ countryName: z.string().optional() }).optional(),
-  organization: z.looseObject({ asnOrg: z.string().optional() }).optional(),
+  ipAddressV4: z.optional(z.string()),
+  country: z.optional(z.looseObject({ countryName: z.optional(z.string()) })),
+  organization: z.optional(z.looseObject({ asnOrg: z.optional(z.string()) })),
 });
 
 /** The fields of a GuardDuty finding the responder reads; everything else passes through untouched. */
 export const GuardDutyDetail = z.looseObject({
-  id: z.string().min(1),
-  type: z.string().min(1),
-  accountId: z.string().optional(),
-  region: z.string().optional(),
-  partition: z.string().optional(),
-  severity: z.number().optional(),
-  title: z.string().optional(),
-  createdAt: z.string().optional(),
-  updatedAt: z.string().optional(),
+  id: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1)),
+  accountId: z.optional(z.string()),
+  region: z.optional(z.string()),
+  partition: z.optional(z.string()),
+  severity: z.optional(z.number()),
+  title: z.optional(z.string()),
+  createdAt: z.optional(z.string()),
+  updatedAt: z.optional(z.string()),
   resource: z.looseObject({
-    resourceType: z.string().optional(),
-    accessKeyDetails: AccessKeyDetails.optional(),
+    resourceType: z.optional(z.string()),
+    accessKeyDetails: z.optional(AccessKeyDetails),
   }),
-  service: z
-    .looseObject({
-      count: z.number().optional(),
-      eventFirstSeen: z.string().optional(),
-      eventLastSeen: z.string().optional(),
+  service: z.optional(
+    z.looseObject({
+      count: z.optional(z.number()),
+      eventFirstSeen: z.optional(z.string()),
+      eventLastSeen: z.optional(z.string()),
       // Newer samples wrap the flag in {value, type}; only the boolean counts (FORMATS.md, GuardDuty samples).
-      additionalInfo: z.looseObject({ sample: z.unknown().optional() }).optional(),
-      action: z
-        .looseObject({
-          awsApiCallAction: z
-            .looseObject({
-              api: z.string().optional(),
-              serviceName: z.string().optional(),
-              remoteIpDetails: RemoteIp.optional(),
-            })
-            .optional(),
-        })
-        .optional(),
-    })
-    .optional(),
+      additionalInfo: z.optional(z.looseObject({ sample: z.optional(z.unknown()) })),
+      action: z.optional(
+        z.looseObject({
+          awsApiCallAction: z.optional(
+            z.looseObject({
+              api: z.optional(z.string()),
+              serviceName: z.optional(z.string()),
+              remoteIpDetails: z.optional(RemoteIp),
+            }),
+          ),
+        }),
+      ),
+    }),
+  ),
 });
 export type GuardDutyDetail = z.infer<typeof GuardDutyDetail>;
 

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { isAccessKeyId, isAccountId } from "../identifiers";
 import { describeIssues, type Envelope, facts, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
@@ -13,22 +13,22 @@ export const HEALTH_CREDENTIAL_CODES = [
 ] as const;
 
 const HealthDetail = z.looseObject({
-  eventArn: z.string().min(1),
-  service: z.string().optional(),
-  eventTypeCode: z.string().min(1),
-  startTime: z.string().optional(),
-  lastUpdatedTime: z.string().optional(),
-  affectedAccount: z.string().optional(),
-  affectedEntities: z.array(z.looseObject({ entityValue: z.unknown().optional() })).optional(),
-  eventMetadata: z
-    .looseObject({
-      publicKey: z.unknown().optional(),
-      userName: z.unknown().optional(),
-      accountId: z.unknown().optional(),
-      exposedUrl: z.unknown().optional(),
-    })
-    .optional(),
-  eventDescription: z.array(z.looseObject({ latestDescription: z.string().optional() })).optional(),
+  eventArn: z.string().check(z.minLength(1)),
+  service: z.optional(z.string()),
+  eventTypeCode: z.string().check(z.minLength(1)),
+  startTime: z.optional(z.string()),
+  lastUpdatedTime: z.optional(z.string()),
+  affectedAccount: z.optional(z.string()),
+  affectedEntities: z.optional(z.array(z.looseObject({ entityValue: z.optional(z.unknown()) }))),
+  eventMetadata: z.optional(
+    z.looseObject({
+      publicKey: z.optional(z.unknown()),
+      userName: z.optional(z.unknown()),
+      accountId: z.optional(z.unknown()),
+      exposedUrl: z.optional(z.unknown()),
+    }),
+  ),
+  eventDescription: z.optional(z.array(z.looseObject({ latestDescription: z.optional(z.string()) }))),
 });
 
 const isCredentialCode = (code: string): boolean =>

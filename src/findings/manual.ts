@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { ACCESS_KEY_ID_PATTERN, ACCOUNT_ID_PATTERN, USER_NAME_PATTERN } from "../identifiers";
 import { describeIssues } from "./common";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
@@ -8,19 +8,25 @@ export const ManualRequest = z
   .strictObject({
     accessKeyId: z
       .string()
-      .regex(ACCESS_KEY_ID_PATTERN, "must be 16–128 letters, digits or underscores (an access key ID)"),
-    userName: z
-      .string()
-      .regex(USER_NAME_PATTERN, "must be 1–64 characters of letters, digits and + = , . @ _ -")
-      .optional(),
-    account: z.string().regex(ACCOUNT_ID_PATTERN, "must be a 12-digit account ID").optional(),
-    reason: z.string().trim().min(1, "must not be empty").max(1000).optional(),
-    status: z.enum(["Inactive", "Active"]).optional(),
+      .check(
+        z.regex(ACCESS_KEY_ID_PATTERN, "must be 16–128 letters, digits or underscores (an access key ID)"),
+      ),
+    userName: z.optional(
+      z
+        .string()
+        .check(z.regex(USER_NAME_PATTERN, "must be 1–64 characters of letters, digits and + = , . @ _ -")),
+    ),
+    account: z.optional(z.string().check(z.regex(ACCOUNT_ID_PATTERN, "must be a 12-digit account ID"))),
+    // Checks run in order: trim rewrites the value first, so a reason of only spaces fails the length check.
+    reason: z.optional(z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(1000))),
+    status: z.optional(z.enum(["Inactive", "Active"])),
   })
-  .refine((request) => request.status !== "Active" || request.reason !== undefined, {
-    message: "a reason is required to reactivate a key",
-    path: ["reason"],
-  });
+  .check(
+    z.refine((request) => request.status !== "Active" || request.reason !== undefined, {
+      message: "a reason is required to reactivate a key",
+      path: ["reason"],
+    }),
+  );
 export type ManualRequest = z.infer<typeof ManualRequest>;
 
 /** A manual request has no envelope: it is recognised by its accessKeyId field. */

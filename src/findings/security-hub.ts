@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { isAccountId } from "../identifiers";
 import { describeIssues, type Envelope, facts, looksGenerated, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
@@ -6,41 +6,41 @@ import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding
 const KEY_RESOURCE_PREFIX = "AWS::IAM::AccessKey:";
 
 const KeyDetails = z.looseObject({
-  AccessKeyId: z.string().optional(),
-  PrincipalName: z.string().optional(),
+  AccessKeyId: z.optional(z.string()),
+  PrincipalName: z.optional(z.string()),
   // Deprecated, but the only name older GuardDuty mappings set.
-  UserName: z.string().optional(),
-  PrincipalType: z.string().optional(),
-  PrincipalId: z.string().optional(),
+  UserName: z.optional(z.string()),
+  PrincipalType: z.optional(z.string()),
+  PrincipalId: z.optional(z.string()),
 });
 
 const Resource = z.looseObject({
   Type: z.string(),
   Id: z.string(),
-  Region: z.string().optional(),
-  Partition: z.string().optional(),
-  Details: z.looseObject({ AwsIamAccessKey: KeyDetails.optional() }).optional(),
+  Region: z.optional(z.string()),
+  Partition: z.optional(z.string()),
+  Details: z.optional(z.looseObject({ AwsIamAccessKey: z.optional(KeyDetails) })),
 });
 
 const AsffFinding = z.looseObject({
-  Id: z.string().min(1),
-  AwsAccountId: z.string().optional(),
-  ProductArn: z.string().optional(),
-  Types: z.array(z.string()).optional(),
-  Title: z.string().optional(),
-  Region: z.string().optional(),
-  CreatedAt: z.string().optional(),
-  UpdatedAt: z.string().optional(),
-  FirstObservedAt: z.string().optional(),
-  Sample: z.boolean().optional(),
-  Severity: z
-    .looseObject({
-      Label: z.string().optional(),
-      Product: z.number().optional(),
-      Normalized: z.number().optional(),
-    })
-    .optional(),
-  ProductFields: z.record(z.string(), z.unknown()).optional(),
+  Id: z.string().check(z.minLength(1)),
+  AwsAccountId: z.optional(z.string()),
+  ProductArn: z.optional(z.string()),
+  Types: z.optional(z.array(z.string())),
+  Title: z.optional(z.string()),
+  Region: z.optional(z.string()),
+  CreatedAt: z.optional(z.string()),
+  UpdatedAt: z.optional(z.string()),
+  FirstObservedAt: z.optional(z.string()),
+  Sample: z.optional(z.boolean()),
+  Severity: z.optional(
+    z.looseObject({
+      Label: z.optional(z.string()),
+      Product: z.optional(z.number()),
+      Normalized: z.optional(z.number()),
+    }),
+  ),
+  ProductFields: z.optional(z.record(z.string(), z.unknown())),
   Resources: z.array(Resource),
 });
 type AsffFinding = z.infer<typeof AsffFinding>;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { isAccountId } from "../identifiers";
 import { describeIssues, type Envelope, facts, toIsoTime } from "./common";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
@@ -7,19 +7,19 @@ export const EXPOSED_KEYS_CHECK = "Exposed Access Keys";
 
 // Field names contain spaces and parentheses, exactly as Trusted Advisor sends them.
 const CheckItemDetail = z.looseObject({
-  "Access Key ID": z.string().min(1),
-  "User Name (IAM or Root)": z.string().optional(),
-  "Fraud Type": z.string().optional(),
-  Location: z.string().optional(),
-  "Case ID": z.string().optional(),
-  "Time Updated": z.string().optional(),
-  Deadline: z.string().optional(),
+  "Access Key ID": z.string().check(z.minLength(1)),
+  "User Name (IAM or Root)": z.optional(z.string()),
+  "Fraud Type": z.optional(z.string()),
+  Location: z.optional(z.string()),
+  "Case ID": z.optional(z.string()),
+  "Time Updated": z.optional(z.string()),
+  Deadline: z.optional(z.string()),
 });
 
 const TrustedAdvisorDetail = z.looseObject({
   "check-name": z.string(),
   status: z.string(),
-  uuid: z.string().optional(),
+  uuid: z.optional(z.string()),
   "check-item-detail": z.unknown(),
 });
 
