@@ -9,7 +9,7 @@ import { isAccessKeyId } from "./identifiers";
 import type { Log } from "./log";
 import { type MetricPoint, metricsFor } from "./metrics";
 import { type Outcome, Status } from "./outcome";
-import { type Identity, type Plan, planContainment, Skip } from "./plan/plan";
+import { type Identity, mergePlans, type Plan, planContainment, Skip } from "./plan/plan";
 
 /** Everything the flow needs from the outside world. Built once per container by the handler wiring. */
 export interface Responder {
@@ -80,11 +80,17 @@ export class RecentEvents {
 const deliveryKey = (finding: Finding): string =>
   `${finding.eventId ?? finding.findingId}|${finding.account ?? ""}|${finding.accessKeyId}`;
 
-/** One plan per distinct key and account: an event that names a key twice gets one write. */
-const distinct = (findings: Finding[]): Finding[] => {
-  const byKey = new Map<string, Finding>();
-  for (const finding of findings) byKey.set(`${finding.account ?? ""}|${finding.accessKeyId}`, finding);
-  return [...byKey.values()];
+/**
+ * Groups plans by key, so that an event naming a key twice gets one plan and at most one write. Key IDs are unique
+ * across AWS, so two findings placing one key in two accounts are grouped too (and disagree).
+ */
+const byKey = (plans: Plan[]): Plan[][] => {
+  const groups = new Map<string, Plan[]>();
+  for (const plan of plans) {
+    const key = plan.finding.accessKeyId;
+    groups.set(key, [...(groups.get(key) ?? []), plan]);
+  }
+  return [...groups.values()];
 };
 
 /**
@@ -189,11 +195,10 @@ export const respond = async (event: unknown, responder: Responder, requestId?: 
   if (parsed.kind === "invalid") return handleUnreadable(parsed, responder, log);
 
   const identity = await responder.identity();
-  const findings = distinct(parsed.findings);
-  const plans = findings.map((finding) => {
-    const plan = planContainment(finding, config, identity);
-    return responder.seen.has(deliveryKey(finding)) ? { ...plan, checkFirst: true } : plan;
-  });
+  const plans = byKey(parsed.findings.map((finding) => planContainment(finding, config, identity)))
+    .map((group) => mergePlans(group, config))
+    .map((plan) => (responder.seen.has(deliveryKey(plan.finding)) ? { ...plan, checkFirst: true } : plan));
+  const findings = plans.map((plan) => plan.finding);
   log.info("plans made", {
     plans: plans.map((p) => ({ accessKeyId: p.finding.accessKeyId, action: p.action, skip: p.skip })),
   });

@@ -37,7 +37,9 @@ export const GuardDutyDetail = z.looseObject({
       eventFirstSeen: z.optional(z.string()),
       eventLastSeen: z.optional(z.string()),
       // Newer samples wrap the flag in {value, type}; only the boolean counts (FORMATS.md, GuardDuty samples).
-      additionalInfo: z.optional(z.looseObject({ sample: z.optional(z.unknown()) })),
+      additionalInfo: z.optional(
+        z.looseObject({ sample: z.optional(z.unknown()), value: z.optional(z.unknown()) }),
+      ),
       action: z.optional(
         z.looseObject({
           awsApiCallAction: z.optional(
@@ -68,6 +70,16 @@ const principalTypeOf = (userType: string | undefined): PrincipalType => {
   }
 };
 
+/** GuardDuty's current format carries the flag in a JSON string: additionalInfo {value: "{\"sample\":true}"}. */
+const wrappedSample = (value: unknown): boolean => {
+  if (typeof value !== "string") return false;
+  try {
+    return (JSON.parse(value) as { sample?: unknown } | null)?.sample === true;
+  } catch {
+    return false;
+  }
+};
+
 /** Turns a GuardDuty finding (the `detail` of a "GuardDuty Finding" event) into at most one Finding. */
 export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedEvent => {
   if (detail === undefined || detail === null) {
@@ -94,7 +106,8 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
     };
   }
   const api = d.service?.action?.awsApiCallAction;
-  const sampleFlag = d.service?.additionalInfo?.sample === true;
+  const info = d.service?.additionalInfo;
+  const sampleFlag = info?.sample === true || wrappedSample(info?.value);
   const count = d.service?.count;
   const finding: Finding = {
     source: Source.GuardDuty,
