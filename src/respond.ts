@@ -144,30 +144,33 @@ const tell = async (responder: Responder, alert: Alert, summary: Summary, log: L
   }
 };
 
-const handleUnreadable = async (
-  parsed: ParsedEvent & { kind: "invalid" },
+/** No write was made for an event: tells a person why, and fails the run if it must be retried. */
+const handleProblem = async (
+  problem: { source?: Source; eventId?: string; reason: string },
   responder: Responder,
   log: Log,
+  retry?: unknown,
 ): Promise<Summary> => {
   const summary: Summary = {
     result: "invalid",
-    source: parsed.source,
-    eventId: parsed.eventId,
+    source: problem.source,
+    eventId: problem.eventId,
     dryRun: responder.config.dryRun,
-    reason: parsed.reason,
+    reason: problem.reason,
     outcomes: [],
     alert: "none",
   };
-  log.warn("event could not be read; no write was made", { reason: parsed.reason });
-  // A person who typed a bad request reads the result; a finding nobody could read must reach a person.
-  if (parsed.source === Source.Manual) return summary;
+  log.warn("no write was made", { reason: problem.reason });
+  // A person who typed a bad request reads the result; a finding nobody could act on must reach a person.
+  if (problem.source === Source.Manual && retry === undefined) return summary;
   const error = await tell(
     responder,
-    renderProblemAlert(parsed, { dryRun: responder.config.dryRun, now: responder.now() }),
+    renderProblemAlert(problem, { dryRun: responder.config.dryRun, now: responder.now() }),
     summary,
     log,
   );
   responder.record(metricsFor([], error !== undefined));
+  if (retry !== undefined) throw new ResponderError(problem.reason, summary, { cause: retry });
   if (error) throw new ResponderError(`alert failed: ${errorMessage(error)}`, summary, { cause: error });
   return summary;
 };
@@ -192,9 +195,16 @@ export const respond = async (event: unknown, responder: Responder, requestId?: 
       alert: "none",
     };
   }
-  if (parsed.kind === "invalid") return handleUnreadable(parsed, responder, log);
+  if (parsed.kind === "invalid") return handleProblem(parsed, responder, log);
 
-  const identity = await responder.identity();
+  let identity: Identity;
+  try {
+    identity = await responder.identity();
+  } catch (error) {
+    // Without our own account, no finding can be told apart from another account's: tell people, then retry.
+    const reason = `could not determine the responder's own account, so no key was touched: ${errorMessage(error)}`;
+    return handleProblem({ source: parsed.source, eventId: parsed.eventId, reason }, responder, log, error);
+  }
   const plans = byKey(parsed.findings.map((finding) => planContainment(finding, config, identity)))
     .map((group) => mergePlans(group, config))
     .map((plan) => (responder.seen.has(deliveryKey(plan.finding)) ? { ...plan, checkFirst: true } : plan));

@@ -293,7 +293,7 @@ const VERDICT_HEADLINES: Record<Verdict, string> = {
   [Verdict.Failed]: "CONTAINMENT FAILED",
   [Verdict.NoAction]: "No action needed",
   [Verdict.DryRun]: "Dry run",
-  [Verdict.Invalid]: "Could not read event",
+  [Verdict.Invalid]: "Could not act on event",
   [Verdict.Reactivated]: "Key REACTIVATED",
 };
 
@@ -353,7 +353,7 @@ export const renderProblemAlert = (
     problem: clip(problem.reason, 1000),
   };
   const text = [
-    "access-key-responder: Could not read event - no change was made",
+    "access-key-responder: Could not act on event - no change was made",
     `Source: ${problem.source ?? "unknown"}${document.eventId ? `, event ${document.eventId}` : ""}`,
     `Problem: ${document.problem}`,
     "Next steps:",
@@ -362,7 +362,7 @@ export const renderProblemAlert = (
   ].join("\n");
   return {
     subject: subjectLine(
-      `Could not read ${problem.source ?? "an"} event${problem.eventId ? ` ${problem.eventId}` : ""}`,
+      `Could not act on ${problem.source ?? "an"} event${problem.eventId ? ` ${problem.eventId}` : ""}`,
     ),
     text,
     document,

@@ -99,4 +99,15 @@ describe("fault injection through the loopback double", () => {
     expect(double.published).toHaveLength(1);
     expect(publishedDocument(double).document.keys[0].status).toBe("already-done");
   });
+
+  it("tells people and fails the run when its own account cannot be determined, with no IAM call", async () => {
+    double.inject({ action: "GetCallerIdentity", error: serverError, times: 6 });
+    const noArn = { awsRequestId: "local", functionName: "local" } as never;
+    const { error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"), noArn);
+
+    expect(error?.name).toBe("ResponderError");
+    expect(error?.message).toContain("could not determine the responder's own account");
+    expect(double.actions("iam")).toEqual([]);
+    expect(publishedDocument(double).document).toMatchObject({ verdict: "invalid" });
+  });
 });

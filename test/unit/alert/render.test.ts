@@ -378,7 +378,7 @@ describe("renderProblemAlert", () => {
       live,
     );
 
-    expect(alert.subject).toBe("Could not read guardduty event a7d24f9b-3c6e-4b10-8f5a-e09b7c2d1e64");
+    expect(alert.subject).toBe("Could not act on guardduty event a7d24f9b-3c6e-4b10-8f5a-e09b7c2d1e64");
     expect(alert.document).toEqual({
       schema: "access-key-responder/alert",
       version: 1,
@@ -390,7 +390,7 @@ describe("renderProblemAlert", () => {
       keys: [],
       problem: "GuardDuty event has no detail",
     });
-    expect(alert.text).toContain("Could not read event - no change was made");
+    expect(alert.text).toContain("Could not act on event - no change was made");
     expect(alert.text).toContain("Problem: GuardDuty event has no detail");
     expect(alert.attributes).toEqual({
       outcome: "invalid",
@@ -405,7 +405,7 @@ describe("renderProblemAlert", () => {
 
     expect(alert.document.problem?.length).toBeLessThan(1100);
     expect(alert.subject.length).toBeLessThanOrEqual(100);
-    expect(alert.subject.startsWith("Could not read an event")).toBe(true);
+    expect(alert.subject.startsWith("Could not act on an event")).toBe(true);
     expect(alert.attributes.source).toBe("unknown");
   });
 });
