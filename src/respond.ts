@@ -4,7 +4,7 @@ import type { Config } from "./config";
 import { type ContainContext, carryOut } from "./contain/carry-out";
 import { errorMessage } from "./contain/errors";
 import type { KeyActivity } from "./enrich/cloudtrail";
-import { type Finding, type ParsedEvent, parseEvent, Source } from "./findings";
+import { type Finding, parseEvent, Source } from "./findings";
 import { isAccessKeyId } from "./identifiers";
 import type { Log } from "./log";
 import { type MetricPoint, metricsFor } from "./metrics";
