@@ -3,7 +3,6 @@
 // Only modules without project imports are loaded statically: the environment must be set before any handler loads.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Deflated } from "./bench/cold-start";
 import { machine, renderFailure, renderSection, type SectionResult, verdictLines } from "./bench/report";
 import { ROOT, readServerless } from "./bench/serverless-config";
 import { table } from "./bench/stats";
@@ -52,7 +51,6 @@ const main = async (): Promise<number> => {
   const results: SectionResult[] = [];
   let failed = 0;
   let bundleBytes: Map<string, number> | undefined;
-  let deflated: Deflated | undefined;
 
   const sections: [string, () => Promise<SectionResult> | SectionResult][] = [
     ["Critical path: AWS calls before the write", () => runCriticalPath(double)],
@@ -61,14 +59,10 @@ const main = async (): Promise<number> => {
       async () => {
         const out = await runColdStart(settings, N.coldRuns, !smoke);
         bundleBytes = out.bundleBytes;
-        deflated = out.deflated;
         return out.section;
       },
     ],
-    [
-      "Bundle: deployment package size",
-      () => runBundleSize(settings, callerEnv, bundleBytes, deflated, smoke),
-    ],
+    ["Bundle: deployment package size", () => runBundleSize(settings, callerEnv, bundleBytes, smoke)],
     ["Warm per-event cost", () => runWarm(double, N.warmEvents, N.ownRuns)],
     ["Burst: many findings under IAM throttling", () => runBurst(double, N.burst)],
   ];

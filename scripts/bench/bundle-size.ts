@@ -2,7 +2,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Deflated } from "./cold-start";
 import type { SectionResult, Verdict } from "./report";
 import { ROOT, type ServerlessSettings } from "./serverless-config";
 import { int, kb, pct, table } from "./stats";
@@ -26,7 +25,6 @@ export const runBundleSize = (
   settings: ServerlessSettings,
   env: NodeJS.ProcessEnv,
   builtBytes: Map<string, number> | undefined,
-  deflated: Deflated | undefined,
   /** Smoke runs reuse zips that are newer than every source file (`npm test` packages just before). */
   reuseFreshZips: boolean,
 ): SectionResult => {
@@ -99,39 +97,11 @@ export const runBundleSize = (
   if (metaTotal > 0) {
     notes.push(
       "**Metafiles are shipped.** Every zip contains the esbuild metafile of *every* handler (`handlers/*-meta.json`). " +
-        "The `!**/*-meta.json` pattern in serverless.yml does not keep them out. serverless-esbuild 1.57's `pack()` only " +
-        "uses service-level `package.patterns` as an include list for files outside its build folder. Inside the build folder it excludes " +
-        "only the other functions' bundles and whatever a function's own `package.patterns` negates. The other handlers' " +
-        "`<name>-meta.json` do not start with `<name>.` either, so they slip through. Remedies, either one: set `metafile: false` in " +
-        "`custom.esbuild` (this benchmark builds its own metafile in section 2 and does not need the packaged one), or add " +
-        '`package: { patterns: ["!handlers/*-meta.json"] }` to each function. Either brings each zip to the "Without metafiles" column.',
+        "serverless-esbuild 1.57 keeps them in unless each function's own `package.patterns` negates them: keep " +
+        '`metafile` off in `custom.esbuild` (this benchmark builds its own), or add `package: { patterns: ["!handlers/*-meta.json"] }` ' +
+        'to each function. Either brings each zip to the "Without metafiles" column.',
     );
   }
-  const first = settings.functions[0];
-  const firstZip = first ? join(ROOT, ".serverless", `${first.name}.zip`) : undefined;
-  const firstEntries = firstZip ? listZip(firstZip) : [];
-  const firstBundle = firstEntries.find((e) => e.name === first?.entry.replace(/\.ts$/, ".js"));
-  if (deflated?.whatIf && firstZip && firstBundle) {
-    // The zlib level that reproduces the packaged bundle's compressed size, applied to the what-if bundle.
-    const errors = deflated.shipped.map((size) => Math.abs(size - firstBundle.compressed));
-    const best = errors.indexOf(Math.min(...errors));
-    const level = best + 1;
-    const shipped = deflated.shipped[best] as number;
-    const whatIf = deflated.whatIf[best] as number;
-    // Zip headers: what the archive adds beyond its compressed entries, per entry.
-    const overhead =
-      (statSync(firstZip).size - firstEntries.reduce((sum, e) => sum + e.compressed, 0)) /
-      firstEntries.length;
-    const agrees = Math.abs(shipped - firstBundle.compressed) <= 0.01 * firstBundle.compressed;
-    notes.push(
-      "**What the code itself weighs.** Most of the bundle is the AWS SDK and zod (section 2's metafile table). Deflating " +
-        `section 2's shipped build at zlib level ${level} gives ${kb(shipped)} KB, against ${kb(firstBundle.compressed)} KB for the ` +
-        `same bundle in the zip${agrees ? " (the packager's archiver compresses at that level)" : " (no level matches closely, so take this loosely)"}. ` +
-        `At the same level the zod namespace-import what-if deflates to ${kb(whatIf)} KB. Without the metafiles and with that ` +
-        `import, each zip would be about ${kb(whatIf + overhead)} KB.`,
-    );
-  }
-
   return {
     title: "Bundle: deployment package size",
     method:
