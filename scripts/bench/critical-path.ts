@@ -324,7 +324,7 @@ export const runCriticalPath = async (double: AwsDouble): Promise<SectionResult>
       "Each fixture is run once in-process through a fresh `createHandler(<function>, env)` from src/handler.ts (a new " +
       "container, so nothing is remembered between events). `env` is the loopback double's endpoint and credentials plus " +
       "`ALERT_TOPIC_ARN=arn:aws:sns:us-east-1:111111111111:alerts`. The Lambda context has `invokedFunctionArn` " +
-      "`arn:aws:lambda:us-east-1:111111111111:function:bench`, so identity comes from the ARN and STS is not called. " +
+      "`arn:aws:lambda:us-east-1:111111111111:function:access-key-responder-bench`, so identity comes from the ARN and STS is not called. " +
       "Before each run the double is reset and seeded only with the users the fixture names, each with one Active key. " +
       "The count comes from the double's call log: calls up to and including the `UpdateAccessKey` for that key. Calls " +
       "about another key (a different `AccessKeyId` or `UserName`) are left out, so an event with two keys is counted " +

@@ -1,14 +1,11 @@
 // Fixture events, the users they name, and a Lambda context, shared by the in-process sections.
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { Context } from "aws-lambda";
 import { type AwsDouble, SELF_ACCOUNT } from "../../test/support/aws-double";
-import { ROOT } from "./serverless-config";
+import { lambdaContext as fixtureContext, loadEvent } from "../../test/support/fixtures";
 
 export const ACCOUNT = SELF_ACCOUNT;
 export const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`;
-export const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:bench`;
 
 /** The users and keys the critical-path fixtures name (events/README.md). */
 export const FIXTURE_USERS = {
@@ -21,25 +18,11 @@ export const FIXTURE_USERS = {
 } as const;
 export type FixtureUser = keyof typeof FIXTURE_USERS;
 
-/** A fresh parsed copy of events/<name>.json. */
-export const loadEvent = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(ROOT, "events", `${name}.json`), "utf8")) as Record<string, unknown>;
+/** The function the in-process runs pretend to be; its ARN gives the responder its own account. */
+export const lambdaContext = (awsRequestId?: string): Context =>
+  fixtureContext("bench", ACCOUNT, awsRequestId);
 
-export const lambdaContext = (awsRequestId: string = randomUUID()): Context =>
-  ({
-    functionName: "bench",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: FUNCTION_ARN,
-    memoryLimitInMB: "256",
-    awsRequestId,
-    logGroupName: "/aws/lambda/bench",
-    logStreamName: "bench",
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  }) as Context;
+export { loadEvent };
 
 /** The environment handed to createHandler: the double's endpoint and credentials plus the alert topic. */
 export const handlerEnv = (double: AwsDouble): Record<string, string> => ({

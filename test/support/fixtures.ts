@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Context } from "aws-lambda";
 import { type Config, loadConfig } from "../../src/config";
 import { type Finding, parseEvent } from "../../src/findings";
 import type { Identity } from "../../src/plan/plan";
@@ -24,6 +26,27 @@ export type EditableEvent = Record<string, any>;
 /** A fresh parsed copy of events/<name>.json on every call, so that no test sees another test's edits. */
 export const loadEvent = <T = EditableEvent>(name: string): T =>
   JSON.parse(readFileSync(join(EVENTS_DIR, `${name}.json`), "utf8")) as T;
+
+/** A Lambda context as the runtime gives it; the function ARN tells the responder its own account. */
+export const lambdaContext = (
+  functionName = "guardduty",
+  account = SELF,
+  awsRequestId: string = randomUUID(),
+): Context =>
+  ({
+    functionName: `access-key-responder-${functionName}`,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:${account}:function:access-key-responder-${functionName}`,
+    memoryLimitInMB: "256",
+    awsRequestId,
+    logGroupName: `/aws/lambda/access-key-responder-${functionName}`,
+    logStreamName: "test",
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  }) as Context;
 
 /** The configuration an empty environment gives (every opt-in off, act from severity 4), changed as asked. */
 export const testConfig = (overrides: Partial<Config> = {}): Config => ({ ...loadConfig({}), ...overrides });

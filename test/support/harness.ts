@@ -1,34 +1,13 @@
-import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { createHandler } from "../../src/handler";
 import type { Summary } from "../../src/respond";
 import { AwsDouble, MEMBER_ACCOUNT, SELF_ACCOUNT } from "./aws-double";
+import { lambdaContext } from "./fixtures";
+
+export { lambdaContext, loadEvent } from "./fixtures";
 
 export const TOPIC_ARN = `arn:aws:sns:us-east-1:${SELF_ACCOUNT}:access-key-responder-alerts`;
 export const FUNCTION_NAMES = ["guardduty", "leakedCredentials", "securityHub", "manual"] as const;
-
-/** A fresh parsed copy of a fixture from events/, so no test sees another's mutations. */
-export const loadEvent = (name: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(join(__dirname, "..", "..", "events", `${name}.json`), "utf8"));
-
-export const lambdaContext = (functionName = "guardduty", account = SELF_ACCOUNT): Context =>
-  ({
-    functionName: `access-key-responder-test-${functionName}`,
-    functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:${account}:function:access-key-responder-test-${functionName}`,
-    memoryLimitInMB: "256",
-    awsRequestId: randomUUID(),
-    logGroupName: "/aws/lambda/test",
-    logStreamName: "test",
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  }) as Context;
 
 /** The users every fixture in events/ refers to, all with Active keys. */
 export const seedFixtureUsers = (double: AwsDouble): void => {
