@@ -99,7 +99,7 @@ export const createRuntime = (
     const identity = async (): Promise<Identity> => {
       const fromContext = identityFromArn(context.invokedFunctionArn);
       if (fromContext) return fromContext;
-      // A dry run makes no AWS call at all, so it works offline; the account is then simply not known.
+      // A dry run makes no IAM or STS call, so it works offline; the account is then simply not known.
       if (config.dryRun) return { account: undefined, partition: partitionOf(region) };
       cachedIdentity ??= lookUpIdentity().catch((error) => {
         cachedIdentity = undefined;
