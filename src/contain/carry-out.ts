@@ -105,16 +105,7 @@ const changeKeyStatus = async (iam: IAMClient, plan: Plan, ctx: ContainContext):
   } catch (error) {
     if (isNoSuchEntity(error))
       return outcome(plan, Status.KeyGone, `${accessKeyId} no longer exists: no action needed`);
-    if (isExplicitDeny(error)) {
-      return outcome(
-        plan,
-        Status.Protected,
-        `IAM refused the change with an explicit deny: a person must decide`,
-        {
-          error: errorMessage(error),
-        },
-      );
-    }
+    // An explicit deny (the protected tag) is reported as "protected" by carryOut, like any other step's.
     throw error;
   }
   // Read-back: the run fails if IAM does not show the requested status.
