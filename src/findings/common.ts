@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
 import { clip } from "../identifiers";
+import type { ParsedEvent, Source } from "./finding";
 
 // zod/mini loads no locale, so every issue would read "Invalid input". English alone keeps the messages that
 // reach alerts and logs as full zod wrote them, without bundling every other locale. Every parser imports this
@@ -29,6 +30,20 @@ export const describeIssues = (error: z.core.$ZodError, prefix = ""): string =>
       return `${path || "(root)"}: ${issue.message}`;
     })
     .join("; ");
+
+/** The result for an event of a known source whose fields do not have the documented shape. No write follows. */
+export const mismatch = (
+  source: Source,
+  eventId: string | undefined,
+  what: string,
+  error: z.core.$ZodError,
+  path = "detail",
+): ParsedEvent => ({
+  kind: "invalid",
+  source,
+  eventId,
+  reason: `${what} does not match the expected format: ${describeIssues(error, path)}`,
+});
 
 /** Normalizes the time formats the sources use (ISO-8601, RFC-1123, epoch ms as a string) to ISO-8601. */
 export const toIsoTime = (value: unknown): string | undefined => {

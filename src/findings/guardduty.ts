@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { isAccountId } from "../identifiers";
-import { describeIssues, type Envelope, facts, looksGenerated, toIsoTime } from "./common";
+import { type Envelope, facts, looksGenerated, mismatch, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
 const AccessKeyDetails = z.looseObject({
@@ -87,12 +87,7 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
   }
   const parsed = GuardDutyDetail.safeParse(detail);
   if (!parsed.success) {
-    return {
-      kind: "invalid",
-      source: Source.GuardDuty,
-      eventId,
-      reason: `GuardDuty finding does not match the expected format: ${describeIssues(parsed.error, "detail")}`,
-    };
+    return mismatch(Source.GuardDuty, eventId, "GuardDuty finding", parsed.error);
   }
   const d = parsed.data;
   const keyDetails = d.resource.accessKeyDetails;

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { isAccessKeyId, isAccountId } from "../identifiers";
-import { describeIssues, type Envelope, facts, toIsoTime } from "./common";
+import { type Envelope, facts, mismatch, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
 /** Every AWS Health code that reports a leaked or misused credential. Missing one means never firing on a leak. */
@@ -50,12 +50,7 @@ export const parseHealthEvent = (envelope: Envelope): ParsedEvent => {
   }
   const parsed = HealthDetail.safeParse(envelope.detail);
   if (!parsed.success) {
-    return {
-      kind: "invalid",
-      source: Source.Health,
-      eventId,
-      reason: `Health event does not match the expected format: ${describeIssues(parsed.error, "detail")}`,
-    };
+    return mismatch(Source.Health, eventId, "Health event", parsed.error);
   }
   const d = parsed.data;
   if (!isCredentialCode(d.eventTypeCode)) {

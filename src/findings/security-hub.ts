@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { isAccountId } from "../identifiers";
-import { describeIssues, type Envelope, facts, looksGenerated, toIsoTime } from "./common";
+import { type Envelope, facts, looksGenerated, mismatch, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
 const KEY_RESOURCE_PREFIX = "AWS::IAM::AccessKey:";
@@ -143,23 +143,19 @@ export const parseSecurityHubEvent = (envelope: Envelope): ParsedEvent => {
   }
   const head = SecurityHubDetail.safeParse(envelope.detail);
   if (!head.success) {
-    return {
-      kind: "invalid",
-      source,
-      eventId,
-      reason: `Security Hub event does not match the expected format: ${describeIssues(head.error, "detail")}`,
-    };
+    return mismatch(source, eventId, "Security Hub event", head.error);
   }
   const findings: Finding[] = [];
   for (const [index, raw] of head.data.findings.entries()) {
     const parsed = AsffFinding.safeParse(raw);
     if (!parsed.success) {
-      return {
-        kind: "invalid",
+      return mismatch(
         source,
         eventId,
-        reason: `Security Hub finding does not match ASFF: ${describeIssues(parsed.error, `detail.findings.${index}`)}`,
-      };
+        "Security Hub finding (ASFF)",
+        parsed.error,
+        `detail.findings.${index}`,
+      );
     }
     findings.push(...findingsOf(parsed.data, eventId));
   }

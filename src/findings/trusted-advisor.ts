@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { isAccountId } from "../identifiers";
-import { describeIssues, type Envelope, facts, toIsoTime } from "./common";
+import { type Envelope, facts, mismatch, toIsoTime } from "./common";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
 
 export const EXPOSED_KEYS_CHECK = "Exposed Access Keys";
@@ -33,12 +33,7 @@ export const parseTrustedAdvisorEvent = (envelope: Envelope): ParsedEvent => {
   const source = Source.TrustedAdvisor;
   const head = TrustedAdvisorDetail.safeParse(envelope.detail);
   if (!head.success) {
-    return {
-      kind: "invalid",
-      source,
-      eventId,
-      reason: `Trusted Advisor event does not match the expected format: ${describeIssues(head.error, "detail")}`,
-    };
+    return mismatch(source, eventId, "Trusted Advisor event", head.error);
   }
   if (head.data["check-name"] !== EXPOSED_KEYS_CHECK) {
     return {
@@ -59,15 +54,7 @@ export const parseTrustedAdvisorEvent = (envelope: Envelope): ParsedEvent => {
   }
   const item = CheckItemDetail.safeParse(head.data["check-item-detail"]);
   if (!item.success) {
-    return {
-      kind: "invalid",
-      source,
-      eventId,
-      reason: `Exposed Access Keys item does not match the expected format: ${describeIssues(
-        item.error,
-        "detail.check-item-detail",
-      )}`,
-    };
+    return mismatch(source, eventId, "Exposed Access Keys item", item.error, "detail.check-item-detail");
   }
   const i = item.data;
   const user = i["User Name (IAM or Root)"]?.trim();
