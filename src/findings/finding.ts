@@ -52,6 +52,14 @@ export interface Finding {
   requestedStatus: KeyStatus;
   /** A person's reason (manual requests). */
   reason?: string;
+  /** Who asked (manual requests): the invoking identity, or the request's `requestedBy`. Untrusted text. */
+  requestedBy?: string;
+  /** Who made the finding (Security Hub): only AWS's own products (`product/aws/<service>`) may lead to a write. */
+  provenance?: { product: string; aws: boolean };
+  /** Why the finding is closed (archived, resolved, suppressed): a person decided, so no write. */
+  closed?: string;
+  /** The event reached the function inside an SNS notification rather than directly. */
+  viaSns?: boolean;
   /** Source-specific facts shown to people: remote IP, API called, where the key was exposed, … */
   details: Record<string, string>;
 }

@@ -1,5 +1,4 @@
 import * as z from "zod/mini";
-import { isAccountId } from "../identifiers";
 import { type Envelope, facts, looksGenerated, mismatch, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
@@ -33,6 +32,7 @@ export const GuardDutyDetail = z.looseObject({
   }),
   service: z.optional(
     z.looseObject({
+      archived: z.optional(z.unknown()),
       count: z.optional(z.number()),
       eventFirstSeen: z.optional(z.string()),
       eventLastSeen: z.optional(z.string()),
@@ -70,11 +70,13 @@ const principalTypeOf = (userType: string | undefined): PrincipalType => {
   }
 };
 
+const isTrue = (value: unknown): boolean => value === true || value === "true";
+
 /** GuardDuty's current format carries the flag in a JSON string: additionalInfo {value: "{\"sample\":true}"}. */
 const wrappedSample = (value: unknown): boolean => {
   if (typeof value !== "string") return false;
   try {
-    return (JSON.parse(value) as { sample?: unknown } | null)?.sample === true;
+    return isTrue((JSON.parse(value) as { sample?: unknown } | null)?.sample);
   } catch {
     return false;
   }
@@ -102,7 +104,9 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
   }
   const api = d.service?.action?.awsApiCallAction;
   const info = d.service?.additionalInfo;
-  const sampleFlag = info?.sample === true || wrappedSample(info?.value);
+  // Some producers send the flags as strings ("true"); only the words true and "true" count.
+  const sampleFlag = isTrue(info?.sample) || wrappedSample(info?.value);
+  const archived = isTrue(d.service?.archived);
   const count = d.service?.count;
   const finding: Finding = {
     source: Source.GuardDuty,
@@ -115,7 +119,8 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
     userName: keyDetails.userName,
     principalType: principalTypeOf(keyDetails.userType),
     principalId: keyDetails.principalId,
-    account: isAccountId(d.accountId) ? d.accountId : undefined,
+    // Kept as sent when it is not an account ID: the plan then refuses to write.
+    account: d.accountId,
     region: d.region,
     partition: d.partition,
     sample: sampleFlag || looksGenerated(keyDetails.accessKeyId, keyDetails.userName, keyDetails.principalId),
@@ -125,6 +130,7 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
     // GuardDuty re-emits the same finding id with a larger count on every update.
     update: (count ?? 1) > 1 || (d.updatedAt !== undefined && d.updatedAt !== d.createdAt),
     requestedStatus: "Inactive",
+    closed: archived ? "the finding is archived" : undefined,
     details: facts({
       "Remote IP": api?.remoteIpDetails?.ipAddressV4,
       Country: api?.remoteIpDetails?.country?.countryName,

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { isAccessKeyId, isAccountId } from "../identifiers";
+import { isAccessKeyId } from "../identifiers";
 import { type Envelope, facts, mismatch, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
@@ -30,6 +30,14 @@ const HealthDetail = z.looseObject({
   ),
   eventDescription: z.optional(z.array(z.looseObject({ latestDescription: z.optional(z.string()) }))),
 });
+
+const accountOf = (affected: string | undefined, fromMetadata: unknown): string | undefined => {
+  const metadata = typeof fromMetadata === "string" && fromMetadata !== "" ? fromMetadata : undefined;
+  if (affected === undefined || affected === "") return metadata;
+  // Two fields that disagree name no account we can trust.
+  if (metadata !== undefined && metadata !== affected) return `${affected} (metadata says ${metadata})`;
+  return affected;
+};
 
 const isCredentialCode = (code: string): boolean =>
   (HEALTH_CREDENTIAL_CODES as readonly string[]).includes(code);
@@ -79,8 +87,9 @@ export const parseHealthEvent = (envelope: Envelope): ParsedEvent => {
       reason: `${d.eventTypeCode} names no access key`,
     };
   }
-  // One published sample puts a key ID in affectedAccount, so only a 12-digit value counts as an account.
-  const account = [d.affectedAccount, meta.accountId].find(isAccountId);
+  // The organizational view names the key's account in affectedAccount; newer events also in the metadata. A value
+  // that is not an account ID (one published sample has a key ID there) is kept as sent, and the plan refuses it.
+  const account = accountOf(d.affectedAccount, meta.accountId);
   const metaKey = typeof meta.publicKey === "string" ? meta.publicKey : undefined;
   const metaUser = typeof meta.userName === "string" ? meta.userName : undefined;
   const findings = keys.map(

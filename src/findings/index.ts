@@ -31,6 +31,11 @@ const snsMessage = (event: Record<string, unknown>): unknown => {
   return record?.Sns?.Message;
 };
 
+const markViaSns = (parsed: ParsedEvent): ParsedEvent =>
+  parsed.kind === "findings"
+    ? { ...parsed, findings: parsed.findings.map((finding) => ({ ...finding, viaSns: true })) }
+    : parsed;
+
 /**
  * Recognises any supported event by source and detail-type, so every function accepts every shape, and turns it
  * into findings, a reason to ignore it, or a reason it could not be read. Never throws.
@@ -55,9 +60,11 @@ export const parseEvent = (event: unknown, requestId?: string): ParsedEvent => {
       return { kind: "invalid", eventId: requestId, reason: "the SNS message is not JSON" };
     }
     // One level of wrapping only: an SNS message that wraps another is not something AWS sends.
-    return isObject(inner) && "Records" in inner
-      ? { kind: "invalid", eventId: requestId, reason: "nested SNS notifications are not supported" }
-      : parseEvent(inner, requestId);
+    if (isObject(inner) && "Records" in inner) {
+      return { kind: "invalid", eventId: requestId, reason: "nested SNS notifications are not supported" };
+    }
+    // Whoever may publish to the topic wrote this: the plan must know it did not come directly.
+    return markViaSns(parseEvent(inner, requestId));
   }
   if (isManualRequest(event) && !("source" in event)) return parseManualRequest(event, requestId);
   if (isGuardDutyDetail(event)) return parseGuardDutyDetail(event, requestId);

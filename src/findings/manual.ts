@@ -20,6 +20,10 @@ export const ManualRequest = z
     // Checks run in order: trim rewrites the value first, so a reason of only spaces fails the length check.
     reason: z.optional(z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(1000))),
     status: z.optional(z.enum(["Inactive", "Active"])),
+    // Who asks, as the requester states it (a name, a ticket, a chat user); shown in the alert, never trusted.
+    requestedBy: z.optional(
+      z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(200)),
+    ),
   })
   .check(
     z.refine((request) => request.status !== "Active" || request.reason !== undefined, {
@@ -64,6 +68,7 @@ export const parseManualRequest = (event: unknown, requestId?: string): ParsedEv
         update: false,
         requestedStatus: status,
         reason: r.reason,
+        requestedBy: r.requestedBy,
         details: {},
       },
     ],

@@ -1,5 +1,4 @@
 import * as z from "zod/mini";
-import { isAccountId } from "../identifiers";
 import { type Envelope, facts, looksGenerated, mismatch, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
@@ -42,6 +41,10 @@ const AsffFinding = z.looseObject({
   ),
   ProductFields: z.optional(z.record(z.string(), z.unknown())),
   Resources: z.array(Resource),
+  RecordState: z.optional(z.string()),
+  Workflow: z.optional(z.looseObject({ Status: z.optional(z.string()) })),
+  // Deprecated in favour of Workflow.Status, but still sent.
+  WorkflowState: z.optional(z.string()),
 });
 type AsffFinding = z.infer<typeof AsffFinding>;
 
@@ -82,9 +85,44 @@ const productFieldsSample = (fields: Record<string, unknown> | undefined): boole
   }
 };
 
+/**
+ * Only AWS's own integrations have product ARNs of the reserved form `arn:<partition>:securityhub:<region>::product/
+ * aws/<service>`. Anyone with securityhub:BatchImportFindings can import a finding under their own
+ * `product/<account>/default`, so any other product is evidence for a person, never a reason to write.
+ */
+const AWS_PRODUCT_ARN = /^arn:aws[\w-]*:securityhub:[a-z0-9-]+::product\/aws\/[a-z0-9-]+$/;
+
+export const isAwsProduct = (productArn: string | undefined): boolean =>
+  productArn !== undefined && AWS_PRODUCT_ARN.test(productArn);
+
+/** Workflow statuses that leave a finding open; RESOLVED and SUPPRESSED are a person closing the case. */
+const OPEN_WORKFLOW = ["NEW", "NOTIFIED"];
+/** The deprecated WorkflowState's closed values. */
+const CLOSED_WORKFLOW_STATES = ["RESOLVED", "DEFERRED"];
+
+/**
+ * Why a finding is closed, or undefined while it is open. Security Hub re-emits an Imported event when a person
+ * archives, resolves or suppresses a finding: that must never disable the key again.
+ */
+export const closedReason = (f: {
+  RecordState?: string;
+  Workflow?: { Status?: string };
+  WorkflowState?: string;
+}): string | undefined => {
+  if (f.RecordState !== "ACTIVE") return `RecordState is ${f.RecordState ?? "missing"}, not ACTIVE`;
+  const status = f.Workflow?.Status;
+  if (status !== undefined && !OPEN_WORKFLOW.includes(status)) return `workflow status is ${status}`;
+  if (status === undefined && f.WorkflowState && CLOSED_WORKFLOW_STATES.includes(f.WorkflowState)) {
+    return `workflow state is ${f.WorkflowState}`;
+  }
+  return undefined;
+};
+
 const findingsOf = (f: AsffFinding, eventId: string | undefined): Finding[] => {
   const count = productFieldCount(f.ProductFields);
-  const fromGuardDuty = f.ProductArn?.endsWith("/aws/guardduty") ?? false;
+  const aws = isAwsProduct(f.ProductArn);
+  const fromGuardDuty = aws && (f.ProductArn?.endsWith("/aws/guardduty") ?? false);
+  const closed = closedReason(f);
   const sampleFlag = f.Sample === true || productFieldsSample(f.ProductFields);
   return f.Resources.filter((r) => r.Type === "AwsIamAccessKey").flatMap((resource): Finding[] => {
     const details = resource.Details?.AwsIamAccessKey;
@@ -111,7 +149,8 @@ const findingsOf = (f: AsffFinding, eventId: string | undefined): Finding[] => {
             ? PrincipalType.IAMUser
             : PrincipalType.Unknown,
         principalId: details?.PrincipalId,
-        account: isAccountId(f.AwsAccountId) ? f.AwsAccountId : undefined,
+        // Kept as sent when it is not an account ID: the plan then refuses to write.
+        account: f.AwsAccountId,
         region: f.Region ?? resource.Region,
         partition: resource.Partition,
         sample: sampleFlag || looksGenerated(accessKeyId, userName),
@@ -123,6 +162,8 @@ const findingsOf = (f: AsffFinding, eventId: string | undefined): Finding[] => {
         update:
           fromGuardDuty || (count ?? 1) > 1 || (f.UpdatedAt !== undefined && f.UpdatedAt !== f.CreatedAt),
         requestedStatus: "Inactive",
+        provenance: { product: f.ProductArn ?? "(no ProductArn)", aws },
+        closed,
         details: facts({ "Security Hub finding": f.Id, Product: f.ProductArn }),
       },
     ];

@@ -1,5 +1,4 @@
 import * as z from "zod/mini";
-import { isAccountId } from "../identifiers";
 import { type Envelope, facts, mismatch, toIsoTime } from "./common";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
 
@@ -74,7 +73,7 @@ export const parseTrustedAdvisorEvent = (envelope: Envelope): ParsedEvent => {
         userName: root || !user ? undefined : user,
         principalType: root ? PrincipalType.Root : user ? PrincipalType.IAMUser : PrincipalType.Unknown,
         // Trusted Advisor reports on the account it runs in, which is the account of the event.
-        account: isAccountId(envelope.account) ? envelope.account : undefined,
+        account: envelope.account,
         region: envelope.region,
         sample: false,
         observedAt: toIsoTime(i["Time Updated"]) ?? toIsoTime(envelope.time),

@@ -94,14 +94,18 @@ describe("parseGuardDutyEvent", () => {
     expect(finding.userName).toBe("erin");
   });
 
-  it("leaves the account unknown when detail.accountId is missing or not 12 digits, even if the envelope has one", () => {
+  it("leaves the account unknown when detail.accountId is missing, even if the envelope has one", () => {
     const missing = loadEvent("guardduty-iam-user");
     delete missing.detail.accountId;
+
+    expect(onlyFinding(parse(missing)).account).toBeUndefined();
+  });
+
+  it("keeps a detail.accountId that is not 12 digits as sent, so that the plan refuses it", () => {
     const malformed = loadEvent("guardduty-iam-user");
     malformed.detail.accountId = "AKIAALICE00000000001";
 
-    expect(onlyFinding(parse(missing)).account).toBeUndefined();
-    expect(onlyFinding(parse(malformed)).account).toBeUndefined();
+    expect(onlyFinding(parse(malformed)).account).toBe("AKIAALICE00000000001");
   });
 
   it.each([
@@ -170,11 +174,30 @@ describe("parseGuardDutyEvent", () => {
     expect(onlyFinding(parse(event)).sample).toBe(false);
   });
 
-  it("counts only the boolean sample flag, not a string that says true", () => {
+  it.each([[true], ["true"], ['{"sample":"true"}']])("treats the sample flag %j like the boolean", (flag) => {
     const event = loadEvent("guardduty-iam-user");
-    event.detail.service.additionalInfo = { sample: "true" };
+    event.detail.service.additionalInfo =
+      typeof flag === "string" && flag.startsWith("{") ? { value: flag, type: "default" } : { sample: flag };
+
+    expect(onlyFinding(parse(event)).sample).toBe(true);
+  });
+
+  it.each([[false], ["false"], ["yes"], [1]])("does not count the sample flag %j", (flag) => {
+    const event = loadEvent("guardduty-iam-user");
+    event.detail.service.additionalInfo = { sample: flag };
 
     expect(onlyFinding(parse(event)).sample).toBe(false);
+  });
+
+  it.each([[true], ["true"]])("marks an archived finding (archived %j) as closed", (archived) => {
+    const event = loadEvent("guardduty-iam-user");
+    event.detail.service.archived = archived;
+
+    expect(onlyFinding(parse(event)).closed).toBe("the finding is archived");
+  });
+
+  it("leaves an unarchived finding open", () => {
+    expect(onlyFinding(parse(loadEvent("guardduty-iam-user"))).closed).toBeUndefined();
   });
 
   it("still sees the boolean flag when additionalInfo also carries {value, type}", () => {

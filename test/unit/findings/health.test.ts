@@ -139,22 +139,29 @@ describe("parseHealthEvent", () => {
     expect(finding).toMatchObject({ accessKeyId: "AKIAERIN000000000001", account: MEMBER });
   });
 
-  it("does not take an affectedAccount that holds a key ID as an account", () => {
+  it("keeps an affectedAccount that holds a key ID as sent, so that the plan refuses it", () => {
     const event = loadEvent("health-credentials-compromised");
     event.detail.affectedAccount = "AKIABOB0000000000001";
 
     const result = findings(parse(event));
 
     expect(result).toHaveLength(1);
-    expect(result[0]?.account).toBeUndefined();
+    expect(result[0]?.account).toBe("AKIABOB0000000000001");
   });
 
-  it("falls back to eventMetadata.accountId when affectedAccount is not an account", () => {
+  it("takes eventMetadata.accountId when there is no affectedAccount", () => {
     const event = loadEvent("health-with-metadata");
-    event.detail.affectedAccount = "AKIACAROL00000000001";
+    delete event.detail.affectedAccount;
     event.detail.eventMetadata.accountId = MEMBER;
 
     expect(findings(parse(event))[0]?.account).toBe(MEMBER);
+  });
+
+  it("names no usable account when affectedAccount and eventMetadata.accountId disagree", () => {
+    const event = loadEvent("health-with-metadata");
+    event.detail.eventMetadata.accountId = MEMBER;
+
+    expect(findings(parse(event))[0]?.account).toBe(`${SELF} (metadata says ${MEMBER})`);
   });
 
   it("parses the RFC-1123 start and update times into ISO-8601", () => {

@@ -71,8 +71,17 @@ describe("parseEvent", () => {
     expect(parseEvent(wrapped, "request-9")).toMatchObject({
       kind: "findings",
       source: "manual",
-      findings: [{ accessKeyId: "AKIAIVAN000000000001", findingId: "manual/request-9" }],
+      findings: [{ accessKeyId: "AKIAIVAN000000000001", findingId: "manual/request-9", viaSns: true }],
     });
+  });
+
+  it("marks findings that arrived inside an SNS notification, and only those", () => {
+    const wrapped = parseEvent(loadEvent("guardduty-sns-wrapped"), "request-1");
+    const direct = parseEvent(loadEvent("guardduty-iam-user"), "request-1");
+
+    expect(wrapped).toMatchObject({ kind: "findings", findings: [{ viaSns: true }] });
+    expect(direct.kind === "findings" && direct.findings[0]?.viaSns).toBe(undefined);
+    expect(direct.kind).toBe("findings");
   });
 
   it.each([

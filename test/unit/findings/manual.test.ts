@@ -120,6 +120,21 @@ describe("parseManualRequest", () => {
     );
   });
 
+  it("carries who asks, as the request states it", () => {
+    const request = { ...loadEvent("manual-disable"), requestedBy: "  oncall: mallory  " };
+
+    expect(onlyFinding(parseManualRequest(request)).requestedBy).toBe("oncall: mallory");
+  });
+
+  it("refuses an empty or overlong requestedBy", () => {
+    expect(
+      reasonOf(parseManualRequest({ ...loadEvent<object>("manual-disable"), requestedBy: " " })),
+    ).toContain("requestedBy");
+    expect(
+      reasonOf(parseManualRequest({ ...loadEvent<object>("manual-disable"), requestedBy: "x".repeat(201) })),
+    ).toContain("requestedBy");
+  });
+
   it("carries a named account", () => {
     const request = { ...loadEvent("manual-disable"), account: "222222222222" };
 

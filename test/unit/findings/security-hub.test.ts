@@ -48,6 +48,8 @@ describe("parseSecurityHubEvent", () => {
         // GuardDuty's own findings reach the guardduty function too: read before writing.
         update: true,
         requestedStatus: "Inactive",
+        provenance: { product: "arn:aws:securityhub:us-east-1::product/aws/guardduty", aws: true },
+        closed: undefined,
         details: {
           "Security Hub finding":
             "arn:aws:guardduty:us-east-1:111111111111:detector/7c2e9a41d05b8f3e6a1d4c9b2e0f5a38/finding/e8c2a6f0b4d81357c9e1a5f3b7d0c2e4",
@@ -167,11 +169,80 @@ describe("parseSecurityHubEvent", () => {
     expect(finding).toMatchObject({ accessKeyId: "AKIAERIN000000000001", userName: "erin", account: MEMBER });
   });
 
-  it("leaves the account unknown when AwsAccountId is not 12 digits", () => {
+  it("keeps an AwsAccountId that is not 12 digits as sent, so that the plan refuses it", () => {
     const event = loadEvent("security-hub-principal-name");
     asff(event).AwsAccountId = "not-an-account";
 
-    expect(findings(parse(event))[0]?.account).toBeUndefined();
+    expect(findings(parse(event))[0]?.account).toBe("not-an-account");
+  });
+
+  describe("provenance", () => {
+    it.each([
+      ["arn:aws:securityhub:us-east-1::product/aws/guardduty"],
+      ["arn:aws:securityhub:eu-west-1::product/aws/macie"],
+      ["arn:aws-us-gov:securityhub:us-gov-west-1::product/aws/guardduty"],
+      ["arn:aws-cn:securityhub:cn-north-1::product/aws/inspector"],
+    ])("trusts the AWS product %s", (productArn) => {
+      const event = loadEvent("security-hub-principal-name");
+      asff(event).ProductArn = productArn;
+
+      expect(findings(parse(event))[0]?.provenance).toEqual({ product: productArn, aws: true });
+    });
+
+    it.each([
+      [
+        "an account's own default product",
+        "arn:aws:securityhub:us-east-1:333333333333:product/333333333333/default",
+      ],
+      ["a partner product", "arn:aws:securityhub:us-east-1::product/crowdstrike/crowdstrike-falcon"],
+      [
+        "a product named aws by an account",
+        "arn:aws:securityhub:us-east-1:333333333333:product/aws/guardduty",
+      ],
+      ["an aws product with a trailing path", "arn:aws:securityhub:us-east-1::product/aws/guardduty/extra"],
+      ["a look-alike service", "arn:aws:securityhubx:us-east-1::product/aws/guardduty"],
+      ["a ProductArn with a line break", "arn:aws:securityhub:us-east-1::product/aws/guardduty\nx"],
+    ])("does not trust %s", (_, productArn) => {
+      const event = loadEvent("security-hub-principal-name");
+      asff(event).ProductArn = productArn;
+
+      expect(findings(parse(event))[0]?.provenance).toEqual({ product: productArn, aws: false });
+    });
+
+    it("does not trust a finding without a ProductArn, and does not treat it as GuardDuty's", () => {
+      const event = loadEvent("security-hub-principal-name");
+      delete asff(event).ProductArn;
+
+      expect(findings(parse(event))[0]).toMatchObject({ provenance: { aws: false }, update: false });
+    });
+  });
+
+  describe("record and workflow state", () => {
+    it.each([
+      [{ RecordState: "ARCHIVED" }, "RecordState is ARCHIVED, not ACTIVE"],
+      [{ RecordState: undefined }, "RecordState is missing, not ACTIVE"],
+      [{ Workflow: { Status: "RESOLVED" } }, "workflow status is RESOLVED"],
+      [{ Workflow: { Status: "SUPPRESSED" } }, "workflow status is SUPPRESSED"],
+      [{ Workflow: undefined, WorkflowState: "RESOLVED" }, "workflow state is RESOLVED"],
+      [{ Workflow: undefined, WorkflowState: "DEFERRED" }, "workflow state is DEFERRED"],
+    ])("marks a finding with %j as closed", (change, reason) => {
+      const event = loadEvent("security-hub-principal-name");
+      Object.assign(asff(event), change);
+
+      expect(findings(parse(event))[0]?.closed).toBe(reason);
+    });
+
+    it.each([
+      [{ Workflow: { Status: "NEW" } }],
+      [{ Workflow: { Status: "NOTIFIED" } }],
+      [{ Workflow: undefined, WorkflowState: undefined }],
+      [{ Workflow: undefined, WorkflowState: "IN_PROGRESS" }],
+    ])("keeps an active finding with %j open", (change) => {
+      const event = loadEvent("security-hub-principal-name");
+      Object.assign(asff(event), change);
+
+      expect(findings(parse(event))[0]?.closed).toBeUndefined();
+    });
   });
 
   it("treats a new finding from another product as new, and a later UpdatedAt or count as an update", () => {
