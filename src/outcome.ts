@@ -33,6 +33,8 @@ export interface Outcome {
   /** One sentence for people. */
   detail: string;
   userName?: string;
+  /** The owner the event named, when the key turned out to belong to someone else (a renamed user, a typo). */
+  namedUser?: string;
   account?: string;
   siblings: SiblingKey[];
   /** Opt-in steps that failed or were skipped after containment; never a reason to fail the run. */

@@ -1,6 +1,6 @@
 import type { Config } from "../config";
-import { type Finding, PrincipalType, Source } from "../findings";
-import { isAccessKeyId, isUserName, KeyKind, keyKind, ROLE_NAME_PATTERN } from "../identifiers";
+import { type Finding, KeyStatus, PrincipalType, Source } from "../findings";
+import { isAccessKeyId, isAccountId, isUserName, KeyKind, keyKind, ROLE_NAME_PATTERN } from "../identifiers";
 
 export const Action = {
   DisableKey: "disable-key",
@@ -19,6 +19,14 @@ export const Skip = {
   TemporaryKey: "temporary-key",
   OtherAccount: "other-account",
   BelowThreshold: "below-threshold",
+  /** A Security Hub finding that AWS did not make: anyone allowed to import findings can write one. */
+  UntrustedProduct: "untrusted-product",
+  /** The finding was archived, resolved or suppressed: a person closed the case. */
+  Closed: "closed",
+  /** A request to set a key Active that did not come directly to the manual function. */
+  ReactivationRefused: "reactivation-refused",
+  /** The finding is about the responder's own role or user. */
+  Responder: "responder-itself",
 } as const;
 export type Skip = (typeof Skip)[keyof typeof Skip];
 
@@ -26,6 +34,12 @@ export type Skip = (typeof Skip)[keyof typeof Skip];
 export interface Identity {
   account?: string;
   partition: string;
+  /** The responder's own role (in our account): never acted on, nor the member role it assumes elsewhere. */
+  roleName?: string;
+  /** The IAM user the responder runs as, in a local run with a user's credentials: never acted on. */
+  userName?: string;
+  /** The function that was invoked (`manual`, `guardduty`, …): only `manual` may reactivate a key. */
+  handler?: string;
 }
 
 export interface Plan {
@@ -80,6 +94,24 @@ const isProtected = (config: Config, name: string | undefined): boolean =>
 const isRoot = (finding: Finding): boolean =>
   finding.principalType === PrincipalType.Root || finding.userName?.toLowerCase() === "root";
 
+/** Only a person, invoking the manual function directly, may set a key Active: never a finding, never via SNS. */
+const mayReactivate = (finding: Finding, identity: Identity): boolean =>
+  finding.source === Source.Manual && identity.handler === "manual" && finding.viaSns !== true;
+
+const sameName = (a: string | undefined, b: string | undefined): boolean =>
+  a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/**
+ * The responder's own role (in our account), the member role it assumes (in any account) or the user it runs as.
+ * An IAM Deny also stops it revoking its own sessions; the plan refuses first, so a person is told why.
+ */
+const isResponder = (finding: Finding, config: Config, identity: Identity): boolean => {
+  const name = finding.userName;
+  if (finding.principalType === PrincipalType.IAMUser) return sameName(name, identity.userName);
+  const ours = finding.account === undefined || finding.account === identity.account;
+  return (ours && sameName(name, identity.roleName)) || sameName(name, config.memberRoleName);
+};
+
 const planTemporaryKey = (finding: Finding, config: Config, base: Omit<Plan, "action" | "why">): Plan => {
   const name = finding.userName;
   const kind =
@@ -93,7 +125,7 @@ const planTemporaryKey = (finding: Finding, config: Config, base: Omit<Plan, "ac
       ...base,
       action: Action.RevokeSessions,
       sessionTarget: { kind, name },
-      why: `${finding.accessKeyId} is a temporary key of ${kind} ${name}: sessions issued before now are revoked`,
+      why: `${finding.accessKeyId} is a temporary key of ${kind} ${name}: sessions issued before now ${config.dryRun ? "would be" : "are"} revoked`,
     };
   }
   return none(
@@ -117,6 +149,42 @@ export const planContainment = (finding: Finding, config: Config, identity: Iden
   if (!isAccessKeyId(finding.accessKeyId)) {
     return none(finding, config, Skip.InvalidInput, "the event's access key ID is not valid", true);
   }
+  if (finding.account !== undefined && !isAccountId(finding.account)) {
+    return none(
+      finding,
+      config,
+      Skip.InvalidInput,
+      "the event's account field is not a 12-digit account ID: no key is touched on its word",
+      true,
+    );
+  }
+  if (finding.provenance && !finding.provenance.aws) {
+    // Anyone allowed to import findings can write one that names any key; only AWS's own products are evidence.
+    return none(
+      finding,
+      config,
+      Skip.UntrustedProduct,
+      `the finding was imported by ${finding.provenance.product}, not by an AWS service: evidence for a person, never a reason to write`,
+      true,
+    );
+  }
+  if (finding.closed) {
+    return none(
+      finding,
+      config,
+      Skip.Closed,
+      `the finding is closed (${finding.closed}): a person decided, so nothing is changed`,
+    );
+  }
+  if (finding.requestedStatus === KeyStatus.Active && !mayReactivate(finding, identity)) {
+    return none(
+      finding,
+      config,
+      Skip.ReactivationRefused,
+      "a request to set the key Active is honoured only by the manual function, invoked directly: refused",
+      true,
+    );
+  }
   if (isRoot(finding)) {
     return none(
       finding,
@@ -132,6 +200,15 @@ export const planContainment = (finding: Finding, config: Config, identity: Iden
       config,
       Skip.Protected,
       `${finding.userName} is a protected principal: a person must decide`,
+      true,
+    );
+  }
+  if (isResponder(finding, config, identity)) {
+    return none(
+      finding,
+      config,
+      Skip.Responder,
+      `the finding is about the responder's own ${finding.principalType === PrincipalType.IAMUser ? "user" : "role"} ${finding.userName}: it never acts on itself; a person must act now`,
       true,
     );
   }
@@ -201,7 +278,7 @@ export const planContainment = (finding: Finding, config: Config, identity: Iden
     return planTemporaryKey(finding, config, base);
   }
 
-  const verb = reactivate ? "reactivated" : "set Inactive";
+  const verb = `${config.dryRun ? "would be" : "is"} ${reactivate ? "reactivated" : "set Inactive"}`;
   const resolveOwner = base.userName === undefined;
   return {
     ...base,
@@ -209,7 +286,7 @@ export const planContainment = (finding: Finding, config: Config, identity: Iden
     resolveOwner,
     why: reactivate
       ? `a person asked to reactivate the key: ${finding.reason ?? ""}`.trim()
-      : `${describe(finding)}: the key is ${verb}${resolveOwner ? " once its owner is looked up" : ""}`,
+      : `${describe(finding)}: the key ${verb}${resolveOwner ? " once its owner is looked up" : ""}`,
   };
 };
 

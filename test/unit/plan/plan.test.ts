@@ -3,6 +3,8 @@ import { Action, mergePlans, type Plan, planContainment, planForOwner, Skip } fr
 import { findingOf, findingsOf, MEMBER, ourIdentity, SELF, testConfig } from "../../support/fixtures";
 
 const identity = ourIdentity();
+/** Only the manual function, invoked directly, may reactivate. */
+const manualIdentity = ourIdentity({ handler: "manual" });
 
 describe("planContainment", () => {
   it("disables the long-term key of a named IAM user in our account", () => {
@@ -281,12 +283,14 @@ describe("planContainment", () => {
     });
   });
 
-  it("keeps the action in a dry run and only marks the plan as dry", () => {
+  it("keeps the action in a dry run, marks the plan as dry and says what would be done", () => {
     const live = planContainment(findingOf("guardduty-iam-user"), testConfig(), identity);
     const dry = planContainment(findingOf("guardduty-iam-user"), testConfig({ dryRun: true }), identity);
 
-    expect(dry).toEqual({ ...live, dryRun: true });
+    expect(dry).toEqual({ ...live, dryRun: true, why: live.why.replace("is set", "would be set") });
     expect(dry.action).toBe(Action.DisableKey);
+    expect(live.why).toContain("the key is set Inactive");
+    expect(dry.why).toContain("the key would be set Inactive");
   });
 
   it("marks a plan that makes no write as dry in a dry run too", () => {
@@ -299,7 +303,7 @@ describe("planContainment", () => {
   });
 
   it("reactivates a key a person asks to reactivate, giving their reason", () => {
-    const plan = planContainment(findingOf("manual-reactivate"), testConfig(), identity);
+    const plan = planContainment(findingOf("manual-reactivate"), testConfig(), manualIdentity);
 
     expect(plan).toMatchObject({
       action: Action.ReactivateKey,
@@ -310,21 +314,56 @@ describe("planContainment", () => {
   });
 
   it("does not hold a reactivation to the severity threshold", () => {
-    const finding = findingOf("manual-reactivate", { source: "guardduty", severity: 1 });
+    const finding = findingOf("manual-reactivate", { severity: 1 });
 
-    expect(planContainment(finding, testConfig(), identity).action).toBe(Action.ReactivateKey);
+    expect(planContainment(finding, testConfig(), manualIdentity).action).toBe(Action.ReactivateKey);
   });
 
   it("refuses to reactivate a protected user's key", () => {
     const config = testConfig({ protectedUsers: ["ivan"] });
 
-    expect(planContainment(findingOf("manual-reactivate"), config, identity).skip).toBe(Skip.Protected);
+    expect(planContainment(findingOf("manual-reactivate"), config, manualIdentity).skip).toBe(Skip.Protected);
+  });
+
+  describe("reactivation outside the manual function", () => {
+    it.each([
+      ["the guardduty function", findingOf("manual-reactivate"), ourIdentity({ handler: "guardduty" })],
+      [
+        "the leakedCredentials function",
+        findingOf("manual-reactivate"),
+        ourIdentity({ handler: "leakedCredentials" }),
+      ],
+      ["the securityHub function", findingOf("manual-reactivate"), ourIdentity({ handler: "securityHub" })],
+      ["an unnamed handler", findingOf("manual-reactivate"), ourIdentity()],
+      [
+        "an SNS wrapper around the manual function",
+        findingOf("manual-reactivate", { viaSns: true }),
+        manualIdentity,
+      ],
+      [
+        "a finding that asks for Active",
+        findingOf("guardduty-iam-user", { requestedStatus: "Active" }),
+        manualIdentity,
+      ],
+    ])("is refused through %s, urgently", (_, finding, who) => {
+      const plan = planContainment(finding, testConfig(), who);
+
+      expect(plan).toMatchObject({ action: Action.None, skip: Skip.ReactivationRefused, urgent: true });
+    });
+
+    it("leaves disabling requests through any function unchanged", () => {
+      const finding = findingOf("manual-disable", { viaSns: true });
+
+      expect(planContainment(finding, testConfig(), ourIdentity({ handler: "guardduty" })).action).toBe(
+        Action.DisableKey,
+      );
+    });
   });
 
   it("does not revoke a user's sessions when a person asks to reactivate a temporary key", () => {
     const finding = findingOf("manual-reactivate", { accessKeyId: "ASIAIVAN000000000001" });
 
-    const plan = planContainment(finding, testConfig({ revokeSessions: true }), identity);
+    const plan = planContainment(finding, testConfig({ revokeSessions: true }), manualIdentity);
 
     expect(plan.action).not.toBe(Action.RevokeSessions);
   });
@@ -336,6 +375,73 @@ describe("planContainment", () => {
 
     expect(planContainment(finding, config, identity)).toEqual(planContainment(finding, config, identity));
     expect(finding).toEqual(snapshot);
+  });
+});
+
+describe("planContainment: what the plan does not take on the event's word", () => {
+  it.each([["22222222222x"], ["2222"], [""], ["AKIAERIN000000000001"]])(
+    "refuses an account field %j that is not a 12-digit account ID",
+    (account) => {
+      const plan = planContainment(findingOf("guardduty-iam-user", { account }), testConfig(), identity);
+
+      expect(plan).toMatchObject({ action: Action.None, skip: Skip.InvalidInput, urgent: true });
+      expect(plan.why).toContain("not a 12-digit account ID");
+    },
+  );
+
+  it("refuses a Security Hub finding that an account imported for its own product, naming the product", () => {
+    const product = "arn:aws:securityhub:us-east-1:333333333333:product/333333333333/default";
+    const finding = findingOf("security-hub-principal-name", { provenance: { product, aws: false } });
+
+    const plan = planContainment(finding, testConfig(), identity);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.UntrustedProduct, urgent: true });
+    expect(plan.why).toContain(product);
+  });
+
+  it("makes no write for a closed finding, and no urgent alert", () => {
+    const finding = findingOf("security-hub-principal-name", { closed: "workflow status is RESOLVED" });
+
+    expect(planContainment(finding, testConfig(), identity)).toMatchObject({
+      action: Action.None,
+      skip: Skip.Closed,
+      urgent: false,
+    });
+  });
+
+  it("refuses a finding about the responder's own role, even with session revocation on", () => {
+    const finding = findingOf("guardduty-assumed-role", {
+      userName: "access-key-responder-prod-us-east-1-lambdaRole",
+    });
+    const own = ourIdentity({ roleName: "access-key-responder-prod-us-east-1-lambdaRole" });
+
+    const plan = planContainment(finding, testConfig({ revokeSessions: true }), own);
+
+    expect(plan).toMatchObject({ action: Action.None, skip: Skip.Responder, urgent: true });
+  });
+
+  it("refuses a finding about the member role it assumes, in any account", () => {
+    const finding = findingOf("guardduty-assumed-role", { userName: "ResponderMember", account: MEMBER });
+    const config = testConfig({ revokeSessions: true, memberRoleName: "ResponderMember" });
+
+    expect(planContainment(finding, config, identity).skip).toBe(Skip.Responder);
+  });
+
+  it("refuses a key of the user the responder runs as", () => {
+    const finding = findingOf("guardduty-iam-user");
+
+    const plan = planContainment(finding, testConfig(), ourIdentity({ userName: "Alice" }));
+
+    expect(plan.skip).toBe(Skip.Responder);
+  });
+
+  it("acts on a role of the same name in another account, which is not the responder", () => {
+    const finding = findingOf("guardduty-assumed-role", { userName: "responder-role", account: MEMBER });
+    const config = testConfig({ revokeSessions: true, memberRoleName: "ResponderMember" });
+
+    const plan = planContainment(finding, config, ourIdentity({ roleName: "responder-role" }));
+
+    expect(plan.action).toBe(Action.RevokeSessions);
   });
 });
 
