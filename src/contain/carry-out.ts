@@ -82,13 +82,56 @@ const followUp = async (
   return notes;
 };
 
-const changeKeyStatus = async (iam: IAMClient, plan: Plan, ctx: ContainContext): Promise<Outcome> => {
+const keyGone = (plan: Plan): Outcome =>
+  outcome(plan, Status.KeyGone, `${plan.finding.accessKeyId} no longer exists: no action needed`);
+
+/**
+ * IAM answered NoSuchEntity for the named user: the user may have been renamed since the finding, a person may have
+ * typed another name, or a redelivery names a stale owner. Only the key itself says whose it is, so look it up and
+ * plan again with the real owner (a root, protected or responder owner is refused as usual). "Gone" only when the key
+ * itself no longer exists.
+ */
+const withRealOwner = async (iam: IAMClient, plan: Plan, ctx: ContainContext): Promise<Outcome> => {
+  const owner = await resolveKeyOwner(iam, plan.finding.accessKeyId);
+  if (owner === "gone") return keyGone(plan);
+  const named = plan.userName;
+  if (!owner.root && owner.userName?.toLowerCase() === named?.toLowerCase()) {
+    return outcome(
+      plan,
+      Status.Failed,
+      `IAM says ${plan.finding.accessKeyId} belongs to ${named}, yet answered NoSuchEntity for that user`,
+      { error: "owner look-up disagrees with UpdateAccessKey" },
+    );
+  }
+  ctx.log.warn("the key belongs to another user than the event named", { namedUser: named });
+  const replanned = planForOwner(plan, owner, ctx.config, ctx.identity);
+  const result =
+    replanned.action === Action.None
+      ? outcome(replanned, Status.Skipped, "no change was made")
+      : await changeKeyStatus(iam, replanned, ctx, false);
+  return { ...result, namedUser: named };
+};
+
+const changeKeyStatus = async (
+  iam: IAMClient,
+  plan: Plan,
+  ctx: ContainContext,
+  mayLookUpOwner = true,
+): Promise<Outcome> => {
   const { accessKeyId, requestedStatus: target } = plan.finding;
   const userName = plan.userName as string;
+  const notFound = (): Promise<Outcome> =>
+    mayLookUpOwner
+      ? withRealOwner(iam, plan, ctx)
+      : Promise.resolve(
+          outcome(plan, Status.Failed, `${accessKeyId} was not found under its owner ${userName} either`, {
+            error: "key not found under its resolved owner",
+          }),
+        );
   if (plan.checkFirst) {
     const before = await listKeys(iam, userName);
     const key = before === "gone" ? undefined : before.find((k) => k.accessKeyId === accessKeyId);
-    if (!key) return outcome(plan, Status.KeyGone, `${accessKeyId} no longer exists: no action needed`);
+    if (!key) return notFound();
     if (key.status === target) {
       return outcome(
         plan,
@@ -103,8 +146,7 @@ const changeKeyStatus = async (iam: IAMClient, plan: Plan, ctx: ContainContext):
   try {
     await setKeyStatus(iam, userName, accessKeyId, target);
   } catch (error) {
-    if (isNoSuchEntity(error))
-      return outcome(plan, Status.KeyGone, `${accessKeyId} no longer exists: no action needed`);
+    if (isNoSuchEntity(error)) return notFound();
     // An explicit deny (the protected tag) is reported as "protected" by carryOut, like any other step's.
     throw error;
   }
@@ -154,13 +196,7 @@ export const carryOut = async (initial: Plan, ctx: ContainContext): Promise<Outc
     const iam = await ctx.iamFor(plan);
     if (plan.resolveOwner) {
       const owner = await resolveKeyOwner(iam, plan.finding.accessKeyId);
-      if (owner === "gone") {
-        return outcome(
-          plan,
-          Status.KeyGone,
-          `${plan.finding.accessKeyId} no longer exists: no action needed`,
-        );
-      }
+      if (owner === "gone") return keyGone(plan);
       plan = planForOwner(plan, owner, ctx.config, ctx.identity);
       if (plan.action === Action.None) return outcome(plan, Status.Skipped, "no change was made");
     }

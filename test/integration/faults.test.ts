@@ -59,14 +59,24 @@ describe("fault injection through the loopback double", () => {
     expect(publishedDocument(double).document.verdict).toBe("failed");
   });
 
-  it("treats NoSuchEntity on the write as key gone: no error", async () => {
+  it("treats NoSuchEntity on the write as key gone when the key itself is not found: no error", async () => {
+    for (const action of ["UpdateAccessKey", "GetAccessKeyLastUsed"]) {
+      double.inject({ action, error: { code: "NoSuchEntity", status: 404, message: "gone" } });
+    }
+    const { summary, error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    expect(error).toBeUndefined();
+    expect(summary?.outcomes).toMatchObject([{ status: "key-gone" }]);
+  });
+
+  it("fails, never reporting the key gone, when IAM says NoSuchEntity yet names the same owner", async () => {
     double.inject({
       action: "UpdateAccessKey",
       error: { code: "NoSuchEntity", status: 404, message: "gone" },
     });
-    const { summary, error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
-    expect(error).toBeUndefined();
-    expect(summary?.outcomes).toMatchObject([{ status: "key-gone" }]);
+    const { error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    expect(double.keyStatus("AKIAALICE00000000001")).toBe("Active");
+    expect(error?.summary?.outcomes).toMatchObject([{ status: "failed" }]);
+    expect(publishedDocument(double).message.attributes.outcome?.StringValue).toBe("failed");
   });
 
   it("fails the run when the read-back cannot confirm the new status", async () => {

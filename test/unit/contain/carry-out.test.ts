@@ -180,14 +180,110 @@ describe("carryOut", () => {
     });
   });
 
-  it("reports the key gone when the write says NoSuchEntity, without reading back", async () => {
+  it("reports the key gone only when the key itself is not found after the write says NoSuchEntity", async () => {
     iamMock.on(UpdateAccessKeyCommand).rejects(noSuchEntity());
+    iamMock.on(GetAccessKeyLastUsedCommand).rejects(noSuchEntity());
     const { ctx } = context();
 
     const outcome = await carryOut(planFor(findingOf("guardduty-iam-user")), ctx);
 
-    expect(commandNames()).toEqual(["UpdateAccessKeyCommand"]);
+    expect(commandNames()).toEqual(["UpdateAccessKeyCommand", "GetAccessKeyLastUsedCommand"]);
     expect(outcome).toMatchObject({ status: "key-gone" });
+  });
+
+  describe("when the key's owner is not the user the event names", () => {
+    /** alice was renamed alice-renamed after the finding; IAM knows the key under the new name only. */
+    const renamed = () => {
+      const status: Record<string, StatusType> = { [ALICE_KEY]: "Active" };
+      iamMock
+        .on(UpdateAccessKeyCommand, { UserName: "alice" })
+        .rejects(noSuchEntity())
+        .on(UpdateAccessKeyCommand, { UserName: "alice-renamed" })
+        .callsFake(({ Status }) => {
+          status[ALICE_KEY] = Status;
+          return {};
+        });
+      iamMock.on(GetAccessKeyLastUsedCommand).resolves({ UserName: "alice-renamed" });
+      iamMock
+        .on(ListAccessKeysCommand)
+        .callsFake(() => ({ AccessKeyMetadata: [{ AccessKeyId: ALICE_KEY, Status: status[ALICE_KEY] }] }));
+      return status;
+    };
+
+    it("finds the real owner from the key, plans again and disables the key, noting the named user", async () => {
+      const status = renamed();
+      const { ctx } = context();
+
+      const outcome = await carryOut(planFor(findingOf("guardduty-iam-user")), ctx);
+
+      expect(commandNames()).toEqual([
+        "UpdateAccessKeyCommand",
+        "GetAccessKeyLastUsedCommand",
+        "UpdateAccessKeyCommand",
+        "ListAccessKeysCommand",
+      ]);
+      expect(iamMock).toHaveReceivedCommandWith(UpdateAccessKeyCommand, {
+        UserName: "alice-renamed",
+        AccessKeyId: ALICE_KEY,
+        Status: "Inactive",
+      });
+      expect(status[ALICE_KEY]).toBe("Inactive");
+      expect(outcome).toMatchObject({ status: "disabled", userName: "alice-renamed", namedUser: "alice" });
+    });
+
+    it("does the same when a redelivery's first read finds no such user", async () => {
+      renamed();
+      iamMock.on(ListAccessKeysCommand, { UserName: "alice" }).rejects(noSuchEntity());
+      const { ctx } = context();
+
+      const outcome = await carryOut(planFor(findingOf("guardduty-iam-user-update")), ctx);
+
+      expect(outcome).toMatchObject({ status: "disabled", userName: "alice-renamed", namedUser: "alice" });
+    });
+
+    it("refuses the real owner when it is protected", async () => {
+      renamed();
+      const config = testConfig({ protectedUsers: ["alice-renamed"] });
+      const { ctx } = context(config);
+
+      const outcome = await carryOut(planFor(findingOf("guardduty-iam-user"), config), ctx);
+
+      expect(iamMock).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 1);
+      expect(outcome).toMatchObject({ status: "skipped", namedUser: "alice", plan: { skip: "protected" } });
+    });
+
+    it("refuses the real owner when it is the root user", async () => {
+      renamed();
+      iamMock.on(GetAccessKeyLastUsedCommand).resolves({ UserName: "root" });
+      const { ctx } = context();
+
+      const outcome = await carryOut(planFor(findingOf("guardduty-iam-user")), ctx);
+
+      expect(iamMock).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 1);
+      expect(outcome).toMatchObject({ status: "skipped", plan: { skip: "root" } });
+    });
+
+    it("fails, rather than calling the key gone, when IAM names the same owner it just denied", async () => {
+      iamMock.on(UpdateAccessKeyCommand).rejects(noSuchEntity());
+      iamMock.on(GetAccessKeyLastUsedCommand).resolves({ UserName: "alice" });
+      const { ctx } = context();
+
+      const outcome = await carryOut(planFor(findingOf("guardduty-iam-user")), ctx);
+
+      expect(outcome.status).toBe("failed");
+    });
+
+    it("looks the owner up once only, and fails when the real owner's write says NoSuchEntity too", async () => {
+      iamMock.on(UpdateAccessKeyCommand).rejects(noSuchEntity());
+      iamMock.on(GetAccessKeyLastUsedCommand).resolves({ UserName: "alice-renamed" });
+      const { ctx } = context();
+
+      const outcome = await carryOut(planFor(findingOf("guardduty-iam-user")), ctx);
+
+      expect(iamMock).toHaveReceivedCommandTimes(GetAccessKeyLastUsedCommand, 1);
+      expect(iamMock).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 2);
+      expect(outcome).toMatchObject({ status: "failed", namedUser: "alice" });
+    });
   });
 
   it("reports a write refused by an explicit deny as protected, not as a failure", async () => {
@@ -287,8 +383,9 @@ describe("carryOut", () => {
     expect(outcome.status).toBe("disabled");
   });
 
-  it("reports the key gone when the first read does not list it", async () => {
+  it("reports the key gone when the first read does not list it and the key is not found", async () => {
     iamMock.on(ListAccessKeysCommand).resolves(keys(["AKIAALICE00000000002", "Active"]));
+    iamMock.on(GetAccessKeyLastUsedCommand).rejects(noSuchEntity());
     const { ctx } = context();
 
     const outcome = await carryOut(planFor(findingOf("guardduty-iam-user-update")), ctx);
@@ -468,7 +565,9 @@ describe("carryOut", () => {
     const config = testConfig({ attachQuarantinePolicy: true });
     const { ctx } = context(config);
 
-    const outcome = await carryOut(planFor(findingOf("manual-reactivate"), config), ctx);
+    const plan = planContainment(findingOf("manual-reactivate"), config, ourIdentity({ handler: "manual" }));
+
+    const outcome = await carryOut(plan, { ...ctx, identity: ourIdentity({ handler: "manual" }) });
 
     expect(iamMock).toHaveReceivedCommandExactlyOnceWith(UpdateAccessKeyCommand, {
       UserName: "ivan",
