@@ -41,6 +41,12 @@ const recordTo =
     }
   };
 
+/** The invoking identity, when Lambda passes one (Amazon Cognito callers); a plain `aws lambda invoke` has none. */
+const callerOf = (context: Context): string | undefined => {
+  const cognito = context.identity?.cognitoIdentityId;
+  return cognito ? `Cognito identity ${cognito}` : undefined;
+};
+
 /**
  * Builds a Lambda handler: one per container, with its clients and memory. Every handler accepts every supported
  * event; the name labels the logs and metrics.
@@ -48,9 +54,9 @@ const recordTo =
 export const createHandler = (functionName: string, env: NodeJS.ProcessEnv = process.env) => {
   const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: functionName } });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-  const runtime = createRuntime(env, asLog(logger), recordTo(metrics));
+  const runtime = createRuntime(env, asLog(logger), recordTo(metrics), console.log, functionName);
   const core = async (event: unknown, context: Context): Promise<Summary> =>
-    respond(event, runtime(context), context.awsRequestId);
+    respond(event, runtime(context), context.awsRequestId, callerOf(context));
   return middy(core)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics));

@@ -1,10 +1,11 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { type Alert, renderAlert, renderProblemAlert } from "./alert/render";
+import { KEY_CONCURRENCY, mapBounded } from "./concurrency";
 import type { Config } from "./config";
 import { type ContainContext, carryOut } from "./contain/carry-out";
 import { errorMessage } from "./contain/errors";
 import type { KeyActivity } from "./enrich/cloudtrail";
-import { type Finding, parseEvent, Source } from "./findings";
+import { type Finding, type ParsedEvent, parseEvent, Source } from "./findings";
 import { isAccessKeyId } from "./identifiers";
 import type { Log } from "./log";
 import { type MetricPoint, metricsFor } from "./metrics";
@@ -103,24 +104,22 @@ const enrich = async (
   identity: Identity,
   log: Log,
 ): Promise<Outcome[]> =>
-  Promise.all(
-    outcomes.map(async (o) => {
-      const ours = o.account === undefined || o.account === identity.account;
-      if (!ours || !isAccessKeyId(o.plan.finding.accessKeyId) || o.plan.skip === Skip.Sample) return o;
-      try {
-        return { ...o, activity: await responder.activity(o.plan.finding.accessKeyId) };
-      } catch (error) {
-        log.warn("CloudTrail look-up failed", {
-          accessKeyId: o.plan.finding.accessKeyId,
-          error: errorMessage(error),
-        });
-        return {
-          ...o,
-          notes: [...o.notes, `recent activity could not be looked up: ${errorMessage(error)}`],
-        };
-      }
-    }),
-  );
+  mapBounded(outcomes, KEY_CONCURRENCY, async (o) => {
+    const ours = o.account === undefined || o.account === identity.account;
+    if (!ours || !isAccessKeyId(o.plan.finding.accessKeyId) || o.plan.skip === Skip.Sample) return o;
+    try {
+      return { ...o, activity: await responder.activity(o.plan.finding.accessKeyId) };
+    } catch (error) {
+      log.warn("CloudTrail look-up failed", {
+        accessKeyId: o.plan.finding.accessKeyId,
+        error: errorMessage(error),
+      });
+      return {
+        ...o,
+        notes: [...o.notes, `recent activity could not be looked up: ${errorMessage(error)}`],
+      };
+    }
+  });
 
 const keySummary = (o: Outcome): KeySummary => ({
   accessKeyId: o.plan.finding.accessKeyId,
@@ -175,12 +174,31 @@ const handleProblem = async (
   return summary;
 };
 
+/** A manual request says who asked; the invoking identity, when Lambda gives one, is the stronger word. */
+const withCaller = (parsed: ParsedEvent, caller: string | undefined): ParsedEvent => {
+  if (parsed.kind !== "findings" || caller === undefined) return parsed;
+  const findings = parsed.findings.map((finding) =>
+    finding.source === Source.Manual
+      ? {
+          ...finding,
+          requestedBy: finding.requestedBy ? `${caller} (the request says ${finding.requestedBy})` : caller,
+        }
+      : finding,
+  );
+  return { ...parsed, findings };
+};
+
 /**
  * The flow every handler shares: parse, plan, contain every key (each on its own), then one alert. Fails the
  * invocation only after the alert was attempted, when a key could not be contained or the alert was not sent.
  */
-export const respond = async (event: unknown, responder: Responder, requestId?: string): Promise<Summary> => {
-  const parsed = parseEvent(event, requestId);
+export const respond = async (
+  event: unknown,
+  responder: Responder,
+  requestId?: string,
+  caller?: string,
+): Promise<Summary> => {
+  const parsed = withCaller(parseEvent(event, requestId), caller);
   const { config } = responder;
   const log = responder.log.withKeys({ eventId: parsed.eventId, source: parsed.source });
   if (parsed.kind === "ignored") {
@@ -213,20 +231,18 @@ export const respond = async (event: unknown, responder: Responder, requestId?: 
     plans: plans.map((p) => ({ accessKeyId: p.finding.accessKeyId, action: p.action, skip: p.skip })),
   });
 
-  const contained = await Promise.all(
-    plans.map((plan) => {
-      const { findingId, accessKeyId, userName } = plan.finding;
-      const keyLog = log.withKeys({ findingId, accessKeyId, userName, account: plan.account });
-      const context: ContainContext = {
-        config,
-        identity,
-        iamFor: responder.iamFor,
-        now: responder.now,
-        log: keyLog,
-      };
-      return carryOut(plan, context);
-    }),
-  );
+  const contained = await mapBounded(plans, KEY_CONCURRENCY, (plan) => {
+    const { findingId, accessKeyId, userName } = plan.finding;
+    const keyLog = log.withKeys({ findingId, accessKeyId, userName, account: plan.account });
+    const context: ContainContext = {
+      config,
+      identity,
+      iamFor: responder.iamFor,
+      now: responder.now,
+      log: keyLog,
+    };
+    return carryOut(plan, context);
+  });
   for (const finding of findings) responder.seen.add(deliveryKey(finding));
   const outcomes =
     config.enrichWithCloudTrail && !config.dryRun

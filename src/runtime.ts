@@ -46,6 +46,15 @@ export const identityFromArn = (arn: string | undefined): Identity | undefined =
   return partition && account && /^\d{12}$/.test(account) ? { account, partition } : undefined;
 };
 
+/** `…:assumed-role/<role>/<session>` or `…:user/<path>/<name>`: who the responder runs as, when STS told us. */
+export const principalOf = (arn: string | undefined): Pick<Identity, "roleName" | "userName"> => {
+  const resource = arn?.split(":").slice(5).join(":") ?? "";
+  const [kind, ...rest] = resource.split("/");
+  if (kind === "assumed-role" && rest[0]) return { roleName: rest[0] };
+  if (kind === "user" && rest.length > 0) return { userName: rest.at(-1) };
+  return {};
+};
+
 /** Lazily built clients: an event that needs no STS or SNS never pays for creating them. */
 class Clients {
   private iamClient?: IAMClient;
@@ -84,28 +93,35 @@ export const createRuntime = (
   log: Log,
   record: (points: MetricPoint[]) => void = () => {},
   print: (line: string) => void = console.log,
+  handler?: string,
 ) => {
   const clients = new Clients(clientConfig(env));
   const seen = new RecentEvents();
   let cachedIdentity: Promise<Identity> | undefined;
   const lookUpIdentity = async (): Promise<Identity> => {
     const result = await clients.sts.send(new GetCallerIdentityCommand({}));
-    return { account: result.Account, partition: result.Arn?.split(":")[1] ?? "aws" };
+    return {
+      account: result.Account,
+      partition: result.Arn?.split(":")[1] ?? "aws",
+      ...principalOf(result.Arn),
+    };
   };
+  // The stack names the function's own role, so that a finding about it is refused without asking STS.
+  const own = { handler, roleName: env.RESPONDER_ROLE_NAME || undefined };
 
   return (context: Pick<Context, "invokedFunctionArn" | "awsRequestId" | "functionName">): Responder => {
     const config = loadConfig(env);
     const region = clients.config.region;
     const identity = async (): Promise<Identity> => {
       const fromContext = identityFromArn(context.invokedFunctionArn);
-      if (fromContext) return fromContext;
+      if (fromContext) return { ...own, ...fromContext };
       // A dry run makes no IAM or STS call, so it works offline; the account is then simply not known.
-      if (config.dryRun) return { account: undefined, partition: partitionOf(region) };
+      if (config.dryRun) return { ...own, account: undefined, partition: partitionOf(region) };
       cachedIdentity ??= lookUpIdentity().catch((error) => {
         cachedIdentity = undefined;
         throw error;
       });
-      return cachedIdentity;
+      return { ...own, ...(await cachedIdentity) };
     };
     const memberClients = new Map<string, Promise<IAMClient>>();
     return {

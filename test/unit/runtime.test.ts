@@ -8,7 +8,7 @@ import { renderProblemAlert } from "../../src/alert/render";
 import { ConfigError } from "../../src/config";
 import { silentLog } from "../../src/log";
 import type { Plan } from "../../src/plan/plan";
-import { clientConfig, createRuntime, identityFromArn, partitionOf } from "../../src/runtime";
+import { clientConfig, createRuntime, identityFromArn, partitionOf, principalOf } from "../../src/runtime";
 
 const stsMock = mockClient(STSClient);
 const snsMock = mockClient(SNSClient);
@@ -121,9 +121,35 @@ describe("createRuntime", () => {
     const first = await runtime(lambdaContext("")).identity();
     const second = await runtime(lambdaContext("")).identity();
 
-    expect(first).toEqual({ account: "111111111111", partition: "aws-us-gov" });
+    expect(first).toEqual({ account: "111111111111", partition: "aws-us-gov", roleName: "responder" });
     expect(second).toEqual(first);
     expect(stsMock).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 1);
+  });
+
+  it("names the function and the stack's role in the identity, so that the plan can refuse itself", async () => {
+    const runtime = createRuntime(
+      { RESPONDER_ROLE_NAME: "akr-prod-us-east-1-lambdaRole" },
+      silentLog,
+      () => {},
+      () => {},
+      "manual",
+    );
+
+    await expect(runtime(lambdaContext()).identity()).resolves.toEqual({
+      account: "111111111111",
+      partition: "aws",
+      roleName: "akr-prod-us-east-1-lambdaRole",
+      handler: "manual",
+    });
+  });
+
+  it.each([
+    ["arn:aws:sts::111111111111:assumed-role/responder/fn", { roleName: "responder" }],
+    ["arn:aws:iam::111111111111:user/ops/alice", { userName: "alice" }],
+    ["arn:aws:iam::111111111111:root", {}],
+    [undefined, {}],
+  ])("reads who the responder runs as from the STS ARN %s", (arn, expected) => {
+    expect(principalOf(arn)).toEqual(expected);
   });
 
   it("asks STS again after a failed identity look-up", async () => {
