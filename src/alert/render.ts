@@ -1,10 +1,15 @@
 import type { Finding, Source } from "../findings";
-import { clip, isAccessKeyId, isUserName } from "../identifiers";
+import { clip, isAccessKeyId, isAccountId, isUserName, KeyKind, keyKind } from "../identifiers";
 import { type Outcome, Status } from "../outcome";
 import { Skip } from "../plan/plan";
 
 export const ALERT_SCHEMA = "access-key-responder/alert";
 export const ALERT_VERSION = 1;
+
+/** SNS refuses a message over 262,144 bytes, its attributes included (Publish, MessageAttributeValue). */
+export const SNS_MAX_MESSAGE_BYTES = 262_144;
+/** What one alert may take: room is left for bytes SNS might count that `messageBytes` does not. */
+export const ALERT_MAX_BYTES = SNS_MAX_MESSAGE_BYTES - 8_192;
 
 /** The overall verdict, also a message attribute so that subscribers can filter on it. */
 export const Verdict = {
@@ -22,6 +27,8 @@ export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 export interface AlertKey {
   accessKeyId: string;
   userName?: string;
+  /** The owner the event named, when the key belongs to someone else (then `userName` is the real owner). */
+  namedUser?: string;
   account?: string;
   status: Outcome["status"];
   action: string;
@@ -38,6 +45,10 @@ export interface AlertKey {
     firstSeen?: string;
     observedAt?: string;
     occurrences?: number;
+    reason?: string;
+    requestedBy?: string;
+    provenance?: { product: string; aws: boolean };
+    closed?: string;
     details: Record<string, string>;
   };
   siblings: Outcome["siblings"];
@@ -45,6 +56,7 @@ export interface AlertKey {
   error?: string;
   containedAt?: string;
   activity?: Outcome["activity"];
+  /** Prose steps, each followed by the bare command it names (an entry that starts with `aws `), if any. */
   nextSteps: string[];
 }
 
@@ -52,11 +64,14 @@ export interface AlertKey {
 export interface AlertDocument {
   schema: typeof ALERT_SCHEMA;
   version: typeof ALERT_VERSION;
+  /** The verdict of the whole event, in every part. */
   verdict: Verdict;
   dryRun: boolean;
   source?: Source;
   eventId?: string;
   generatedAt: string;
+  /** Set when the event's keys did not fit in one SNS message: which part this is, and how many keys in all. */
+  part?: { number: number; of: number; keys: number };
   keys: AlertKey[];
   problem?: string;
 }
@@ -73,105 +88,253 @@ export interface AlertContext {
   now: Date;
 }
 
-/** SNS subjects are at most 100 printable ASCII characters, with no line breaks. */
-const subjectLine = (text: string): string => {
-  const ascii = text.replace(/[^\x20-\x7e]/g, "?");
-  return ascii.length > 100 ? `${ascii.slice(0, 99)}~` : ascii;
-};
+// ---------- untrusted text ----------
+
+/** Ends a line in some reader: LF, VT, FF, CR, NEL and the Unicode line and paragraph separators. */
+const LINE_BREAK = /[\n\v\f\r\u0085\u2028\u2029]/g;
+/** Hides or reorders text: C0 and C1 controls, DEL, bidi marks, embeddings, overrides and isolates, lone surrogates. */
+const HIDDEN = /[\p{Cc}\p{Cs}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+
+/**
+ * Makes event text safe to show: clipped, and on one line with nothing hidden, so that a title, a reason or a user
+ * name cannot start a line of its own ("ALL CLEAR") or reorder what follows it. Clipping comes first, so that a cut
+ * surrogate pair is caught too.
+ */
+export const untrusted = (value: string, max = 200): string =>
+  clip(value, max).replace(LINE_BREAK, "␤").replace(/\t/g, " ").replace(HIDDEN, "?");
+
+const maybe = (value: string | undefined, max?: number): string | undefined =>
+  value === undefined ? undefined : untrusted(value, max);
+
+/** How much of each untrusted value an alert shows, so that one key with huge fields still fits in a message. */
+const LIMITS = {
+  keyId: 128,
+  user: 64,
+  account: 64,
+  region: 64,
+  time: 64,
+  id: 200,
+  type: 200,
+  title: 200,
+  sentence: 500,
+  requestedBy: 200,
+  product: 300,
+  closed: 200,
+  detailName: 40,
+  // Parsers clip facts to 200 characters and add the full length; this keeps that note.
+  detailValue: 240,
+  details: 12,
+  note: 300,
+  notes: 5,
+  // IAM allows two keys per user, so a key has at most one sibling; enrichment keeps the top five of each.
+  siblings: 2,
+  activityItem: 100,
+  activityItems: 5,
+  cardDetail: 300,
+  cardKeys: 20,
+  cardSteps: 6,
+} as const;
+
+// ---------- commands ----------
 
 /** Identifiers from the event are echoed into shell commands only when they are valid, so nothing is injected. */
 const shellSafe = (value: string | undefined, valid: (v: unknown) => boolean, placeholder: string): string =>
   value !== undefined && valid(value) ? value : placeholder;
 
-const cliCommand = (finding: Finding, userName: string | undefined, status: "Active" | "Inactive"): string =>
-  `aws iam update-access-key --user-name ${shellSafe(userName, isUserName, "<user-name>")} ` +
-  `--access-key-id ${shellSafe(finding.accessKeyId, isAccessKeyId, "<access-key-id>")} --status ${status}`;
+const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const isRegion = (value: unknown): boolean => typeof value === "string" && REGION_PATTERN.test(value);
 
+const keyCommand = (user: string | undefined, accessKeyId: string, status: "Active" | "Inactive"): string =>
+  `aws iam update-access-key --user-name ${shellSafe(user, isUserName, "<user-name>")} ` +
+  `--access-key-id ${shellSafe(accessKeyId, isAccessKeyId, "<access-key-id>")} --status ${status}`;
+
+/** CloudTrail's event history is regional: the finding's region is where the key was seen. */
 const cloudTrailCommand = (finding: Finding): string =>
   "aws cloudtrail lookup-events --lookup-attributes " +
-  `AttributeKey=AccessKeyId,AttributeValue=${shellSafe(finding.accessKeyId, isAccessKeyId, "<access-key-id>")}`;
+  `AttributeKey=AccessKeyId,AttributeValue=${shellSafe(finding.accessKeyId, isAccessKeyId, "<access-key-id>")}` +
+  (isRegion(finding.region) ? ` --region ${finding.region}` : "");
 
-const inAccount = (account: string | undefined): string => (account ? ` (in account ${account})` : "");
+/** The only way a key is reactivated through the responder: a request sent straight to the manual function. */
+const manualReactivationCommand = (finding: Finding, user: string | undefined): string => {
+  const request = {
+    accessKeyId: shellSafe(finding.accessKeyId, isAccessKeyId, "<access-key-id>"),
+    ...(isUserName(user) ? { userName: user } : {}),
+    ...(isAccountId(finding.account) ? { account: finding.account } : {}),
+    status: "Active",
+    reason: "<why the key is safe to use again>",
+  };
+  return (
+    "aws lambda invoke --function-name access-key-responder-<stage>-manual " +
+    `--cli-binary-format raw-in-base64-out --payload '${JSON.stringify(request)}' response.json`
+  );
+};
 
-/** What a person should do next, for each outcome. */
-const nextSteps = (o: Outcome): string[] => {
+const isCommand = (step: string): boolean => step.startsWith("aws ");
+
+// ---------- next steps ----------
+
+/** A step for a person, and the bare command it names: commands stay alone so that they paste and run as is. */
+interface Step {
+  say: string;
+  run?: string;
+}
+
+/** Said before a command: the account it must run in. */
+const inAccount = (account: string | undefined): string =>
+  account ? ` in account ${account} (use credentials or a --profile for that account)` : "";
+
+/** What a person should do next, for each outcome. `k` holds the outcome's values already made safe to show. */
+const nextSteps = (o: Outcome, k: Omit<AlertKey, "nextSteps">): Step[] => {
   const f = o.plan.finding;
   const user = o.userName ?? o.plan.userName;
-  const review = `Review what the key did: ${cloudTrailCommand(f)}${inAccount(o.account)}`;
+  const where = inAccount(k.account);
+  const review: Step = { say: `Review what the key did${where}:`, run: cloudTrailCommand(f) };
+  const disableByHand = (say: string): Step => ({
+    say: `${say}${where}:`,
+    run: keyCommand(user, f.accessKeyId, "Inactive"),
+  });
+  const siblings = o.siblings
+    .filter((s) => s.suspicious && !s.disabled)
+    .slice(0, LIMITS.siblings)
+    .map(
+      (s): Step => ({
+        say:
+          `Key ${untrusted(s.accessKeyId, LIMITS.keyId)} was created after the finding was first seen and may be ` +
+          `the attacker's. Unless its owner knows it, disable it${where}:`,
+        run: keyCommand(user, s.accessKeyId, "Inactive"),
+      }),
+    );
   switch (o.status) {
     case Status.Disabled:
       return [
         review,
-        "Rotate: give the owner a new key, update whatever used the old one, then delete the old key once reviewed.",
-        ...(o.siblings.some((s) => s.suspicious && !s.disabled)
-          ? [
-              "Check the keys flagged as possibly created by the attacker and disable them if they are not known.",
-            ]
-          : []),
-        `If this was a false positive, reactivate it: ${cliCommand(f, user, "Active")}${inAccount(o.account)}`,
+        ...siblings,
+        {
+          say: "Rotate: give the owner a new key, update whatever used the old one, then delete the old key once reviewed.",
+        },
+        {
+          say: `If this was a false positive, reactivate it${where}:`,
+          run: keyCommand(user, f.accessKeyId, "Active"),
+        },
       ];
     case Status.Reactivated:
-      return [`To disable it again: ${cliCommand(f, user, "Inactive")}${inAccount(o.account)}`];
+      return [
+        { say: `To disable it again${where}:`, run: keyCommand(user, f.accessKeyId, "Inactive") },
+        ...siblings,
+      ];
     case Status.AlreadyDone:
-      return f.requestedStatus === "Inactive" ? [review] : [];
+      return [...(f.requestedStatus === "Inactive" ? [review] : []), ...siblings];
     case Status.SessionsRevoked:
       return [
         review,
-        "Find where the temporary credentials leaked (instance, container, CI job) and fix it; " +
-          "workloads pick up new credentials automatically.",
+        {
+          say:
+            "Find where the temporary credentials leaked (instance, container, CI job) and fix it; " +
+            "workloads pick up new credentials automatically.",
+        },
       ];
     case Status.Protected:
-      return [
-        `A person must decide. To disable by hand: ${cliCommand(f, user, "Inactive")}${inAccount(o.account)}`,
-        review,
-      ];
+      return [disableByHand("A person must decide. To disable the key by hand"), review];
     case Status.Failed:
       return [
-        `Disable the key by hand now: ${cliCommand(f, user, "Inactive")}${inAccount(o.account)}`,
-        "Then look at the responder's logs and failure queue for the cause.",
+        disableByHand("Disable the key by hand now"),
+        { say: "Then look at the responder's logs and failure queue for the cause." },
+        ...siblings,
       ];
     case Status.DryRun:
-      return ["Dry run: nothing was changed. Set DRY_RUN=false to act on findings like this one."];
+      return [{ say: "Dry run: nothing was changed. Set DRY_RUN=false to act on findings like this one." }];
     case Status.Skipped:
-      return skippedSteps(o, user, review);
+      return [...skippedSteps(o, k, review, disableByHand), ...siblings];
     default:
       return [];
   }
 };
 
-const skippedSteps = (o: Outcome, user: string | undefined, review: string): string[] => {
+const skippedSteps = (
+  o: Outcome,
+  k: Omit<AlertKey, "nextSteps">,
+  review: Step,
+  disableByHand: (say: string) => Step,
+): Step[] => {
   const f = o.plan.finding;
+  const name = maybe(f.userName, LIMITS.user);
+  const roleSessions = `the role's active sessions (IAM console: Roles > ${name ?? "<role>"} > Revoke active sessions)`;
   switch (o.plan.skip) {
     case Skip.Root:
       return [
-        "URGENT: sign in as the root user, delete the root access key, change the root password and check MFA.",
+        {
+          say: "URGENT: sign in as the root user, delete the root access key, change the root password and check MFA.",
+        },
         review,
       ];
     case Skip.TemporaryKey:
       return [
-        o.plan.finding.principalType === "AssumedRole"
-          ? `Revoke the role's active sessions (IAM console: Roles > ${f.userName ?? "<role>"} > Revoke active sessions), ` +
-            "or deploy with REVOKE_SESSIONS=true to have it done automatically."
-          : "Revoke the user's sessions and disable the long-term key that issued them, " +
-            "or deploy with REVOKE_SESSIONS=true to have sessions revoked automatically.",
-        "Find where the temporary credentials leaked (instance, container, CI job) and fix it.",
+        {
+          say:
+            f.principalType === "AssumedRole"
+              ? `Revoke ${roleSessions}, or deploy with REVOKE_SESSIONS=true to have it done automatically.`
+              : "Revoke the user's sessions and disable the long-term key that issued them, " +
+                "or deploy with REVOKE_SESSIONS=true to have sessions revoked automatically.",
+        },
+        { say: "Find where the temporary credentials leaked (instance, container, CI job) and fix it." },
         review,
       ];
     case Skip.Protected:
-      return [`A person must decide. To disable by hand: ${cliCommand(f, user, "Inactive")}`, review];
+      return [disableByHand("A person must decide. To disable the key by hand"), review];
     case Skip.OtherAccount:
       return [
-        `Disable it in account ${o.account ?? "<account>"}: ${cliCommand(f, user, "Inactive")}`,
-        "Or deploy the member role to that account and set MEMBER_ROLE_NAME.",
+        disableByHand("Disable it"),
+        { say: "Or deploy the member role to that account and set MEMBER_ROLE_NAME." },
       ];
     case Skip.BelowThreshold:
-      return [`Review the finding. To disable the key now: ${cliCommand(f, user, "Inactive")}`];
+      return [disableByHand("Review the finding. The key is still Active; to disable it now")];
     case Skip.InvalidInput:
-      return ["The event did not name a valid key: check the finding in its console. Nothing was changed."];
+      return [
+        { say: "The event did not name a valid key: check the finding in its console. Nothing was changed." },
+      ];
+    case Skip.UntrustedProduct:
+      return [
+        {
+          say:
+            `The finding was imported by ${k.finding.provenance?.product ?? "an unknown product"}, not made by AWS: ` +
+            "anyone allowed to import findings into Security Hub can write one, so nothing was changed. " +
+            "Check who imported it (BatchImportFindings in CloudTrail).",
+        },
+        disableByHand("If the key did leak, disable it by hand"),
+      ];
+    case Skip.ReactivationRefused:
+      return [
+        {
+          say:
+            "Nothing was changed: only a request sent directly to the manual function may set a key Active, " +
+            "not one relayed through SNS, EventBridge or another source.",
+        },
+        {
+          say: "If nobody you know sent it, treat it as an attempt to re-enable a contained key and find its sender.",
+        },
+        {
+          say: "To reactivate the key properly, invoke the manual function directly, in the responder's account, with a reason:",
+          run: manualReactivationCommand(f, o.userName ?? o.plan.userName),
+        },
+      ];
+    case Skip.Responder:
+      return [
+        {
+          say:
+            "URGENT: the finding is about the responder's own role or user, which it never acts on. " +
+            "A person must check what these credentials did and replace them now.",
+        },
+        review,
+        keyKind(f.accessKeyId) === KeyKind.Temporary
+          ? { say: `For the role's temporary key, revoke ${roleSessions}, then redeploy the responder.` }
+          : disableByHand("If the key leaked, disable it by hand"),
+      ];
     default:
       return [];
   }
 };
+
+// ---------- verdict ----------
 
 const STATUS_LABELS: Record<Outcome["status"], string> = {
   [Status.Disabled]: "DISABLED",
@@ -180,37 +343,52 @@ const STATUS_LABELS: Record<Outcome["status"], string> = {
   [Status.KeyGone]: "KEY GONE",
   [Status.Protected]: "PROTECTED - NOT CHANGED",
   [Status.SessionsRevoked]: "SESSIONS REVOKED",
-  [Status.Skipped]: "NO ACTION",
+  [Status.Skipped]: "NOT CHANGED",
   [Status.DryRun]: "DRY RUN",
   [Status.Failed]: "FAILED",
 };
 
-const label = (o: Outcome): string => {
-  if (o.status !== Status.Skipped) return STATUS_LABELS[o.status];
-  switch (o.plan.skip) {
-    case Skip.Root:
-      return "ROOT CREDENTIALS - ACT NOW";
-    case Skip.Sample:
-      return "SAMPLE";
-    case Skip.OtherAccount:
-      return "OTHER ACCOUNT - NOT CHANGED";
-    case Skip.Protected:
-      return "PROTECTED - NOT CHANGED";
-    case Skip.TemporaryKey:
-      return "TEMPORARY KEY - ACT NOW";
-    case Skip.BelowThreshold:
-      return "NOTED";
-    default:
-      return "NO ACTION";
-  }
+const SKIP_LABELS: Record<Skip, string> = {
+  [Skip.Sample]: "SAMPLE",
+  [Skip.InvalidInput]: "INVALID INPUT - NOT CHANGED",
+  [Skip.Root]: "ROOT CREDENTIALS - ACT NOW",
+  [Skip.Protected]: "PROTECTED - NOT CHANGED",
+  [Skip.TemporaryKey]: "TEMPORARY KEY - ACT NOW",
+  [Skip.OtherAccount]: "OTHER ACCOUNT - NOT CHANGED",
+  [Skip.BelowThreshold]: "BELOW THRESHOLD - NOT CHANGED",
+  [Skip.UntrustedProduct]: "UNTRUSTED SOURCE - NOT CHANGED",
+  [Skip.Closed]: "CLOSED",
+  [Skip.ReactivationRefused]: "REACTIVATION REFUSED",
+  [Skip.Responder]: "RESPONDER ITSELF - ACT NOW",
 };
 
-const needsPerson = (o: Outcome): boolean =>
-  o.status === Status.Protected || (o.status === Status.Skipped && o.plan.urgent);
+const label = (o: Outcome): string =>
+  o.status === Status.Skipped && o.plan.skip !== undefined
+    ? SKIP_LABELS[o.plan.skip]
+    : STATUS_LABELS[o.status];
+
+const SETTLED_STATUSES: readonly Status[] = [
+  Status.Disabled,
+  Status.Reactivated,
+  Status.AlreadyDone,
+  Status.KeyGone,
+  Status.SessionsRevoked,
+  Status.DryRun,
+];
+/** Skips that leave nothing for a person: a generated sample, or a finding a person already closed. */
+const SETTLED_SKIPS: readonly string[] = [Skip.Sample, Skip.Closed];
+
+/**
+ * An outcome needs no person: the key is in the state asked for, gone, or never was a real case. Anything else may
+ * leave a named key Active, so the alert must say a person has to act.
+ */
+export const isSettled = (o: Outcome): boolean =>
+  SETTLED_STATUSES.includes(o.status) ||
+  (o.status === Status.Skipped && o.plan.skip !== undefined && SETTLED_SKIPS.includes(o.plan.skip));
 
 export const verdictOf = (outcomes: Outcome[], dryRun: boolean): Verdict => {
   if (outcomes.some((o) => o.status === Status.Failed)) return Verdict.Failed;
-  if (outcomes.some(needsPerson)) return Verdict.ActionRequired;
+  if (!outcomes.every(isSettled)) return Verdict.ActionRequired;
   if (dryRun) return Verdict.DryRun;
   if (outcomes.some((o) => o.status === Status.Disabled || o.status === Status.SessionsRevoked)) {
     return Verdict.Contained;
@@ -219,36 +397,71 @@ export const verdictOf = (outcomes: Outcome[], dryRun: boolean): Verdict => {
   return Verdict.NoAction;
 };
 
+// ---------- one key ----------
+
+const detailsOf = (details: Record<string, string>): Record<string, string> => {
+  const entries = Object.entries(details);
+  const shown = entries
+    .slice(0, LIMITS.details)
+    .map(([name, value]) => [untrusted(name, LIMITS.detailName), untrusted(value, LIMITS.detailValue)]);
+  const hidden = entries.length - shown.length;
+  return Object.fromEntries(hidden > 0 ? [...shown, ["More", `${hidden} more facts not shown`]] : shown);
+};
+
+const activityOf = (a: NonNullable<Outcome["activity"]>): NonNullable<Outcome["activity"]> => ({
+  ...a,
+  since: untrusted(a.since, LIMITS.time),
+  topActions: a.topActions
+    .slice(0, LIMITS.activityItems)
+    .map((x) => ({ ...x, name: untrusted(x.name, LIMITS.activityItem) })),
+  sourceIps: a.sourceIps
+    .slice(0, LIMITS.activityItems)
+    .map((x) => ({ ...x, ip: untrusted(x.ip, LIMITS.activityItem) })),
+});
+
 const alertKey = (o: Outcome): AlertKey => {
   const f = o.plan.finding;
-  return {
-    accessKeyId: clip(f.accessKeyId, 128),
-    userName: o.userName ?? o.plan.userName ?? (f.userName === undefined ? undefined : clip(f.userName, 64)),
-    account: o.account,
+  const key: Omit<AlertKey, "nextSteps"> = {
+    accessKeyId: untrusted(f.accessKeyId, LIMITS.keyId),
+    userName: maybe(o.userName ?? o.plan.userName ?? f.userName, LIMITS.user),
+    namedUser: maybe(o.namedUser, LIMITS.user),
+    account: maybe(o.account, LIMITS.account),
     status: o.status,
     action: o.plan.action,
     skip: o.plan.skip,
-    why: clip(o.plan.why, 500),
-    detail: o.detail,
-    urgent: needsPerson(o) || o.status === Status.Failed,
+    why: untrusted(o.plan.why, LIMITS.sentence),
+    detail: untrusted(o.detail, LIMITS.sentence),
+    urgent: o.status === Status.Failed || !isSettled(o),
     finding: {
-      id: clip(f.findingId),
-      type: clip(f.type),
-      title: clip(f.title),
+      id: untrusted(f.findingId, LIMITS.id),
+      type: untrusted(f.type, LIMITS.type),
+      title: untrusted(f.title, LIMITS.title),
       severity: f.severity,
-      region: f.region === undefined ? undefined : clip(f.region, 64),
-      firstSeen: f.firstSeen,
-      observedAt: f.observedAt,
+      region: maybe(f.region, LIMITS.region),
+      firstSeen: maybe(f.firstSeen, LIMITS.time),
+      observedAt: maybe(f.observedAt, LIMITS.time),
       occurrences: f.occurrences,
-      details: f.details,
+      reason: maybe(f.reason, LIMITS.sentence),
+      requestedBy: maybe(f.requestedBy, LIMITS.requestedBy),
+      provenance: f.provenance && {
+        product: untrusted(f.provenance.product, LIMITS.product),
+        aws: f.provenance.aws,
+      },
+      closed: maybe(f.closed, LIMITS.closed),
+      details: detailsOf(f.details),
     },
-    siblings: o.siblings,
-    notes: o.notes,
-    error: o.error,
-    containedAt: o.containedAt,
-    activity: o.activity,
-    nextSteps: nextSteps(o),
+    siblings: o.siblings.slice(0, LIMITS.siblings).map((s) => ({
+      ...s,
+      accessKeyId: untrusted(s.accessKeyId, LIMITS.keyId),
+      status: untrusted(s.status, LIMITS.time),
+      created: maybe(s.created, LIMITS.time),
+    })),
+    notes: o.notes.slice(0, LIMITS.notes).map((note) => untrusted(note, LIMITS.note)),
+    error: maybe(o.error, LIMITS.sentence),
+    containedAt: maybe(o.containedAt, LIMITS.time),
+    activity: o.activity && activityOf(o.activity),
   };
+  return { ...key, nextSteps: nextSteps(o, key).flatMap((s) => (s.run ? [s.say, s.run] : [s.say])) };
 };
 
 const activityLine = (a: NonNullable<AlertKey["activity"]>): string =>
@@ -258,20 +471,32 @@ const activityLine = (a: NonNullable<AlertKey["activity"]>): string =>
     : "") +
   (a.sourceIps.length ? `; from ${a.sourceIps.map((x) => `${x.ip} x${x.count}`).join(", ")}` : "");
 
-const keyText = (k: AlertKey, o: Outcome): string => {
+/**
+ * The key's block of the text. Every value in it was made safe by `alertKey` and follows a label of ours; only the
+ * parsers' own fact names (`facts(...)` keys) start a line.
+ */
+const keyText = (k: AlertKey, keyLabel: string): string => {
+  const f = k.finding;
   const lines = [
-    `[${label(o)}] ${k.accessKeyId}${k.userName ? ` - user ${k.userName}` : ""}${k.account ? ` - account ${k.account}` : ""}`,
-    `  Finding:  ${k.finding.type}${k.finding.severity !== undefined ? ` (severity ${k.finding.severity})` : ""}`,
-    `  Title:    ${k.finding.title}`,
-    `  Id:       ${k.finding.id}`,
-    ...(k.finding.region ? [`  Region:   ${k.finding.region}`] : []),
-    ...(k.finding.occurrences && k.finding.occurrences > 1
-      ? [`  Seen:     ${k.finding.occurrences} times`]
+    `[${keyLabel}] ${k.accessKeyId}${k.userName ? ` - user ${k.userName}` : ""}${k.account ? ` - account ${k.account}` : ""}`,
+    ...(k.namedUser
+      ? [`  Owner:    the event named ${k.namedUser}; the key belongs to ${k.userName ?? "another user"}`]
       : []),
-    ...Object.entries(k.finding.details).map(([name, value]) => `  ${`${name}:`.padEnd(9)} ${value}`),
+    `  Finding:  ${f.type}${f.severity !== undefined ? ` (severity ${f.severity})` : ""}`,
+    `  Title:    ${f.title}`,
+    `  Id:       ${f.id}`,
+    ...(f.region ? [`  Region:   ${f.region}`] : []),
+    ...(f.provenance
+      ? [`  Product:  ${f.provenance.product}${f.provenance.aws ? "" : " (not made by AWS)"}`]
+      : []),
+    ...(f.closed ? [`  Closed:   ${f.closed}`] : []),
+    ...(f.occurrences && f.occurrences > 1 ? [`  Seen:     ${f.occurrences} times`] : []),
+    ...Object.entries(f.details).map(([name, value]) => `  ${`${name}:`.padEnd(9)} ${value}`),
     `  Done:     ${k.detail}`,
     `  Why:      ${k.why}`,
-    ...(o.plan.finding.reason ? [`  Reason:   ${clip(o.plan.finding.reason, 500)}`] : []),
+    ...(f.reason ? [`  Reason:   ${f.reason}`] : []),
+    ...(f.requestedBy ? [`  Asked by: ${f.requestedBy}`] : []),
+    ...(k.error ? [`  Error:    ${k.error}`] : []),
     ...k.siblings.map(
       (s) =>
         `  Other key ${s.accessKeyId} (${s.status}, created ${s.created ?? "unknown"})` +
@@ -282,10 +507,18 @@ const keyText = (k: AlertKey, o: Outcome): string => {
     ),
     ...(k.activity ? [activityLine(k.activity)] : []),
     ...k.notes.map((note) => `  Note:     ${note}`),
-    ...(k.nextSteps.length ? ["  Next steps:", ...k.nextSteps.map((step) => `    - ${step}`)] : []),
+    // A command has a line of its own, so that it pastes and runs as is.
+    ...(k.nextSteps.length
+      ? [
+          "  Next steps:",
+          ...k.nextSteps.map((step) => (isCommand(step) ? `        ${step}` : `    - ${step}`)),
+        ]
+      : []),
   ];
   return lines.join("\n");
 };
+
+// ---------- one alert ----------
 
 const VERDICT_HEADLINES: Record<Verdict, string> = {
   [Verdict.Contained]: "Contained",
@@ -297,12 +530,25 @@ const VERDICT_HEADLINES: Record<Verdict, string> = {
   [Verdict.Reactivated]: "Key REACTIVATED",
 };
 
-const subjectFor = (verdict: Verdict, keys: AlertKey[]): string => {
+/** SNS subjects are at most 100 printable ASCII characters, with no line breaks. */
+const subjectLine = (text: string): string => {
+  const ascii = text.replace(/[^\x20-\x7e]/g, "?");
+  return ascii.length > 100 ? `${ascii.slice(0, 99)}~` : ascii;
+};
+
+interface Part {
+  number: number;
+  of: number;
+}
+
+const partName = (part: Part | undefined): string => (part ? ` (part ${part.number} of ${part.of})` : "");
+
+const subjectFor = (verdict: Verdict, keys: AlertKey[], part: Part | undefined): string => {
   const first = keys[0];
   const who = first ? ` ${first.accessKeyId}${first.userName ? ` (${first.userName})` : ""}` : "";
   const more = keys.length > 1 ? ` +${keys.length - 1} more` : "";
   const what = first ? ` - ${first.finding.type}` : "";
-  return subjectLine(`${VERDICT_HEADLINES[verdict]}:${who}${more}${what}`);
+  return subjectLine(`${VERDICT_HEADLINES[verdict]}${partName(part)}:${who}${more}${what}`);
 };
 
 const maxSeverity = (keys: AlertKey[]): string => {
@@ -310,30 +556,138 @@ const maxSeverity = (keys: AlertKey[]): string => {
   return values.length ? String(Math.max(...values)) : "none";
 };
 
-/** Renders what happened to every key of one event into one alert. Pure. */
-export const renderAlert = (outcomes: Outcome[], ctx: AlertContext): Alert => {
-  const verdict = verdictOf(outcomes, ctx.dryRun);
-  const keys = outcomes.map(alertKey);
-  const first = outcomes[0]?.plan.finding;
+/** The outcome is the whole event's verdict in every part; severity and accounts are those of the part's keys. */
+const attributesOf = (document: AlertDocument): Record<string, string> => ({
+  outcome: document.verdict,
+  severity: maxSeverity(document.keys),
+  account: [...new Set(document.keys.map((k) => k.account).filter(Boolean))].join(",") || "unknown",
+  source: document.source ?? "unknown",
+});
+
+/** What every part of one event shares. */
+interface EventFacts {
+  verdict: Verdict;
+  ctx: AlertContext;
+  source?: Source;
+  eventId?: string;
+  /** One line counting the event's keys by label, when there is more than one key. */
+  tally?: string;
+  keys: number;
+}
+
+interface RenderedKey {
+  key: AlertKey;
+  text: string;
+}
+
+const tallyOf = (labels: string[]): string | undefined => {
+  if (labels.length < 2) return undefined;
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  return `Keys: ${labels.length} - ${[...counts].map(([l, n]) => `${n} ${l}`).join(", ")}`;
+};
+
+/** One alert for the keys `from`..`from + keys.length` of the event; `part` is set when the event is split. */
+const assemble = (event: EventFacts, keys: RenderedKey[], from: number, part?: Part): Alert => {
   const document: AlertDocument = {
     schema: ALERT_SCHEMA,
     version: ALERT_VERSION,
-    verdict,
-    dryRun: ctx.dryRun,
-    source: first?.source,
-    eventId: first?.eventId === undefined ? undefined : clip(first.eventId),
-    generatedAt: ctx.now.toISOString(),
-    keys,
+    verdict: event.verdict,
+    dryRun: event.ctx.dryRun,
+    source: event.source,
+    eventId: event.eventId,
+    generatedAt: event.ctx.now.toISOString(),
+    ...(part ? { part: { number: part.number, of: part.of, keys: event.keys } } : {}),
+    keys: keys.map((r) => r.key),
   };
   const text = [
-    `access-key-responder: ${VERDICT_HEADLINES[verdict]}${ctx.dryRun ? " (DRY RUN: no change was made)" : ""}`,
-    `Source: ${first?.source ?? "unknown"}${document.eventId ? `, event ${document.eventId}` : ""}`,
+    `access-key-responder: ${VERDICT_HEADLINES[event.verdict]}${event.ctx.dryRun ? " (DRY RUN: no change was made)" : ""}`,
+    ...(part
+      ? [
+          `Part ${part.number} of ${part.of}: keys ${from + 1}-${from + keys.length} of ${event.keys}. ` +
+            "The verdict is that of the whole event.",
+        ]
+      : []),
+    `Source: ${event.source ?? "unknown"}${event.eventId ? `, event ${event.eventId}` : ""}`,
+    ...(event.tally ? [event.tally] : []),
     "",
-    ...outcomes.map((o, i) => keyText(keys[i] as AlertKey, o)),
+    ...keys.map((r) => r.text),
     "",
     `Generated at ${document.generatedAt}.`,
   ].join("\n");
-  return { subject: subjectFor(verdict, keys), text, document, attributes: attributesOf(document, keys) };
+  return {
+    subject: subjectFor(event.verdict, document.keys, part),
+    text,
+    document,
+    attributes: attributesOf(document),
+  };
+};
+
+/** Consecutive runs of keys whose estimated sizes fit the budget; a key too big alone still gets its own part. */
+const pack = (costs: number[], budget: number): { from: number; to: number }[] => {
+  const runs: { from: number; to: number }[] = [];
+  let from = 0;
+  let used = 0;
+  costs.forEach((cost, i) => {
+    if (i > from && used + cost > budget) {
+      runs.push({ from, to: i });
+      from = i;
+      used = 0;
+    }
+    used += cost;
+  });
+  if (costs.length > from) runs.push({ from, to: costs.length });
+  return runs;
+};
+
+/** Per-key bytes a part's estimate adds for what a one-key measure misses (separators, joined accounts). */
+const SEPARATOR_BYTES = 64;
+
+/**
+ * Renders what happened to every key of one event. Pure. One alert when it fits in an SNS message; otherwise the
+ * keys are split over several parts, each with the whole event's verdict, each measured as it will be sent.
+ */
+export const renderAlerts = (outcomes: Outcome[], ctx: AlertContext): Alert[] => {
+  const first = outcomes[0]?.plan.finding;
+  const rendered = outcomes.map((o): RenderedKey => {
+    const key = alertKey(o);
+    return { key, text: keyText(key, label(o)) };
+  });
+  const event: EventFacts = {
+    verdict: verdictOf(outcomes, ctx.dryRun),
+    ctx,
+    source: first?.source,
+    eventId: maybe(first?.eventId, LIMITS.id),
+    tally: tallyOf(outcomes.map(label)),
+    keys: outcomes.length,
+  };
+  if (rendered.length <= 1) return [assemble(event, rendered, 0)];
+
+  // Each key's share, measured alone with the widest part numbers; it overstates a little (the card's steps).
+  const widest = { number: outcomes.length, of: outcomes.length };
+  const empty = messageBytes(assemble(event, [], 0, widest));
+  const costs = rendered.map(
+    (r) => messageBytes(assemble(event, [r], outcomes.length - 1, widest)) - empty + SEPARATOR_BYTES,
+  );
+  // Worth measuring whole only when it may fit: a thousand keys need not be serialized at once.
+  if (costs.reduce((sum, cost) => sum + cost, empty) <= 2 * ALERT_MAX_BYTES) {
+    const whole = assemble(event, rendered, 0);
+    if (messageBytes(whole) <= ALERT_MAX_BYTES) return [whole];
+  }
+  // Pack by the estimates, then measure every part exactly as it is sent, halving any that is still too big.
+  const runs = pack(costs, ALERT_MAX_BYTES - empty);
+  for (;;) {
+    const alerts = runs.map((run, i) =>
+      assemble(event, rendered.slice(run.from, run.to), run.from, { number: i + 1, of: runs.length }),
+    );
+    const over = runs.findIndex(
+      (run, i) => run.to - run.from > 1 && messageBytes(alerts[i] as Alert) > ALERT_MAX_BYTES,
+    );
+    if (over === -1) return alerts;
+    const { from, to } = runs[over] as { from: number; to: number };
+    const middle = from + Math.ceil((to - from) / 2);
+    runs.splice(over, 1, { from, to: middle }, { from: middle, to });
+  }
 };
 
 /** An event that looked relevant but could not be read: no write was made, and a person is told. */
@@ -341,20 +695,21 @@ export const renderProblemAlert = (
   problem: { source?: Source; eventId?: string; reason: string },
   ctx: AlertContext,
 ): Alert => {
+  const source = maybe(problem.source, LIMITS.type) as Source | undefined;
   const document: AlertDocument = {
     schema: ALERT_SCHEMA,
     version: ALERT_VERSION,
     verdict: Verdict.Invalid,
     dryRun: ctx.dryRun,
-    source: problem.source,
-    eventId: problem.eventId === undefined ? undefined : clip(problem.eventId),
+    source,
+    eventId: maybe(problem.eventId, LIMITS.id),
     generatedAt: ctx.now.toISOString(),
     keys: [],
-    problem: clip(problem.reason, 1000),
+    problem: untrusted(problem.reason, 1000),
   };
   const text = [
     "access-key-responder: Could not act on event - no change was made",
-    `Source: ${problem.source ?? "unknown"}${document.eventId ? `, event ${document.eventId}` : ""}`,
+    `Source: ${source ?? "unknown"}${document.eventId ? `, event ${document.eventId}` : ""}`,
     `Problem: ${document.problem}`,
     "Next steps:",
     "  - Look the finding up in its console and contain any key it names by hand.",
@@ -362,17 +717,121 @@ export const renderProblemAlert = (
   ].join("\n");
   return {
     subject: subjectLine(
-      `Could not act on ${problem.source ?? "an"} event${problem.eventId ? ` ${problem.eventId}` : ""}`,
+      `Could not act on ${source ?? "an"} event${document.eventId ? ` ${document.eventId}` : ""}`,
     ),
     text,
     document,
-    attributes: attributesOf(document, []),
+    attributes: attributesOf(document),
   };
 };
 
-const attributesOf = (document: AlertDocument, keys: AlertKey[]): Record<string, string> => ({
-  outcome: document.verdict,
-  severity: maxSeverity(keys),
-  account: [...new Set(keys.map((k) => k.account).filter(Boolean))].join(",") || "unknown",
-  source: document.source ?? "unknown",
-});
+// ---------- the message as SNS receives it ----------
+
+/** Backslash-escapes what client-markdown would read as markup (emphasis, code, links, quotes, headings, tables). */
+const markdown = (value: string): string => value.replace(/[\\`*_~<>[\]()#|!]/g, "\\$&");
+
+/** A valid key ID is only word characters, so a code span cannot be broken out of; anything else is escaped. */
+const codeOrText = (value: string): string => (isAccessKeyId(value) ? `\`${value}\`` : markdown(value));
+
+const cardLine = (k: AlertKey): string =>
+  `*${k.status}${k.skip ? ` (${k.skip})` : ""}* ${codeOrText(k.accessKeyId)}` +
+  (k.userName ? ` (${markdown(k.userName)})` : "") +
+  `: ${markdown(clip(k.detail, LIMITS.cardDetail))}` +
+  (k.namedUser ? `; the event named ${markdown(k.namedUser)}` : "") +
+  (k.finding.provenance && !k.finding.provenance.aws
+    ? `; from product ${markdown(k.finding.provenance.product)}, not made by AWS`
+    : "") +
+  (k.finding.requestedBy ? `; asked by ${markdown(k.finding.requestedBy)}` : "");
+
+/** The first steps, urgent keys first, never cutting a step from its command. */
+const cardSteps = (keys: AlertKey[]): string[] => {
+  const groups: string[][] = [];
+  for (const k of [...keys].sort((a, b) => Number(b.urgent) - Number(a.urgent))) {
+    for (const step of k.nextSteps) {
+      const last = groups.at(-1);
+      if (isCommand(step) && last) last.push(step);
+      else groups.push([step]);
+    }
+  }
+  const steps: string[] = [];
+  for (const group of groups) {
+    if (steps.length + group.length > LIMITS.cardSteps) break;
+    steps.push(
+      ...group.map((step) => (isCommand(step) && !step.includes("`") ? `\`${step}\`` : markdown(step))),
+    );
+  }
+  return steps;
+};
+
+/** An AWS Chatbot custom notification, so the alert reads well in Slack, Teams or Chime. */
+export const chatCard = (alert: Alert): object => {
+  const { document } = alert;
+  const shown = document.keys.slice(0, LIMITS.cardKeys);
+  const hidden = document.keys.length - shown.length;
+  const description = document.keys.length
+    ? [
+        ...shown.map(cardLine),
+        ...(hidden > 0 ? [`...and ${hidden} more keys: see the email or the alert document.`] : []),
+      ].join("\n")
+    : document.problem !== undefined
+      ? `Could not act on the event: ${markdown(document.problem)}`
+      : "";
+  return {
+    version: "1.0",
+    source: "custom",
+    content: {
+      textType: "client-markdown",
+      title: alert.subject,
+      description,
+      nextSteps: cardSteps(document.keys),
+      keywords: [document.verdict, document.source ?? "unknown"],
+    },
+    metadata: {
+      threadId: document.eventId,
+      summary: alert.subject,
+      eventType: "access-key-responder",
+      relatedResources: document.keys.map((k) => k.accessKeyId),
+      additionalContext: alert.attributes,
+    },
+  };
+};
+
+/** One message per protocol: readable text for people, the versioned document for programs, a card for chat. */
+export const snsMessage = (alert: Alert): string => {
+  const document = JSON.stringify(alert.document);
+  return JSON.stringify({
+    default: alert.text,
+    email: alert.text,
+    "email-json": document,
+    sqs: document,
+    lambda: document,
+    https: JSON.stringify(chatCard(alert)),
+  });
+};
+
+/** The alert's attributes as Publish sends them. */
+export const messageAttributes = (
+  alert: Alert,
+): Record<string, { DataType: "String"; StringValue: string }> =>
+  Object.fromEntries(
+    Object.entries(alert.attributes).map(([name, value]) => [
+      name,
+      { DataType: "String", StringValue: value },
+    ]),
+  );
+
+/**
+ * The bytes SNS counts against its limit for this alert: the message, and each attribute's name, data type and
+ * value (MessageAttributeValue). The subject is added too; not every account of the limit leaves it out.
+ */
+export const messageBytes = (alert: Alert): number =>
+  Buffer.byteLength(snsMessage(alert)) +
+  Buffer.byteLength(alert.subject) +
+  Object.entries(messageAttributes(alert)).reduce(
+    (sum, [name, value]) =>
+      sum +
+      Buffer.byteLength(name) +
+      Buffer.byteLength(value.DataType) +
+      Buffer.byteLength(value.StringValue),
+    0,
+  );

@@ -609,6 +609,58 @@ describe("SNS Publish", () => {
     expect(double.published).toEqual([]);
   });
 
+  describe("the 262,144-byte limit", () => {
+    const LIMIT = 262_144;
+    const outcome = { DataType: "String", StringValue: "contained" } as const;
+    // "outcome" + "String" + "contained": SNS counts an attribute's name, data type and value.
+    const OUTCOME_BYTES = 7 + 6 + 9;
+
+    const publishOf = (message: string, attributes?: Record<string, typeof outcome>) =>
+      sns().send(new PublishCommand({ TopicArn: topicArn, Message: message, MessageAttributes: attributes }));
+
+    it("accepts a message and attributes of exactly the limit", async () => {
+      await publishOf("x".repeat(LIMIT - OUTCOME_BYTES), { outcome });
+
+      expect(double.published).toHaveLength(1);
+    });
+
+    it("rejects one byte over the limit as InvalidParameter: Message too long", async () => {
+      const error = await failure(publishOf("x".repeat(LIMIT - OUTCOME_BYTES + 1), { outcome }));
+
+      expect(error.name).toBe("InvalidParameterException");
+      expect(error.Code).toBe("InvalidParameter");
+      expect(error.message).toBe("Invalid parameter: Message too long");
+      expect(double.published).toEqual([]);
+    });
+
+    it("counts the attributes: a message at the limit fails once an attribute is added", async () => {
+      const atLimit = "x".repeat(LIMIT);
+
+      await publishOf(atLimit);
+      const error = await failure(publishOf(atLimit, { outcome }));
+
+      expect(error.name).toBe("InvalidParameterException");
+      expect(double.published).toHaveLength(1);
+    });
+
+    it("counts UTF-8 bytes, not characters", async () => {
+      // "é" is two bytes in UTF-8.
+      await publishOf("é".repeat(LIMIT / 2));
+      const error = await failure(publishOf(`${"é".repeat(LIMIT / 2)}x`));
+
+      expect(error.name).toBe("InvalidParameterException");
+      expect(double.published).toHaveLength(1);
+    });
+
+    it("does not count the subject", async () => {
+      await sns().send(
+        new PublishCommand({ TopicArn: topicArn, Subject: "s".repeat(100), Message: "x".repeat(LIMIT) }),
+      );
+
+      expect(double.published).toHaveLength(1);
+    });
+  });
+
   it("rejects an attribute without a value as InvalidParameterValueException", async () => {
     const error = await failure(
       sns().send(
@@ -843,5 +895,21 @@ describe("wire format and housekeeping", () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     // The SDK renames a reset connection to TimeoutError too; the code tells them apart.
     expect(await pending).toMatchObject({ name: "TimeoutError", code: "ECONNRESET" });
+  });
+});
+
+describe("concurrency", () => {
+  it("records the most IAM requests it was answering at once", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+    double.inject({ action: "ListAccessKeys", delayMs: 100, times: 3 });
+    const client = iam();
+
+    await Promise.all([1, 2, 3].map(() => client.send(new ListAccessKeysCommand({ UserName: "alice" }))));
+    await client.send(new ListAccessKeysCommand({ UserName: "alice" }));
+
+    expect(double.peakInFlight.iam).toBe(3);
+    expect(double.peakInFlight.sns).toBe(0);
+    double.reset();
+    expect(double.peakInFlight.iam).toBe(0);
   });
 });

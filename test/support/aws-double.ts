@@ -602,6 +602,21 @@ function parseAttributes(params: Record<string, string>): PublishedMessage["attr
   return attributes;
 }
 
+/**
+ * What SNS counts against its limit: the message's UTF-8 bytes plus, for each attribute, the bytes of its name, data
+ * type and value, as the MessageAttributeValue reference documents it. The subject is not counted.
+ */
+function publishedBytes(message: string, attributes: PublishedMessage["attributes"]): number {
+  let bytes = Buffer.byteLength(message);
+  for (const [name, value] of Object.entries(attributes)) {
+    bytes +=
+      Buffer.byteLength(name) +
+      Buffer.byteLength(value.DataType) +
+      Buffer.byteLength(value.StringValue ?? "");
+  }
+  return bytes;
+}
+
 const publish: Handler = (req) => {
   const topicArn = req.params.TopicArn ?? req.params.TargetArn;
   if (!topicArn) throw invalidParameter("TopicArn or TargetArn Reason: no value for required parameter");
@@ -611,9 +626,7 @@ const publish: Handler = (req) => {
   checkSubject(subject);
   checkStructure(messageStructure, message);
   const attributes = parseAttributes(req.params);
-  if (Buffer.byteLength(message + JSON.stringify(attributes)) > SNS_MAX_BYTES) {
-    throw invalidParameter("Message too long");
-  }
+  if (publishedBytes(message, attributes) > SNS_MAX_BYTES) throw invalidParameter("Message too long");
   req.state.published.push({
     topicArn,
     message,
@@ -660,6 +673,9 @@ export class AwsDouble {
   private state: State = emptyState();
   private faults = new Map<string, Fault[]>();
   private delays = new Set<PendingDelay>();
+  private inFlight: Record<Service, number> = { iam: 0, sns: 0, sts: 0 };
+  /** The most requests of each service that were ever being answered at once (since the last reset). */
+  readonly peakInFlight: Record<Service, number> = { iam: 0, sns: 0, sts: 0 };
 
   private constructor(
     private readonly server: Server,
@@ -763,6 +779,10 @@ export class AwsDouble {
     this.state.published.length = 0;
     this.calls.length = 0;
     this.faults.clear();
+    for (const service of SERVICES) {
+      this.inFlight[service] = 0;
+      this.peakInFlight[service] = 0;
+    }
   }
 
   async close(): Promise<void> {
@@ -804,10 +824,13 @@ export class AwsDouble {
     const service = isService(credential?.service) ? credential.service : serviceOfAction(action);
     const identity = credential && resolveIdentity(this.state, credential.accessKeyId);
     const call: RecordedCall = { service, action, params, account: identity?.account ?? "", status: 0 };
+    this.inFlight[service]++;
+    this.peakInFlight[service] = Math.max(this.peakInFlight[service], this.inFlight[service]);
     this.calls.push(call);
 
     const requestId = randomUUID();
     const reply = (status: number, body: string, id: string): void => {
+      this.inFlight[service]--;
       call.status = status;
       send(res, status, body, id);
     };

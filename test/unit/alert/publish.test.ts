@@ -2,8 +2,14 @@ import { PublishCommand, type PublishCommandInput, SNSClient } from "@aws-sdk/cl
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { ALERT_PERMISSIONS, chatCard, publishAlert, snsMessage } from "../../../src/alert/publish";
-import { type Alert, renderAlert } from "../../../src/alert/render";
+import {
+  ALERT_PERMISSIONS,
+  chatCard,
+  messageBytes,
+  publishAlert,
+  snsMessage,
+} from "../../../src/alert/publish";
+import { type Alert, renderAlerts } from "../../../src/alert/render";
 import { Status } from "../../../src/outcome";
 import { planContainment } from "../../../src/plan/plan";
 import { findingOf, ourIdentity, testConfig } from "../../support/fixtures";
@@ -15,7 +21,7 @@ const NOW = new Date("2026-11-20T09:05:04.000Z");
 
 const aliceDisabled = (): Alert => {
   const plan = planContainment(findingOf("guardduty-iam-user"), testConfig(), ourIdentity());
-  return renderAlert(
+  const [alert] = renderAlerts(
     [
       {
         plan,
@@ -30,6 +36,8 @@ const aliceDisabled = (): Alert => {
     ],
     { dryRun: false, now: NOW },
   );
+  if (!alert) throw new Error("nothing was rendered");
+  return alert;
 };
 
 const sentInput = (): PublishCommandInput => {
@@ -139,6 +147,35 @@ describe("snsMessage", () => {
       "lambda",
       "https",
     ]);
+  });
+});
+
+describe("messageBytes", () => {
+  it("counts exactly what publishAlert sends: message, subject, and each attribute's name, type and value", async () => {
+    const alert = aliceDisabled();
+
+    await publishAlert(sns, TOPIC, alert, vi.fn());
+
+    const input = sentInput();
+    const attributes = Object.entries(input.MessageAttributes ?? {}).reduce(
+      (sum, [name, value]) =>
+        sum +
+        Buffer.byteLength(name) +
+        Buffer.byteLength(value.DataType ?? "") +
+        Buffer.byteLength(value.StringValue ?? ""),
+      0,
+    );
+    expect(messageBytes(alert)).toBe(
+      Buffer.byteLength(input.Message ?? "") + Buffer.byteLength(input.Subject ?? "") + attributes,
+    );
+  });
+
+  it("counts bytes, not characters", () => {
+    const alert = aliceDisabled();
+    const wide = { ...alert, text: `${alert.text}é` };
+
+    // Twice in the message (default and email), two bytes each.
+    expect(messageBytes(wide) - messageBytes(alert)).toBe(4);
   });
 });
 

@@ -2,45 +2,44 @@ import { describe, expect, it } from "vitest";
 import {
   ALERT_SCHEMA,
   ALERT_VERSION,
-  renderAlert,
+  isSettled,
+  renderAlerts,
   renderProblemAlert,
   verdictOf,
 } from "../../../src/alert/render";
 import type { Config } from "../../../src/config";
 import type { Finding } from "../../../src/findings";
 import { type Outcome, Status } from "../../../src/outcome";
-import { type Plan, planContainment } from "../../../src/plan/plan";
-import { findingOf, ourIdentity, testConfig } from "../../support/fixtures";
-
-const NOW = new Date("2026-11-20T09:05:04.000Z");
-const live = { dryRun: false, now: NOW };
-
-const planFor = (finding: Finding, config: Config = testConfig()): Plan =>
-  planContainment(finding, config, ourIdentity());
-
-const outcome = (plan: Plan, status: Outcome["status"], extra: Partial<Outcome> = {}): Outcome => ({
-  plan,
-  status,
-  detail: status === Status.Skipped ? plan.why : `${plan.finding.accessKeyId}: ${status}`,
-  userName: plan.userName,
-  account: plan.account,
-  siblings: [],
-  notes: [],
-  ...extra,
-});
-
-const disabledAlice = (): Outcome =>
-  outcome(planFor(findingOf("guardduty-iam-user")), Status.Disabled, {
-    detail: "AKIAALICE00000000001 of alice is now Inactive",
-    containedAt: "2026-11-20T09:05:03.000Z",
-  });
+import { type Plan, Skip } from "../../../src/plan/plan";
+import { findingOf, testConfig } from "../../support/fixtures";
+import {
+  cardOf,
+  commandLines,
+  disabledAlice,
+  live,
+  manualIdentity,
+  NOW,
+  outcome,
+  planFor,
+  renderOne,
+  skipPlan,
+} from "./outcomes";
 
 const skipped = (fixture: string, config?: Config, overrides: Partial<Finding> = {}): Outcome =>
   outcome(planFor(findingOf(fixture, overrides), config), Status.Skipped);
 
+const skippedAs = (skip: Skip, urgent: boolean, overrides: Partial<Finding> = {}): Outcome =>
+  outcome(skipPlan(findingOf("guardduty-iam-user", overrides), skip, urgent), Status.Skipped);
+
 /** Every line of an alert that a person might paste into a shell. */
 const shellCommands = (steps: string[]): string[] =>
   steps.filter((step) => /\baws (iam|cloudtrail) /.test(step));
+
+const ALICE_ACTIVE =
+  "aws iam update-access-key --user-name alice --access-key-id AKIAALICE00000000001 --status Active";
+const ALICE_INACTIVE =
+  "aws iam update-access-key --user-name alice --access-key-id AKIAALICE00000000001 --status Inactive";
+const IN_OUR_ACCOUNT = "in account 111111111111 (use credentials or a --profile for that account):";
 
 describe("verdictOf", () => {
   it.each([
@@ -69,16 +68,53 @@ describe("verdictOf", () => {
     ).toBe(expected);
   });
 
-  it("requires action for an urgent skip (root) but not for a sample or a finding below the threshold", () => {
-    expect(verdictOf([skipped("guardduty-root")], false)).toBe("action-required");
-    expect(verdictOf([skipped("guardduty-sample")], false)).toBe("no-action");
-    expect(verdictOf([skipped("guardduty-low-severity")], false)).toBe("no-action");
+  // The rule: a key a finding names that may still be Active after the run always reaches a person.
+  it.each([
+    [Skip.Sample, "no-action"],
+    [Skip.Closed, "no-action"],
+    [Skip.BelowThreshold, "action-required"],
+    [Skip.UntrustedProduct, "action-required"],
+    [Skip.ReactivationRefused, "action-required"],
+    [Skip.Responder, "action-required"],
+    [Skip.InvalidInput, "action-required"],
+    [Skip.Protected, "action-required"],
+    [Skip.OtherAccount, "action-required"],
+    [Skip.Root, "action-required"],
+    [Skip.TemporaryKey, "action-required"],
+  ])("gives a %s skip the verdict %s, whatever the plan's urgency", (skip, expected) => {
+    for (const urgent of [true, false]) {
+      const skippedKey = skippedAs(skip, urgent);
+
+      expect(verdictOf([skippedKey], false)).toBe(expected);
+      expect(verdictOf([disabledAlice(), skippedKey], false)).toBe(
+        expected === "no-action" ? "contained" : expected,
+      );
+      expect(renderOne([skippedKey]).document.keys[0]?.urgent).toBe(expected === "action-required");
+    }
+  });
+
+  it("requires action for a skip even in a dry run, where dry-run outcomes are settled", () => {
+    const dry = planFor(findingOf("guardduty-iam-user"), testConfig({ dryRun: true }));
+
+    expect(verdictOf([outcome(dry, Status.DryRun)], true)).toBe("dry-run");
+    expect(verdictOf([outcome(dry, Status.DryRun), skipped("guardduty-low-severity")], true)).toBe(
+      "action-required",
+    );
+  });
+
+  it("calls every status but Protected, Failed and Skipped settled", () => {
+    const plan = planFor(findingOf("guardduty-iam-user"));
+    const settled = Object.values(Status).filter((status) => isSettled(outcome(plan, status)));
+
+    expect(settled.sort()).toEqual(
+      ["already-done", "disabled", "dry-run", "key-gone", "reactivated", "sessions-revoked"].sort(),
+    );
   });
 });
 
-describe("renderAlert", () => {
+describe("renderAlerts", () => {
   it("builds the versioned document for programs with every key's facts", () => {
-    const alert = renderAlert([disabledAlice()], live);
+    const alert = renderOne([disabledAlice()]);
 
     expect(alert.document).toMatchObject({
       schema: ALERT_SCHEMA,
@@ -108,35 +144,88 @@ describe("renderAlert", () => {
         },
       ],
     });
+    expect(alert.document.part).toBeUndefined();
     expect(ALERT_SCHEMA).toBe("access-key-responder/alert");
     expect(ALERT_VERSION).toBe(1);
   });
 
-  it("gives the reactivation command and the CloudTrail review for a disabled key", () => {
-    const alert = renderAlert([disabledAlice()], live);
+  it("renders an event without keys as one alert", () => {
+    expect(renderAlerts([], live)).toHaveLength(1);
+  });
+
+  it("says the account, then gives the bare reactivation and CloudTrail commands for a disabled key", () => {
+    const alert = renderOne([disabledAlice()]);
     const steps = alert.document.keys[0]?.nextSteps ?? [];
 
+    expect(steps).toEqual([
+      `Review what the key did ${IN_OUR_ACCOUNT}`,
+      "aws cloudtrail lookup-events --lookup-attributes " +
+        "AttributeKey=AccessKeyId,AttributeValue=AKIAALICE00000000001 --region us-east-1",
+      "Rotate: give the owner a new key, update whatever used the old one, then delete the old key once reviewed.",
+      `If this was a false positive, reactivate it ${IN_OUR_ACCOUNT}`,
+      ALICE_ACTIVE,
+    ]);
+    expect(alert.text.split("\n")).toContain(`        ${ALICE_ACTIVE}`);
+  });
+
+  it("leaves the region out of the CloudTrail command when the finding's region is not a region", () => {
+    const finding = findingOf("guardduty-iam-user", { region: "us-east-1; rm -rf /" });
+
+    const steps = renderOne([outcome(planFor(finding), Status.Disabled)]).document.keys[0]?.nextSteps ?? [];
+
     expect(steps).toContain(
-      "If this was a false positive, reactivate it: " +
-        "aws iam update-access-key --user-name alice --access-key-id AKIAALICE00000000001 --status Active " +
-        "(in account 111111111111)",
-    );
-    expect(steps).toContain(
-      "Review what the key did: aws cloudtrail lookup-events --lookup-attributes " +
-        "AttributeKey=AccessKeyId,AttributeValue=AKIAALICE00000000001 (in account 111111111111)",
-    );
-    expect(alert.text).toContain(
-      "aws iam update-access-key --user-name alice --access-key-id AKIAALICE00000000001 --status Active",
+      "aws cloudtrail lookup-events --lookup-attributes AttributeKey=AccessKeyId,AttributeValue=AKIAALICE00000000001",
     );
   });
 
-  it("names the account in the reactivation command of a member account's key", () => {
+  it("names a member account's key's account before the command, never after it", () => {
     const config = testConfig({ memberRoleName: "ResponderMember" });
     const plan = planFor(findingOf("guardduty-member-account"), config);
 
-    const steps = renderAlert([outcome(plan, Status.Disabled)], live).document.keys[0]?.nextSteps ?? [];
+    const steps = renderOne([outcome(plan, Status.Disabled)]).document.keys[0]?.nextSteps ?? [];
+    const reactivate = steps.findIndex((step) => step.endsWith("--status Active"));
 
-    expect(steps.some((step) => step.endsWith("--status Active (in account 222222222222)"))).toBe(true);
+    expect(steps[reactivate - 1]).toBe(
+      "If this was a false positive, reactivate it in account 222222222222 " +
+        "(use credentials or a --profile for that account):",
+    );
+    expect(steps[reactivate]).toMatch(/^aws iam update-access-key .* --status Active$/);
+  });
+
+  it.each([
+    ["disabled", () => disabledAlice()],
+    ["failed", () => outcome(planFor(findingOf("guardduty-iam-user")), Status.Failed)],
+    ["protected", () => outcome(planFor(findingOf("guardduty-iam-user")), Status.Protected)],
+    [
+      "reactivated",
+      () =>
+        outcome(planFor(findingOf("manual-reactivate"), testConfig(), manualIdentity()), Status.Reactivated),
+    ],
+    ["below the threshold", () => skipped("guardduty-low-severity")],
+    ["of another account", () => skipped("guardduty-member-account")],
+    ["of the root user", () => skipped("guardduty-root")],
+    ["with a refused reactivation", () => skippedAs(Skip.ReactivationRefused, true)],
+    ["from an untrusted product", () => skippedAs(Skip.UntrustedProduct, true)],
+    ["of the responder itself", () => skippedAs(Skip.Responder, true)],
+  ])("puts every command of a key %s alone on its line, so that it pastes and runs as is", (_, make) => {
+    const sibling = {
+      accessKeyId: "AKIAALICE00000000002",
+      status: "Active",
+      suspicious: true,
+      disabled: false,
+    };
+    const alert = renderOne([{ ...make(), siblings: [sibling] }]);
+    const textCommands = commandLines(alert.text.split("\n"));
+    const stepCommands = commandLines(alert.document.keys[0]?.nextSteps ?? []);
+
+    expect(textCommands.length).toBeGreaterThan(0);
+    for (const line of [...textCommands, ...stepCommands]) {
+      expect(line.trim()).toMatch(/^aws (iam|cloudtrail|lambda) [^()]*$/);
+      expect(line).not.toContain("(in account");
+    }
+    for (const step of cardOf(alert).content.nextSteps.filter((s) => s.includes("aws "))) {
+      expect(step).toMatch(/^`aws [^`]+`$/);
+    }
   });
 
   it.each([Status.Disabled, Status.Failed, Status.Protected, Status.Reactivated])(
@@ -148,7 +237,7 @@ describe("renderAlert", () => {
       });
       const plan: Plan = { ...planFor(findingOf("guardduty-iam-user")), finding, userName: "alice$(reboot)" };
 
-      const alert = renderAlert([outcome(plan, status, { userName: "alice$(reboot)" })], live);
+      const alert = renderOne([outcome(plan, status, { userName: "alice$(reboot)" })]);
       const commands = shellCommands(alert.document.keys[0]?.nextSteps ?? []);
 
       expect(commands.length).toBeGreaterThan(0);
@@ -162,7 +251,7 @@ describe("renderAlert", () => {
   );
 
   it("gives no shell command at all for the invalid-key fixture", () => {
-    const alert = renderAlert([skipped("guardduty-invalid-key")], live);
+    const alert = renderOne([skipped("guardduty-invalid-key")]);
     const key = alert.document.keys[0];
 
     expect(key?.skip).toBe("invalid-input");
@@ -172,7 +261,7 @@ describe("renderAlert", () => {
   });
 
   it("tells a person to act on the root user now", () => {
-    const alert = renderAlert([skipped("guardduty-root")], live);
+    const alert = renderOne([skipped("guardduty-root")]);
 
     expect(alert.text).toContain("[ROOT CREDENTIALS - ACT NOW] AKIAROOT000000000001");
     expect(alert.text).toContain(
@@ -183,7 +272,7 @@ describe("renderAlert", () => {
   });
 
   it("explains how to revoke a role's sessions for a temporary key", () => {
-    const alert = renderAlert([skipped("guardduty-assumed-role")], live);
+    const alert = renderOne([skipped("guardduty-assumed-role")]);
 
     expect(alert.text).toContain("[TEMPORARY KEY - ACT NOW] ASIAROLE000000000001");
     expect(alert.document.keys[0]?.nextSteps[0]).toContain(
@@ -193,34 +282,37 @@ describe("renderAlert", () => {
   });
 
   it("says a sample needs no action", () => {
-    const alert = renderAlert([skipped("guardduty-sample")], live);
+    const alert = renderOne([skipped("guardduty-sample")]);
 
     expect(alert.text).toContain("[SAMPLE]");
     expect(alert.document.verdict).toBe("no-action");
     expect(alert.subject.startsWith("No action needed:")).toBe(true);
   });
 
-  it("notes a finding below the threshold with the command to disable it by hand", () => {
-    const alert = renderAlert([skipped("guardduty-low-severity")], live);
+  it("marks a finding below the threshold for a person, with the command to disable the key by hand", () => {
+    const alert = renderOne([skipped("guardduty-low-severity")]);
     const steps = alert.document.keys[0]?.nextSteps ?? [];
 
-    expect(alert.text).toContain("[NOTED] AKIAALICE00000000001 - user alice");
-    expect(steps).toHaveLength(1);
-    expect(steps[0]).toMatch(
-      /^Review the finding\. To disable the key now: aws iam update-access-key --user-name \S+ --access-key-id AKIAALICE00000000001 --status Inactive$/,
-    );
+    expect(alert.text).toContain("[BELOW THRESHOLD - NOT CHANGED] AKIAALICE00000000001 - user alice");
+    expect(alert.document.verdict).toBe("action-required");
+    expect(alert.subject.startsWith("ACTION REQUIRED:")).toBe(true);
+    expect(steps).toEqual([
+      `Review the finding. The key is still Active; to disable it now ${IN_OUR_ACCOUNT}`,
+      ALICE_INACTIVE,
+    ]);
   });
 
   it("says which account a key of another account is in and why it was not changed", () => {
-    const alert = renderAlert([skipped("guardduty-member-account")], live);
+    const alert = renderOne([skipped("guardduty-member-account")]);
 
     expect(alert.text).toContain(
       "[OTHER ACCOUNT - NOT CHANGED] AKIAERIN000000000001 - user erin - account 222222222222",
     );
     expect(alert.text).toContain("no member role is configured to act there");
     expect(alert.document.keys[0]?.nextSteps).toEqual([
+      "Disable it in account 222222222222 (use credentials or a --profile for that account):",
       expect.stringMatching(
-        /^Disable it in account 222222222222: aws iam update-access-key .*--access-key-id AKIAERIN000000000001 --status Inactive$/,
+        /^aws iam update-access-key .*--access-key-id AKIAERIN000000000001 --status Inactive$/,
       ),
       "Or deploy the member role to that account and set MEMBER_ROLE_NAME.",
     ]);
@@ -233,80 +325,184 @@ describe("renderAlert", () => {
   ])("fills the named user into the by-hand command for a key %s", (_, fixture, user, protectedUsers) => {
     const config = testConfig({ protectedUsers: protectedUsers ?? [] });
 
-    const steps = renderAlert([skipped(fixture, config)], live).document.keys[0]?.nextSteps ?? [];
+    const steps = renderOne([skipped(fixture, config)]).document.keys[0]?.nextSteps ?? [];
 
     expect(shellCommands(steps).some((step) => step.includes(`--user-name ${user} `))).toBe(true);
   });
 
   it("says a protected user's key was not changed and a person must decide", () => {
-    const alert = renderAlert(
-      [skipped("guardduty-protected-user", testConfig({ protectedUsers: ["breakglass-admin"] }))],
-      live,
-    );
+    const alert = renderOne([
+      skipped("guardduty-protected-user", testConfig({ protectedUsers: ["breakglass-admin"] })),
+    ]);
 
     expect(alert.text).toContain("[PROTECTED - NOT CHANGED] AKIABREAKGLASS000001");
     expect(alert.document.verdict).toBe("action-required");
   });
 
-  it("flags siblings possibly created by the attacker and asks to check them", () => {
-    const alert = renderAlert(
-      [
-        {
-          ...disabledAlice(),
-          siblings: [
-            {
-              accessKeyId: "AKIAALICE00000000002",
-              status: "Active",
-              created: "2026-11-20T09:02:00.000Z",
-              suspicious: true,
-              disabled: false,
-            },
-          ],
-        },
-      ],
-      live,
-    );
+  it("gives each key possibly created by the attacker its own command to disable it", () => {
+    const alert = renderOne([
+      disabledAlice({
+        siblings: [
+          {
+            accessKeyId: "AKIAALICE00000000002",
+            status: "Active",
+            created: "2026-11-20T09:02:00.000Z",
+            suspicious: true,
+            disabled: false,
+          },
+          {
+            accessKeyId: "AKIAALICE00000000003",
+            status: "Active",
+            created: "2025-01-01T00:00:00.000Z",
+            suspicious: false,
+            disabled: false,
+          },
+        ],
+      }),
+    ]);
+    const steps = alert.document.keys[0]?.nextSteps ?? [];
 
     expect(alert.text).toContain(
       "Other key AKIAALICE00000000002 (Active, created 2026-11-20T09:02:00.000Z) - created after the finding was " +
         "first seen: possibly created by the attacker",
     );
-    expect(alert.document.keys[0]?.nextSteps).toContain(
-      "Check the keys flagged as possibly created by the attacker and disable them if they are not known.",
+    const sibling = steps.indexOf(
+      "aws iam update-access-key --user-name alice --access-key-id AKIAALICE00000000002 --status Inactive",
     );
+    expect(sibling).toBeGreaterThan(0);
+    expect(steps[sibling - 1]).toBe(
+      "Key AKIAALICE00000000002 was created after the finding was first seen and may be the attacker's. " +
+        `Unless its owner knows it, disable it ${IN_OUR_ACCOUNT}`,
+    );
+    expect(steps.join("\n")).not.toContain("AKIAALICE00000000003");
+  });
+
+  it("gives no command for a sibling the responder already disabled", () => {
+    const alert = renderOne([
+      disabledAlice({
+        siblings: [
+          { accessKeyId: "AKIAALICE00000000002", status: "Inactive", suspicious: true, disabled: true },
+        ],
+      }),
+    ]);
+
+    expect(alert.document.keys[0]?.nextSteps.join("\n")).not.toContain("AKIAALICE00000000002");
   });
 
   it("tells how to disable the key by hand when containment failed", () => {
-    const alert = renderAlert([outcome(planFor(findingOf("guardduty-iam-user")), Status.Failed)], live);
+    const alert = renderOne([
+      outcome(planFor(findingOf("guardduty-iam-user")), Status.Failed, { error: "AccessDenied: no" }),
+    ]);
 
     expect(alert.document.verdict).toBe("failed");
     expect(alert.document.keys[0]?.urgent).toBe(true);
-    expect(alert.document.keys[0]?.nextSteps[0]).toBe(
-      "Disable the key by hand now: " +
-        "aws iam update-access-key --user-name alice --access-key-id AKIAALICE00000000001 --status Inactive " +
-        "(in account 111111111111)",
-    );
+    expect(alert.document.keys[0]?.nextSteps.slice(0, 2)).toEqual([
+      `Disable the key by hand now ${IN_OUR_ACCOUNT}`,
+      ALICE_INACTIVE,
+    ]);
+    expect(alert.text).toContain("  Error:    AccessDenied: no");
   });
 
   it("gives the command to disable a reactivated key again", () => {
-    const plan = planFor(findingOf("manual-reactivate"));
+    const plan = planFor(findingOf("manual-reactivate"), testConfig(), manualIdentity());
 
-    const alert = renderAlert([outcome(plan, Status.Reactivated)], live);
+    const alert = renderOne([outcome(plan, Status.Reactivated)]);
 
     expect(alert.document.keys[0]?.nextSteps).toEqual([
-      "To disable it again: " +
-        "aws iam update-access-key --user-name ivan --access-key-id AKIAIVAN000000000001 --status Inactive " +
-        "(in account 111111111111)",
+      `To disable it again ${IN_OUR_ACCOUNT}`,
+      "aws iam update-access-key --user-name ivan --access-key-id AKIAIVAN000000000001 --status Inactive",
     ]);
     expect(alert.text).toContain(
       "Reason:   False positive: key belongs to the CI test fixture (ticket SEC-1043)",
     );
   });
 
+  it("says who asked for a manual request, in the text, the document and the chat card", () => {
+    const finding = findingOf("manual-disable", { requestedBy: "carol (ticket SEC-2001)" });
+
+    const alert = renderOne([outcome(planFor(finding), Status.Disabled)]);
+
+    expect(alert.text.split("\n")).toContain("  Asked by: carol (ticket SEC-2001)");
+    expect(alert.document.keys[0]?.finding.requestedBy).toBe("carol (ticket SEC-2001)");
+    expect(cardOf(alert).content.description).toContain("asked by carol \\(ticket SEC-2001\\)");
+  });
+
+  it("says nothing of who asked when nobody is named", () => {
+    const alert = renderOne([outcome(planFor(findingOf("manual-disable")), Status.Disabled)]);
+
+    expect(alert.text).not.toContain("Asked by");
+    expect(cardOf(alert).content.description).not.toContain("asked by");
+  });
+
+  it("says whom the event named when the key belongs to someone else", () => {
+    const alert = renderOne([disabledAlice({ namedUser: "alicia" })]);
+
+    expect(alert.text.split("\n")).toContain("  Owner:    the event named alicia; the key belongs to alice");
+    expect(alert.document.keys[0]).toMatchObject({ userName: "alice", namedUser: "alicia" });
+    expect(cardOf(alert).content.description).toContain("(alice)");
+    expect(cardOf(alert).content.description).toContain("the event named alicia");
+  });
+
+  it("names the product of a finding AWS did not make, and changes nothing", () => {
+    const product = "arn:aws:securityhub:us-east-1:333333333333:product/333333333333/default";
+
+    const alert = renderOne([skipped("security-hub-custom-product")]);
+
+    expect(alert.text).toContain("[UNTRUSTED SOURCE - NOT CHANGED] AKIAGRACE00000000001");
+    expect(alert.text.split("\n")).toContain(`  Product:  ${product} (not made by AWS)`);
+    expect(alert.document.keys[0]?.nextSteps[0]).toContain(
+      `The finding was imported by ${product}, not made by AWS`,
+    );
+    expect(alert.document.keys[0]?.finding.provenance).toEqual({ product, aws: false });
+    expect(cardOf(alert).content.description).toContain(`from product ${product}, not made by AWS`);
+    expect(alert.attributes.outcome).toBe("action-required");
+  });
+
+  it("notes a finding a person closed, with no step and no verdict for a person", () => {
+    const alert = renderOne([skipped("security-hub-archived")]);
+
+    expect(alert.text).toContain("[CLOSED] AKIAGRACE00000000001");
+    expect(alert.text.split("\n")).toContain("  Closed:   RecordState is ARCHIVED, not ACTIVE");
+    expect(alert.document.keys[0]?.nextSteps).toEqual([]);
+    expect(alert.document.verdict).toBe("no-action");
+  });
+
+  it("refuses a relayed reactivation and says how to ask the manual function directly", () => {
+    const finding = findingOf("manual-reactivate", { viaSns: true });
+    const plan = planFor(finding, testConfig(), manualIdentity());
+    const alert = renderOne([outcome(plan, Status.Skipped)]);
+    const steps = alert.document.keys[0]?.nextSteps ?? [];
+
+    expect(plan.skip).toBe("reactivation-refused");
+    expect(alert.text).toContain("[REACTIVATION REFUSED] AKIAIVAN000000000001");
+    expect(alert.document.verdict).toBe("action-required");
+    expect(steps.join("\n")).toContain(
+      "only a request sent directly to the manual function may set a key Active",
+    );
+    const invoke = steps.find((step) => step.startsWith("aws lambda invoke"));
+    expect(invoke).toContain("--function-name access-key-responder-<stage>-manual");
+    const payload = /--payload '([^']*)'/.exec(invoke ?? "")?.[1] ?? "{}";
+    expect(JSON.parse(payload)).toMatchObject({
+      accessKeyId: "AKIAIVAN000000000001",
+      userName: "ivan",
+      status: "Active",
+      reason: expect.any(String),
+    });
+  });
+
+  it("tells a person to act now on the responder's own credentials", () => {
+    const alert = renderOne([skippedAs(Skip.Responder, true)]);
+
+    expect(alert.text).toContain("[RESPONDER ITSELF - ACT NOW] AKIAALICE00000000001");
+    expect(alert.document.keys[0]?.nextSteps[0]).toMatch(/^URGENT: the finding is about the responder's own/);
+    expect(alert.document.keys[0]?.nextSteps).toContain(ALICE_INACTIVE);
+    expect(alert.subject.startsWith("ACTION REQUIRED:")).toBe(true);
+  });
+
   it("says nothing was changed in a dry run", () => {
     const plan = planFor(findingOf("guardduty-iam-user"), testConfig({ dryRun: true }));
 
-    const alert = renderAlert([outcome(plan, Status.DryRun)], { dryRun: true, now: NOW });
+    const alert = renderOne([outcome(plan, Status.DryRun)], { dryRun: true, now: NOW });
 
     expect(alert.document).toMatchObject({ verdict: "dry-run", dryRun: true });
     expect(alert.text).toContain("access-key-responder: Dry run (DRY RUN: no change was made)");
@@ -318,7 +514,7 @@ describe("renderAlert", () => {
       type: `Exfiltration:IAMUser/${"Ünïcödé\n".repeat(30)}`,
       userName: "alice",
     });
-    const alert = renderAlert([outcome(planFor(finding), Status.Disabled)], live);
+    const alert = renderOne([outcome(planFor(finding), Status.Disabled)]);
 
     expect(alert.subject.length).toBeLessThanOrEqual(100);
     expect(alert.subject).toMatch(/^[\x20-\x7e]+$/);
@@ -327,22 +523,23 @@ describe("renderAlert", () => {
     );
   });
 
-  it("names the first key and how many more in the subject", () => {
+  it("names the first key and how many more in the subject, and counts the keys by label", () => {
     const [bob, carol] = ["AKIABOB0000000000001", "AKIACAROL00000000001"].map((accessKeyId) =>
       outcome(planFor(findingOf("health-credentials-compromised", { accessKeyId })), Status.Disabled),
     );
 
-    const alert = renderAlert([bob as Outcome, carol as Outcome], live);
+    const alert = renderOne([bob as Outcome, carol as Outcome, skipped("guardduty-sample")]);
 
-    expect(alert.subject).toBe("Contained: AKIABOB0000000000001 +1 more - AWS_RISK_CREDENTIALS_COMPROMISED");
-    expect(alert.document.keys).toHaveLength(2);
+    expect(alert.subject).toBe("Contained: AKIABOB0000000000001 +2 more - AWS_RISK_CREDENTIALS_COMPROMISED");
+    expect(alert.document.keys).toHaveLength(3);
+    expect(alert.text.split("\n")).toContain("Keys: 3 - 2 DISABLED, 1 SAMPLE");
   });
 
   it("sets the outcome, highest severity, accounts and source as attributes", () => {
     const low = skipped("guardduty-low-severity");
     const member = skipped("guardduty-member-account");
 
-    const alert = renderAlert([disabledAlice(), low, member], live);
+    const alert = renderOne([disabledAlice(), low, member]);
 
     expect(alert.attributes).toEqual({
       outcome: "action-required",
@@ -356,7 +553,7 @@ describe("renderAlert", () => {
     const plan = planFor(findingOf("health-credentials-compromised"), testConfig());
     const unknownAccount = { ...plan, account: undefined };
 
-    const alert = renderAlert([outcome(unknownAccount, Status.Disabled)], live);
+    const alert = renderOne([outcome(unknownAccount, Status.Disabled)]);
 
     expect(alert.attributes).toEqual({
       outcome: "contained",
@@ -392,6 +589,9 @@ describe("renderProblemAlert", () => {
     });
     expect(alert.text).toContain("Could not act on event - no change was made");
     expect(alert.text).toContain("Problem: GuardDuty event has no detail");
+    expect(cardOf(alert).content.description).toBe(
+      "Could not act on the event: GuardDuty event has no detail",
+    );
     expect(alert.attributes).toEqual({
       outcome: "invalid",
       severity: "none",
