@@ -1,5 +1,5 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
-import { type Alert, renderAlert, renderProblemAlert } from "./alert/render";
+import { type Alert, renderAlerts, renderProblemAlert } from "./alert/render";
 import { KEY_CONCURRENCY, mapBounded } from "./concurrency";
 import type { Config } from "./config";
 import { type ContainContext, carryOut } from "./contain/carry-out";
@@ -50,6 +50,8 @@ export interface Summary {
   outcomes: KeySummary[];
   alert: "published" | "printed" | "failed" | "none";
   alertSubject?: string;
+  /** How many alerts carried the event, when it was too large for one SNS message. */
+  alertParts?: number;
 }
 
 /** The invocation failed after telling people as much as it could; Lambda's retries and failure queue take over. */
@@ -263,12 +265,17 @@ export const respond = async (
     outcomes: outcomes.map(keySummary),
     alert: "none",
   };
-  const alertError = await tell(
-    responder,
-    renderAlert(outcomes, { dryRun: config.dryRun, now: responder.now() }),
-    summary,
-    log,
-  );
+  // A large event is split into parts, each within SNS's limit. Every part is sent even if one fails, so that no
+  // key goes unmentioned; the first error fails the invocation.
+  const alerts = renderAlerts(outcomes, { dryRun: config.dryRun, now: responder.now() });
+  let alertError: unknown;
+  for (const alert of alerts) {
+    const error = await tell(responder, alert, summary, log);
+    alertError ??= error;
+  }
+  if (alertError !== undefined) summary.alert = "failed";
+  summary.alertSubject = alerts[0]?.subject;
+  if (alerts.length > 1) summary.alertParts = alerts.length;
   responder.record(metricsFor(outcomes, alertError !== undefined));
   log.info("event handled", { summary });
 

@@ -9,7 +9,7 @@ export const runWarm = async (double: AwsDouble, events: number, ownRuns: number
   const { createHandler } = await import("../../src/handler");
   const { parseEvent } = await import("../../src/findings");
   const { planContainment } = await import("../../src/plan/plan");
-  const { renderAlert } = await import("../../src/alert/render");
+  const { renderAlerts } = await import("../../src/alert/render");
   const { loadConfig } = await import("../../src/config");
   const { Status } = await import("../../src/outcome");
 
@@ -68,7 +68,7 @@ export const runWarm = async (double: AwsDouble, events: number, ownRuns: number
         containedAt: now.toISOString(),
       };
     });
-    renderAlert(outcomes, { dryRun: false, now });
+    renderAlerts(outcomes, { dryRun: false, now });
   };
   const ownWarmup = Math.max(50, Math.round(ownRuns / 10));
   for (let i = 0; i < ownWarmup; i++) ownOnce();
@@ -89,7 +89,7 @@ export const runWarm = async (double: AwsDouble, events: number, ownRuns: number
   const rows = [
     ["Total handler time", ms(t.p50, 3), ms(t.p99, 3), ms(t.mean, 3), totals.length],
     [
-      "Own work: parseEvent + planContainment + renderAlert",
+      "Own work: parseEvent + planContainment + renderAlerts",
       ms(o.p50, 3),
       ms(o.p99, 3),
       ms(o.mean, 3),
@@ -113,7 +113,7 @@ export const runWarm = async (double: AwsDouble, events: number, ownRuns: number
       "with its own user, key, envelope id and finding id. All users are seeded in the double beforehand, so no invocation " +
       "is treated as a repeat and none needs a status reset. Each invocation is timed with `performance.now()` around " +
       `\`await handler(event, context)\`, and must leave its key Inactive. Each made ${callsPerEvent.toFixed(1)} calls: ${sequence}. ` +
-      `The responder's own work is timed separately: parseEvent, planContainment and renderAlert on the fixture, ${ownRuns} times ` +
+      `The responder's own work is timed separately: parseEvent, planContainment and renderAlerts on the fixture, ${ownRuns} times ` +
       `after ${ownWarmup} warm-up runs. The alert is rendered from a synthesized "disabled" outcome. "SDK + network" is the ` +
       "difference. Subtracting means is exact, while the p50 and p99 differences are only indicative (percentiles do not " +
       "subtract). The remainder also holds everything else in-process that is not parse/plan/render: the middy and " +

@@ -35,8 +35,10 @@ describe("fault injection through the loopback double", () => {
     expect(double.actions().at(-1)).toBe("Publish");
     const { document, structured } = publishedDocument(double);
     expect(document.verdict).toBe("failed");
-    expect(structured.default).toContain(
-      "Disable the key by hand now: aws iam update-access-key --user-name alice",
+    expect(structured.default).toContain("Disable the key by hand now in account 111111111111");
+    // The command stands alone on its line, so that it pastes and runs as is.
+    expect((structured.default as string).split("\n").map((line) => line.trim())).toContain(
+      "aws iam update-access-key --user-name alice --access-key-id AKIAALICE00000000001 --status Inactive",
     );
   });
 

@@ -238,3 +238,60 @@ describe("the responder never acts on itself", () => {
     expect(published().outcome).toBe("action-required");
   });
 });
+
+describe("alert text the event cannot forge", () => {
+  const FORGED = "ALL CLEAR: no action needed";
+
+  /** Every line a person reads of every published alert: text, subject and the chat card. */
+  const linesRead = (): string[] =>
+    double.published.flatMap((message) => {
+      const structured = JSON.parse(message.message) as Record<string, string>;
+      const card = JSON.parse(structured.https as string) as {
+        content: { title: string; description: string; nextSteps: string[] };
+      };
+      return [
+        message.subject ?? "",
+        structured.default as string,
+        structured.email as string,
+        card.content.title,
+        card.content.description,
+        ...card.content.nextSteps,
+      ].flatMap((block) => block.split(/\r\n|[\n\r\v\f\u0085\u2028\u2029]/));
+    });
+
+  const startsForged = (line: string): boolean =>
+    line
+      .trimStart()
+      .replace(/^[-*>#\s]+/, "")
+      .startsWith("ALL CLEAR");
+
+  it.each([["\n"], ["\r\n"], ["\u2028"], ["\u0085"]])(
+    "keeps a forged line (%j) in a GuardDuty title from starting a line",
+    async (lineBreak) => {
+      const event = loadEvent("guardduty-iam-user");
+      event.detail.title = `Harmless title${lineBreak}${FORGED}`;
+
+      await invoke(freshHandler(), event);
+
+      expect(double.keyStatus(ALICE_KEY)).toBe("Inactive");
+      const lines = linesRead();
+      expect(lines.join("\n")).toContain("ALL CLEAR");
+      expect(lines.filter(startsForged)).toEqual([]);
+    },
+  );
+
+  it("keeps a forged line in a manual request's reason and requestedBy from starting a line", async () => {
+    const request = {
+      accessKeyId: IVAN_KEY,
+      userName: "ivan",
+      reason: `rotating\n${FORGED}`,
+      requestedBy: `mallory\r\n${FORGED}`,
+    };
+
+    await invoke(freshHandler("manual"), request, lambdaContext("manual"));
+
+    const lines = linesRead();
+    expect(lines.join("\n")).toContain("mallory");
+    expect(lines.filter(startsForged)).toEqual([]);
+  });
+});

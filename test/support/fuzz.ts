@@ -5,7 +5,9 @@
 //  (c) no IAM write carries an identifier that fails validation
 //  (d) no UpdateAccessKey for an ASIA key, a sample, a root key or a protected user
 //  (e) one alert per event that is not ignored (none for an invalid manual request, by design)
-//  (f) the alert subject is at most 100 printable ASCII characters
+//  (f) the alert subject is at most 100 printable ASCII characters, and every message fits SNS's 256 KiB
+//  (g) no line of an alert (text, subject, chat card) starts with text the event wrote: no forged lines
+//  (h) no key is set Active except by a reactivation request invoked directly on the manual function
 // The (c) and (d) oracles read the raw event and the IAM calls, never the parsers' output, so a parser bug cannot
 // hide itself; (e) takes parseEvent's kind as the contract, as the issue states it.
 import { readdirSync, readFileSync } from "node:fs";
@@ -55,6 +57,8 @@ const KIND_OF: Record<string, ViolationKind> = {
   d: "invalid-write",
   e: "alert",
   f: "alert",
+  g: "alert",
+  h: "invalid-write",
 };
 
 /** Thrown by a property: every broken rule of one case, each tagged with its property letter. */
@@ -117,6 +121,16 @@ export const INJECTION_STRINGS: readonly string[] = [
   "<script>alert(1)</script>",
   "%00",
   "\r\nSubject: injected",
+  // Forged alert lines: (g) checks that no alert line starts with FORGED_LINE, whatever field carries it.
+  "\nALL CLEAR: no action needed",
+  "x\r\nALL CLEAR: no action needed",
+  "x\rALL CLEAR",
+  "x\u2028ALL CLEAR",
+  "x\u2029ALL CLEAR",
+  "x\u0085ALL CLEAR",
+  "x\u000bALL CLEAR",
+  "x\u000cALL CLEAR",
+  "*bold*\n> ALL CLEAR",
   "\\",
   "a".repeat(64),
   "a".repeat(65),
@@ -931,19 +945,32 @@ export const forbiddenKeysOf = (event: unknown): Map<string, string> => {
   return forbidden;
 };
 
-/** Only a person's manual request may set a key Active; no finding ever reactivates one. */
-const asksForReactivation = (event: unknown): boolean => {
-  if (isRecord(event) && event.status === "Active") return true;
-  const records = isRecord(event) ? event.Records : undefined;
-  const message = Array.isArray(records) && isRecord(records[0]) ? records[0].Sns : undefined;
-  if (!isRecord(message) || typeof message.Message !== "string") return false;
-  try {
-    const inner: unknown = JSON.parse(message.Message);
-    return isRecord(inner) && inner.status === "Active";
-  } catch {
-    return false;
-  }
+/**
+ * Only a person's manual request, invoked directly on the manual function, may set a key Active: no finding, no
+ * other function and no SNS notification ever reactivates one.
+ */
+const mayReactivate = (event: unknown, handler: FunctionName): boolean =>
+  handler === "manual" && isRecord(event) && event.status === "Active" && !("Records" in event);
+
+/** The text (g) looks for at the start of every alert line; INJECTION_STRINGS put it into every kind of field. */
+export const FORGED_LINE = "ALL CLEAR";
+
+/** Every line a person reads: the text, the subject, and the chat card's title, description and next steps. */
+const alertLines = (alert: Alert): string[] => {
+  const card = JSON.parse((JSON.parse(snsMessage(alert)) as { https: string }).https) as {
+    content?: { title?: string; description?: string; nextSteps?: string[] };
+  };
+  return [
+    alert.subject,
+    alert.text,
+    card.content?.title ?? "",
+    card.content?.description ?? "",
+    ...(card.content?.nextSteps ?? []),
+  ].flatMap((block) => block.split(/\r\n|[\n\r\v\f\u0085\u2028\u2029]/));
 };
+
+const FUNCTION_NAMES = ["guardduty", "leakedCredentials", "securityHub", "manual"] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 // ---------------------------------------------------------------------------------------------------------------
 // The responder under test: a mocked IAM, a recording publish, fixed identity and clock
@@ -996,6 +1023,8 @@ export interface Scenario {
   /** 2: the same event is delivered again to the same container (EventBridge and Lambda retry). */
   deliveries: 1 | 2;
   requestId?: string;
+  /** The function that was invoked: every one accepts every event, only manual may reactivate. */
+  handler: FunctionName;
 }
 
 export const DEFAULT_SCENARIO: Scenario = {
@@ -1006,6 +1035,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   fault: "none",
   publishFails: false,
   deliveries: 1,
+  handler: "manual",
 };
 
 export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
@@ -1053,6 +1083,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   ),
   deliveries: fc.constantFrom<1 | 2>(1, 1, 1, 2),
   requestId: fc.constantFrom<string | undefined>(undefined, REQUEST_ID),
+  handler: fc.constantFrom<FunctionName>(...FUNCTION_NAMES, "manual", "manual"),
 });
 
 const awsError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
@@ -1174,7 +1205,10 @@ export const resetCoverage = (): void => {
   for (const key of Object.keys(coverage) as (keyof typeof coverage)[]) coverage[key] = 0;
 };
 
-/** What respond must do about alerts, per (e): none for ignored events and for invalid manual requests. */
+/**
+ * What respond must do about alerts, per (e): none for ignored events and for invalid manual requests, otherwise
+ * one (or, for an event too large for one SNS message, several parts).
+ */
 export const expectedAlerts = (parsed: ParsedEvent): 0 | 1 => {
   if (parsed.kind === "ignored") return 0;
   if (parsed.kind === "invalid" && parsed.source === "manual") return 0;
@@ -1205,7 +1239,7 @@ export const checkRespond = async (
   // Built untyped, then assigned: extra members (metrics sink, enrichment) do not break an older Responder type.
   const wiring = {
     config: CONFIGS[scenario.config],
-    identity: async () => ({ account: SELF_ACCOUNT, partition: "aws" }),
+    identity: async () => ({ account: SELF_ACCOUNT, partition: "aws", handler: scenario.handler }),
     iamFor: async (plan: Plan) => {
       iam.know(plan.finding.accessKeyId);
       return client;
@@ -1257,7 +1291,7 @@ export const checkRespond = async (
       }
     }
     const published = alerts.slice(before);
-    if (published.length !== expected) {
+    if (expected === 0 ? published.length !== 0 : published.length === 0) {
       fail(
         "e",
         `delivery ${delivery}: ${published.length} alert(s) published, expected ${expected} ` +
@@ -1272,10 +1306,26 @@ export const checkRespond = async (
     }
     for (const alert of published) {
       // An alert SNS would refuse is an alert nobody gets.
-      const bytes = Buffer.byteLength(snsMessage(alert));
+      // SNS counts the attributes too: each one's name, data type and value.
+      const bytes =
+        Buffer.byteLength(snsMessage(alert)) +
+        Object.entries(alert.attributes).reduce(
+          (sum, [name, value]) => sum + Buffer.byteLength(name) + "String".length + Buffer.byteLength(value),
+          0,
+        );
       if (bytes > SNS_MAX_BYTES) fail("f", `SNS message of ${bytes} bytes (limit ${SNS_MAX_BYTES})`);
       if (!SUBJECT.test(alert.subject))
         fail("f", `subject ${clipForMessage(alert.subject)} (${alert.subject.length})`);
+      for (const line of alertLines(alert)) {
+        if (
+          line
+            .trimStart()
+            .replace(/^[-*>#\s]+/, "")
+            .startsWith(FORGED_LINE)
+        ) {
+          fail("g", `an alert line starts with text from the event: ${clipForMessage(line)}`);
+        }
+      }
     }
   }
 
@@ -1283,7 +1333,7 @@ export const checkRespond = async (
   const writeProtected = protectedNames(scenario.config);
   current = undefined;
   const keyForbidden = new Map([...forbiddenKeysOf(event), ...forbidden, ...iam.rootOwned]);
-  const reactivationAllowed = asksForReactivation(event);
+  const reactivationAllowed = mayReactivate(event, scenario.handler);
   const calls = stub.calls();
   if (CONFIGS[scenario.config].dryRun && calls.length > 0) {
     fail("c", `dry run sent ${calls.length} IAM command(s)`);
@@ -1320,7 +1370,10 @@ export const checkRespond = async (
     const reason = keyForbidden.get(key);
     if (reason) fail("d", `UpdateAccessKey for ${clipForMessage(key)}: ${reason}`);
     if (input.Status === "Active" && !reactivationAllowed) {
-      fail("d", `UpdateAccessKey set ${clipForMessage(key)} Active without a manual reactivation request`);
+      fail(
+        "h",
+        `UpdateAccessKey set ${clipForMessage(key)} Active through ${scenario.handler}, not a direct manual request`,
+      );
     }
     if (input.Status !== "Active" && input.Status !== "Inactive")
       fail("c", `UpdateAccessKey Status=${input.Status}`);
@@ -1466,7 +1519,7 @@ const respondGroup = <T>(
   const examples = (options.examples ?? []).map((value): [T, Scenario] => [value, DEFAULT_SCENARIO]);
   return {
     name,
-    properties: "b-f",
+    properties: "b-h",
     check: async (params) => toResult(await fc.check(property, { ...params, examples }), build),
     assert: (params) =>
       fc.assert(property, {

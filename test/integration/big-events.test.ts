@@ -1,0 +1,89 @@
+// One leak can expose many keys, and one AWS Health event can list them all. Every key is contained, IAM is never
+// asked more than the bounded number of calls at once, and the alerts mention every key within SNS's limit (the
+// double refuses anything larger, as SNS does).
+import { describe, expect, it } from "vitest";
+import {
+  freshHandler,
+  invoke,
+  lambdaContext,
+  loadEvent,
+  loopbackDouble,
+  useDouble,
+} from "../support/harness";
+
+const double = loopbackDouble();
+
+const keyOf = (i: number): string => `AKIABIG${String(i).padStart(13, "0")}`;
+
+/** A Health event listing `count` keys, each of a different user (seeded in the double). */
+const healthEventWith = (count: number) => {
+  double.reset();
+  useDouble(double);
+  const event = loadEvent("health-credentials-exposed-two-keys");
+  event.detail.affectedEntities = Array.from({ length: count }, (_, i) => {
+    double.addUser({ name: `user-${i}`, keys: [{ id: keyOf(i) }] });
+    return { entityValue: keyOf(i) };
+  });
+  return event;
+};
+
+/** Every published alert's document, in order. */
+const documents = () =>
+  double.published.map((message) => JSON.parse(JSON.parse(message.message).sqs as string));
+
+describe.each([100, 1_000])("a Health event with %i keys", (count) => {
+  it("sets every key Inactive, never more than 8 IAM calls at once, and mentions every key", async () => {
+    const event = healthEventWith(count);
+    // A short delay on every IAM reply, so that calls overlap as they would against IAM.
+    for (const action of ["GetAccessKeyLastUsed", "UpdateAccessKey", "ListAccessKeys"]) {
+      double.inject({ action, times: Number.POSITIVE_INFINITY, delayMs: 2 });
+    }
+
+    const { summary, error } = await invoke(
+      freshHandler("leakedCredentials"),
+      event,
+      lambdaContext("leakedCredentials"),
+    );
+
+    expect(error).toBeUndefined();
+    const active = Array.from({ length: count }, (_, i) => keyOf(i)).filter(
+      (key) => double.keyStatus(key) !== "Inactive",
+    );
+    expect(active).toEqual([]);
+    expect(double.peakInFlight.iam).toBeLessThanOrEqual(8);
+    expect(double.peakInFlight.iam).toBeGreaterThan(1);
+
+    // The double refused nothing: every part was within 256 KiB, attributes included.
+    const publishes = double.calls.filter((call) => call.action === "Publish");
+    expect(publishes.every((call) => call.status === 200)).toBe(true);
+    expect(double.published.length).toBe(summary?.alertParts ?? 1);
+    const mentioned = documents().flatMap((document) =>
+      document.keys.map((k: { accessKeyId: string }) => k.accessKeyId),
+    );
+    expect(new Set(mentioned).size).toBe(count);
+    for (const message of double.published) {
+      expect(message.attributes.outcome?.StringValue).toBe("contained");
+      const text = JSON.parse(message.message).default as string;
+      expect(text).toContain(`Keys: ${count}`);
+    }
+  });
+});
+
+it("with throttled IAM calls, still sets every key of a 100-key event Inactive", {
+  timeout: 60_000,
+}, async () => {
+  const event = healthEventWith(100);
+  double.inject({ action: "UpdateAccessKey", times: 5, error: { code: "Throttling", status: 400 } });
+
+  const { error } = await invoke(
+    freshHandler("leakedCredentials"),
+    event,
+    lambdaContext("leakedCredentials"),
+  );
+
+  expect(error).toBeUndefined();
+  expect(double.calls.filter((call) => call.status === 400)).toHaveLength(5);
+  expect(Array.from({ length: 100 }, (_, i) => double.keyStatus(keyOf(i)))).toEqual(
+    Array(100).fill("Inactive"),
+  );
+});
