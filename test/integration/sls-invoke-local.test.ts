@@ -79,8 +79,12 @@ const noWrite = [
   "security-hub-null-key",
   "security-hub-member-account",
   "security-hub-insight-results",
+  "security-hub-custom-product",
+  "security-hub-archived",
   "manual-invalid",
   "manual-reactivate-no-reason",
+  // Run on the guardduty function: only the manual function, invoked directly, may set a key Active.
+  "manual-reactivate",
 ];
 
 /** Every function in the full matrix; otherwise each event on one function, taken in turn. */
