@@ -712,6 +712,11 @@ export interface AsffCase {
   normalized?: unknown;
   account?: unknown;
   fromGuardDuty: boolean;
+  /** The product when not GuardDuty: another AWS service, or one an account imported itself (never trusted). */
+  otherProduct?: "aws" | "custom";
+  /** RecordState and Workflow.Status: anything but ACTIVE and NEW/NOTIFIED/none is a closed case. */
+  recordState?: unknown;
+  workflowStatus?: unknown;
 }
 
 export interface SecurityHubCase {
@@ -767,6 +772,15 @@ const asffCaseArb: fc.Arbitrary<AsffCase> = fc.record({
   ),
   account: sometimes(fc.oneof(fc.constantFrom(SELF_ACCOUNT, "222222222222"), nastyString), 2, 1),
   fromGuardDuty: fc.boolean(),
+  otherProduct: fc.constantFrom<"aws" | "custom">("aws", "aws", "custom"),
+  recordState: fc.oneof(
+    { weight: 6, arbitrary: fc.constant<unknown>("ACTIVE") },
+    { weight: 1, arbitrary: fc.constantFrom<unknown>("ARCHIVED", undefined, "active", 1) },
+  ),
+  workflowStatus: fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom<unknown>("NEW", "NOTIFIED", undefined) },
+    { weight: 1, arbitrary: fc.constantFrom<unknown>("RESOLVED", "SUPPRESSED", "new", null) },
+  ),
 });
 
 export const securityHubCaseArb: fc.Arbitrary<SecurityHubCase> = fc.record({
@@ -798,7 +812,11 @@ const asffFinding = (c: AsffCase, index: number): Record<string, unknown> => {
     Id: `arn:aws:securityhub:us-east-1:111111111111:finding/fuzz-${index}`,
     ProductArn: c.fromGuardDuty
       ? "arn:aws:securityhub:us-east-1::product/aws/guardduty"
-      : "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default",
+      : c.otherProduct === "aws"
+        ? "arn:aws:securityhub:us-east-1::product/aws/macie"
+        : "arn:aws:securityhub:us-east-1:111111111111:product/111111111111/default",
+    RecordState: "recordState" in c ? c.recordState : "ACTIVE",
+    Workflow: c.workflowStatus === undefined ? undefined : { Status: c.workflowStatus },
     AwsAccountId: c.account,
     Types: ["TTPs/Initial Access/UnauthorizedAccess:IAMUser-MaliciousIPCaller"],
     CreatedAt: "2026-11-20T11:05:47.219Z",
@@ -838,6 +856,7 @@ export const buildSecurityHubEvent = (c: SecurityHubCase): unknown => {
 // The (d) oracle for any event: keys that the raw event itself marks as sample or root
 
 const ROOT_NAMES = new Set(["<root_account>", "root"]);
+const AWS_PRODUCT = /^arn:aws[a-z-]*:securityhub:[a-z0-9-]+::product\/aws\/[a-z0-9-]+$/;
 
 const productFieldsSample = (fields: unknown): boolean => {
   if (!isRecord(fields)) return false;
@@ -897,6 +916,16 @@ export const forbiddenKeysOf = (event: unknown): Map<string, string> => {
     }
     if (Array.isArray(node.Resources)) {
       const flagged = node.Sample === true || productFieldsSample(node.ProductFields);
+      // Only AWS's own products are evidence, and only while the finding is open (the oracle's own reading).
+      const untrusted =
+        typeof node.ProductArn !== "string" || !AWS_PRODUCT.test(node.ProductArn)
+          ? "Security Hub finding from a product AWS did not make"
+          : node.RecordState !== "ACTIVE" ||
+              (isRecord(node.Workflow) &&
+                node.Workflow.Status !== undefined &&
+                !["NEW", "NOTIFIED"].includes(node.Workflow.Status as string))
+            ? "closed Security Hub finding"
+            : undefined;
       for (const r of node.Resources) {
         if (!isRecord(r)) continue;
         const details =
@@ -912,7 +941,7 @@ export const forbiddenKeysOf = (event: unknown): Map<string, string> => {
           ? "Security Hub sample"
           : generated(key, user)
             ? "GeneratedFinding placeholder"
-            : undefined;
+            : untrusted;
         mark(key, sample, details.PrincipalType === "Root" ? "Security Hub PrincipalType Root" : undefined);
       }
     }
