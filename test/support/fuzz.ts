@@ -1295,7 +1295,10 @@ export const checkRespond = async (
   };
   const responder: Responder = wiring;
 
+  /** Where each delivery's IAM calls start in the stub's history. */
+  const deliveryStarts: number[] = [];
   for (let delivery = 1; delivery <= scenario.deliveries; delivery++) {
+    deliveryStarts.push(stub.calls().length);
     // The documented contract (a) is the oracle for (e): respond alerts on exactly what parseEvent does not ignore.
     let expected: 0 | 1;
     try {
@@ -1361,18 +1364,28 @@ export const checkRespond = async (
   // (c) and (d) over every command the fake IAM received, from all deliveries.
   const writeProtected = protectedNames(scenario.config);
   current = undefined;
-  const keyForbidden = new Map([...forbiddenKeysOf(event), ...forbidden, ...iam.rootOwned]);
+  const keyForbidden = new Map([...forbiddenKeysOf(event), ...forbidden]);
+  // Keys GetAccessKeyLastUsed said root owns, from that answer to the end of the delivery: a write sent before it
+  // named the user the event gave, which IAM can only apply to that user's key, never to root's.
+  const knownRoot = new Map<string, string>();
   const reactivationAllowed = mayReactivate(event, scenario.handler);
   const calls = stub.calls();
   if (CONFIGS[scenario.config].dryRun && calls.length > 0) {
     fail("c", `dry run sent ${calls.length} IAM command(s)`);
   }
   let guarded = keyForbidden.size > 0;
-  for (const call of calls) {
+  for (const [index, call] of calls.entries()) {
+    // Each delivery starts without knowing the owner, as a new invocation does.
+    if (deliveryStarts.includes(index)) knownRoot.clear();
     const command: unknown = call.args[0];
     const name = (command as { constructor: { name: string } }).constructor.name;
     const input = ((command as { input?: unknown }).input ?? {}) as Record<string, unknown>;
     const write = WRITE_COMMANDS.find((w) => command instanceof w.type);
+    const rootReason =
+      command instanceof GetAccessKeyLastUsedCommand
+        ? iam.rootOwned.get(String(input.AccessKeyId))
+        : undefined;
+    if (rootReason) knownRoot.set(String(input.AccessKeyId), rootReason);
     if (!write) {
       if (!READ_COMMANDS.some((type) => command instanceof type)) fail("c", `unexpected IAM command ${name}`);
       continue;
@@ -1396,7 +1409,7 @@ export const checkRespond = async (
     const key = input.AccessKeyId;
     if (typeof key !== "string") continue;
     if (key.startsWith("ASIA")) fail("d", `UpdateAccessKey for temporary key ${clipForMessage(key)}`);
-    const reason = keyForbidden.get(key);
+    const reason = keyForbidden.get(key) ?? knownRoot.get(key);
     if (reason) fail("d", `UpdateAccessKey for ${clipForMessage(key)}: ${reason}`);
     if (input.Status === "Active" && !reactivationAllowed) {
       fail(
