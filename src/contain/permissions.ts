@@ -5,15 +5,58 @@ import { AUDIT_PERMISSIONS } from "./audit";
 import { MEMBER_ACCOUNT_PERMISSIONS } from "./member-account";
 import { SESSION_PERMISSIONS } from "./sessions";
 
-/** Every IAM action the adapters call in the account they act in. The deployment grants exactly this set. */
-export const IAM_ACTIONS_IN_ACCOUNT = [
+/** One action of an adapter's declared list, checked by the compiler to be in that list. */
+const declaredBy = <Action extends string>(_declared: readonly Action[], action: NoInfer<Action>): Action =>
+  action;
+
+/** Granted whatever the configuration: read the key's owner, set it Inactive, read it back, publish the alert. */
+export const ALWAYS_GRANTED = [...ACCESS_KEY_PERMISSIONS, ...ALERT_PERMISSIONS] as const;
+
+/**
+ * What each opt-in adds to the grant, keyed by the serverless.yml parameter that turns it on (the parameter sets the
+ * environment variable config.ts reads). Off, the action is not granted at all, in this account or a member account.
+ * `memberRoleName` counts as on when it is not empty; the others when they are exactly "true", as config.ts reads them.
+ */
+export const OPT_IN_PERMISSIONS = {
+  revokeSessions: [...SESSION_PERMISSIONS],
+  tagUser: [declaredBy(AUDIT_PERMISSIONS, "iam:TagUser")],
+  attachQuarantinePolicy: [declaredBy(AUDIT_PERMISSIONS, "iam:AttachUserPolicy")],
+  enrichCloudTrail: [...ENRICH_PERMISSIONS],
+  memberRoleName: [...MEMBER_ACCOUNT_PERMISSIONS],
+} as const;
+
+export type OptIn = keyof typeof OPT_IN_PERMISSIONS;
+export const OPT_INS = Object.keys(OPT_IN_PERMISSIONS) as OptIn[];
+
+/** Opt-ins whose actions are also called in a member account (through the member role), not only in ours. */
+export const MEMBER_ACCOUNT_OPT_INS = [
+  "revokeSessions",
+  "tagUser",
+  "attachQuarantinePolicy",
+] as const satisfies readonly OptIn[];
+
+/** Every action the responder's role is granted with these opt-ins on. The deployment grants exactly this set. */
+export const grantedActions = (enabled: readonly OptIn[]): string[] => [
+  ...ALWAYS_GRANTED,
+  ...enabled.flatMap((optIn) => OPT_IN_PERMISSIONS[optIn]),
+];
+
+/** Every IAM action the member role is granted with these opt-ins on (the member role never publishes or assumes). */
+export const memberAccountActions = (enabled: readonly OptIn[]): string[] => [
+  ...ACCESS_KEY_PERMISSIONS,
+  ...enabled
+    .filter((optIn) => (MEMBER_ACCOUNT_OPT_INS as readonly OptIn[]).includes(optIn))
+    .flatMap((optIn) => OPT_IN_PERMISSIONS[optIn]),
+];
+
+/**
+ * Every action some adapter declares; each appears in exactly one place above (a test checks this). sts:GetCallerIdentity
+ * is called too, but needs no permission: IAM cannot grant or deny it.
+ */
+export const DECLARED_ACTIONS = [
   ...ACCESS_KEY_PERMISSIONS,
   ...SESSION_PERMISSIONS,
   ...AUDIT_PERMISSIONS,
-] as const;
-
-// sts:GetCallerIdentity is called too, but needs no permission: IAM cannot grant or deny it.
-export const RESPONDER_ONLY_ACTIONS = [
   ...MEMBER_ACCOUNT_PERMISSIONS,
   ...ALERT_PERMISSIONS,
   ...ENRICH_PERMISSIONS,

@@ -1,175 +1,240 @@
-// The packaged execution role grants what the adapters declare and nothing more. Each check is a function that
-// returns problems, run on the real statements and on mutated copies (to show it bites).
+// The packaged execution role grants what the enabled features declare and nothing more, in every configuration.
+// Each check is a function that returns problems, run on the real statements and on mutated copies (to show it
+// bites).
 import { describe, expect, it } from "vitest";
-import { ALERT_PERMISSIONS } from "../../src/alert/publish";
-import { IAM_ACTIONS_IN_ACCOUNT, RESPONDER_ONLY_ACTIONS } from "../../src/contain/permissions";
-import { arnOf, loadTemplate, ref, resource, roleStatements, type Statement } from "../support/template";
+import { ALWAYS_GRANTED, DECLARED_ACTIONS, OPT_IN_PERMISSIONS, OPT_INS } from "../../src/contain/permissions";
+import {
+  attachedPolicies,
+  EXECUTION_ROLE,
+  evaluateConditions,
+  loadPackaged,
+  OPT_IN_CONDITIONS,
+  ORGANIZATION_CONDITION,
+  PACKAGE_REGION,
+  PACKAGED_CONFIGS,
+  type PackagedConfigName,
+  ref,
+  resource,
+  roleStatements,
+  STACK_CONFIGURATIONS,
+  type StackConfiguration,
+  type Statement,
+  stackConditions,
+  type Template,
+} from "../support/template";
+import {
+  allows,
+  arnOfRole,
+  assumeRoleProblems,
+  declaredVsGrantedProblems,
+  FRAMEWORK_LOGS_ACTIONS,
+  grantedBy,
+  isIamWrite,
+  KMS_FOR_ENCRYPTED_TOPIC,
+  lockOutDenyProblems,
+  narrowedWriteProblems,
+  optInLeftOffProblems,
+  PROTECTED_CONDITION_KEY,
+  protectedDenyProblems,
+  resourceProblems,
+  wildcardProblems,
+} from "./policy-checks";
 
-/** serverless.yml `custom.protectedTagKey`. */
-const PROTECTED_TAG_KEY = "access-key-responder-protected";
-const PROTECTED_CONDITION_KEY = `aws:ResourceTag/${PROTECTED_TAG_KEY}`;
-
-const DECLARED = new Set<string>([
-  ...IAM_ACTIONS_IN_ACCOUNT,
-  ...RESPONDER_ONLY_ACTIONS,
-  ...ALERT_PERMISSIONS,
-]);
-/** The alert topic and failure queue are encrypted with AlertKey: publishing and dead-lettering need these. */
-const KMS_FOR_ENCRYPTED_TOPIC = ["kms:GenerateDataKey", "kms:Decrypt"];
-/** Added by the framework for the functions' log groups; allowed by name only. */
-const FRAMEWORK_LOGS_ACTIONS = [
-  "logs:CreateLogStream",
-  "logs:CreateLogGroup",
-  "logs:TagResource",
-  "logs:PutLogEvents",
+/** What no default deployment may hold: each is admin-equivalent, disruptive, or reaches beyond this account. */
+const OFF_BY_DEFAULT = [
+  "iam:PutRolePolicy",
+  "iam:PutUserPolicy",
+  "iam:TagUser",
+  "iam:AttachUserPolicy",
+  "cloudtrail:LookupEvents",
+  "sts:AssumeRole",
 ];
-/** Added by the framework for `destinations.onFailure`; allowed only on the failure queue. */
-const FRAMEWORK_DESTINATION_ACTION = "sqs:SendMessage";
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-const allows = (statements: Statement[]): Statement[] => statements.filter((s) => s.Effect === "Allow");
-const label = (s: Statement): string => s.Sid ?? JSON.stringify(s.Action);
-const isIamWrite = (action: string): boolean => action.startsWith("iam:") && !/^iam:(Get|List)/.test(action);
+const FUNCTIONS = [
+  "GuarddutyLambdaFunction",
+  "LeakedCredentialsLambdaFunction",
+  "SecurityHubLambdaFunction",
+  "ManualLambdaFunction",
+];
 
-const wildcardProblems = (statements: Statement[]): string[] =>
-  allows(statements).flatMap((s) => [
-    ...s.Action.filter((action) => action.includes("*")).map(
-      (action) => `${label(s)} allows wildcard ${action}`,
-    ),
-    ...(s.NotAction || s.NotResource ? [`${label(s)} allows by exclusion (NotAction/NotResource)`] : []),
-  ]);
+const statementsOf = (configuration: StackConfiguration): Statement[] => {
+  const template = loadPackaged(configuration.packaged);
+  return roleStatements(template, { conditions: stackConditions(template, configuration) });
+};
 
-/** Allowed actions that need no declaration: framework logs by name, the destination send on the queue only. */
-const isFrameworkGrant = (s: Statement, action: string): boolean =>
-  FRAMEWORK_LOGS_ACTIONS.includes(action) ||
-  (action === FRAMEWORK_DESTINATION_ACTION && s.Resource.every((r) => same(r, arnOf("FailureQueue"))));
+const environmentOf = (template: Template, functionId: string): Record<string, unknown> => {
+  const environment = resource(template, functionId).Properties?.Environment as
+    | { Variables: Record<string, unknown> }
+    | undefined;
+  if (!environment) throw new Error(`${functionId} has no Environment`);
+  return environment.Variables;
+};
 
-const grantedActions = (statements: Statement[]): Set<string> =>
-  new Set(allows(statements).flatMap((s) => s.Action.filter((action) => !isFrameworkGrant(s, action))));
+/** Evaluates the few intrinsics a role name is built from, with the region the stack is packaged for. */
+const resolveName = (value: unknown): string => {
+  if (typeof value === "string") return value;
+  const { Ref: name, "Fn::Join": join } = value as { Ref?: string; "Fn::Join"?: [string, unknown[]] };
+  if (name === "AWS::Region") return PACKAGE_REGION;
+  if (join) return join[1].map(resolveName).join(join[0]);
+  throw new Error(`cannot resolve ${JSON.stringify(value)}`);
+};
 
-const declaredVsGrantedProblems = (statements: Statement[], declared: Set<string>): string[] => {
-  const expected = new Set([...declared, ...KMS_FOR_ENCRYPTED_TOPIC]);
-  const granted = grantedActions(statements);
+/** RESPONDER_ROLE_NAME, the execution role's RoleName and the NeverLockOutTheResponder Deny name one role. */
+const responderRoleNameProblems = (template: Template): string[] => {
+  const roleName = resolveName(resource(template, EXECUTION_ROLE).Properties?.RoleName);
+  const denied = roleStatements(template).filter(
+    (s) => s.Effect === "Deny" && s.Action.includes("iam:PutRolePolicy") && s.Condition === undefined,
+  );
   return [
-    ...[...expected].filter((a) => !granted.has(a)).map((a) => `declared but not granted: ${a}`),
-    ...[...granted].filter((a) => !expected.has(a)).map((a) => `granted but not declared: ${a}`),
+    ...FUNCTIONS.map((id) => [id, environmentOf(template, id).RESPONDER_ROLE_NAME] as const)
+      .filter(([, name]) => name !== roleName)
+      .map(([id, name]) => `${id} has RESPONDER_ROLE_NAME ${JSON.stringify(name)}, the role is ${roleName}`),
+    ...(denied.some((s) => s.Resource.some((r) => JSON.stringify(r) === JSON.stringify(arnOfRole(roleName))))
+      ? []
+      : [`no unconditional Deny of iam:PutRolePolicy on the execution role ${roleName}`]),
   ];
 };
 
-const resourceProblems = (statements: Statement[], action: string, allowed: unknown): string[] => {
-  const granting = allows(statements).filter((s) => s.Action.includes(action));
-  if (granting.length === 0) return [`${action} is not granted`];
-  return granting.flatMap((s) =>
-    s.Resource.filter((r) => !same(r, allowed)).map((r) => `${action} allowed on ${JSON.stringify(r)}`),
-  );
-};
+/** The responder's own role, as the lock-out Deny names it, from what the functions are told. */
+const responderRoleArn = (template: Template) =>
+  arnOfRole(String(environmentOf(template, "GuarddutyLambdaFunction").RESPONDER_ROLE_NAME));
 
-/** Only `arn:…:iam::*:role/<memberRoleName>`: any account, but never any role. */
-const assumeRoleProblems = (statements: Statement[], memberRoleName: string): string[] => {
-  const granting = allows(statements).filter((s) => s.Action.includes("sts:AssumeRole"));
-  if (granting.length === 0) return ["sts:AssumeRole is not granted"];
-  return granting.flatMap((s) =>
-    s.Resource.filter((r) => {
-      const arn = (r as { "Fn::Sub"?: unknown })["Fn::Sub"];
-      return !(
-        typeof arn === "string" &&
-        arn.includes(":iam::*:role/") &&
-        arn.endsWith(`:role/${memberRoleName}`) &&
-        !arn.split(":role/")[1]?.includes("*")
-      );
-    }).map((r) => `sts:AssumeRole allowed on ${JSON.stringify(r)}`),
-  );
-};
+/** Every check, for one configuration. */
+const allProblems = (statements: Statement[], configuration: StackConfiguration, template: Template) => [
+  ...wildcardProblems(statements),
+  ...declaredVsGrantedProblems(statements, configuration.enabled),
+  ...optInLeftOffProblems(statements, configuration.enabled),
+  ...resourceProblems(statements, "sns:Publish", ref("AlertTopic")),
+  ...(configuration.memberRoleName === undefined
+    ? []
+    : assumeRoleProblems(statements, configuration.memberRoleName, configuration.organizationId)),
+  ...protectedDenyProblems(statements),
+  ...lockOutDenyProblems(statements, responderRoleArn(template)),
+  ...narrowedWriteProblems(statements),
+];
 
-/** IAM refuses every write on a tagged principal, even if the code is wrong. */
-const protectedDenyProblems = (statements: Statement[]): string[] => {
-  const denies = statements.filter((s) => s.Effect === "Deny" && s.Action.includes("iam:UpdateAccessKey"));
-  if (denies.length === 0) return ["no Deny statement covers iam:UpdateAccessKey"];
-  const deny = denies.find((s) => s.Condition?.Null?.[PROTECTED_CONDITION_KEY] === "false");
-  if (!deny) {
-    const found = denies.map((s) => JSON.stringify(s.Condition ?? {})).join(", ");
-    return [
-      `the Deny on iam:UpdateAccessKey has no Null condition ${PROTECTED_CONDITION_KEY} = "false" (has ${found})`,
-    ];
-  }
-  const writes = new Set(allows(statements).flatMap((s) => s.Action.filter(isIamWrite)));
-  return [...writes]
-    .filter((a) => !deny.Action.includes(a))
-    .map((a) => `the protected-principal Deny misses ${a}`);
-};
-
-const packagedStatements = (): Statement[] => roleStatements(loadTemplate());
-
-/** MEMBER_ROLE_NAME as the functions see it; the AssumeRole grant must name the same role. */
-const memberRoleName = (): string => {
-  const env = resource(loadTemplate(), "GuarddutyLambdaFunction").Properties?.Environment as {
-    Variables: Record<string, unknown>;
-  };
-  return String(env.Variables.MEMBER_ROLE_NAME);
-};
-
-describe("the packaged execution role", () => {
-  it("allows no wildcard action", () => {
-    expect(wildcardProblems(packagedStatements())).toEqual([]);
-  });
-
-  it("grants exactly the declared actions, plus KMS for the encrypted topic and the framework's own", () => {
-    expect(declaredVsGrantedProblems(packagedStatements(), DECLARED)).toEqual([]);
-  });
-
-  it("grants exactly the IAM writes the adapters declare", () => {
-    const granted = [...grantedActions(packagedStatements())].filter(isIamWrite).sort();
-    expect(granted).toEqual([...DECLARED].filter(isIamWrite).sort());
-  });
-
-  it("allows logs actions only by name", () => {
-    const logs = allows(packagedStatements()).flatMap((s) => s.Action.filter((a) => a.startsWith("logs:")));
-    expect(logs.filter((a) => !FRAMEWORK_LOGS_ACTIONS.includes(a))).toEqual([]);
-  });
-
-  it("publishes only to the alert topic", () => {
-    expect(resourceProblems(packagedStatements(), "sns:Publish", ref("AlertTopic"))).toEqual([]);
-  });
-
-  it("uses only the alert key", () => {
-    for (const action of KMS_FOR_ENCRYPTED_TOPIC) {
-      expect(resourceProblems(packagedStatements(), action, arnOf("AlertKey"))).toEqual([]);
-    }
-  });
-
-  it("assumes only the member role, in any account", () => {
-    expect(assumeRoleProblems(packagedStatements(), memberRoleName())).toEqual([]);
-  });
-
-  it(`denies writes on principals tagged ${PROTECTED_TAG_KEY}`, () => {
-    expect(protectedDenyProblems(packagedStatements())).toEqual([]);
+describe("src/contain/permissions.ts", () => {
+  it("ties every action an adapter declares to exactly one place: always granted, or one opt-in", () => {
+    const placed = [...ALWAYS_GRANTED, ...OPT_INS.flatMap((optIn) => OPT_IN_PERMISSIONS[optIn])];
+    expect([...placed].sort()).toEqual([...DECLARED_ACTIONS].sort());
   });
 });
 
+describe("each opt-in's grant follows its parameter", () => {
+  const grantConditions = (name: PackagedConfigName) => {
+    const template = loadPackaged(name);
+    const conditions = evaluateConditions(template);
+    return Object.fromEntries(
+      [...Object.values(OPT_IN_CONDITIONS), ORGANIZATION_CONDITION].map((c) => [c, conditions[c]]),
+    );
+  };
+
+  it("adds to the execution role only policies whose Condition is an opt-in's", () => {
+    const template = loadPackaged("default");
+    const byCondition = attachedPolicies(template, EXECUTION_ROLE).map(([, policy]) => policy.Condition);
+    expect(byCondition.sort()).toEqual(Object.values(OPT_IN_CONDITIONS).sort());
+  });
+
+  it("with default parameters, every opt-in's Condition is false", () => {
+    expect(Object.values(grantConditions("default")).every((holds) => holds === false)).toBe(true);
+  });
+
+  it("with every opt-in on and an organizationId, every one is true", () => {
+    expect(Object.values(grantConditions("allOptIns")).every((holds) => holds === true)).toBe(true);
+  });
+});
+
+describe.each(STACK_CONFIGURATIONS)("the packaged execution role, $name", (configuration) => {
+  const statements = () => statementsOf(configuration);
+
+  it("allows no wildcard action and nothing by exclusion", () => {
+    expect(wildcardProblems(statements())).toEqual([]);
+  });
+
+  it("grants exactly what the enabled features declare, plus KMS for the encrypted topic and the framework's own", () => {
+    expect(declaredVsGrantedProblems(statements(), configuration.enabled)).toEqual([]);
+    expect(optInLeftOffProblems(statements(), configuration.enabled)).toEqual([]);
+  });
+
+  it("grants exactly the IAM writes the enabled features declare", () => {
+    const granted = [...grantedBy(statements())].filter(isIamWrite).sort();
+    const declared = [
+      "iam:UpdateAccessKey",
+      ...configuration.enabled.flatMap((optIn) => OPT_IN_PERMISSIONS[optIn]).filter(isIamWrite),
+    ];
+    expect(granted).toEqual(declared.sort());
+  });
+
+  it("allows logs actions only by name", () => {
+    const logs = allows(statements()).flatMap((s) => s.Action.filter((a) => a.startsWith("logs:")));
+    expect(logs.filter((a) => !FRAMEWORK_LOGS_ACTIONS.includes(a))).toEqual([]);
+  });
+
+  it("publishes only to the alert topic and uses only the alert key", () => {
+    expect(resourceProblems(statements(), "sns:Publish", ref("AlertTopic"))).toEqual([]);
+    for (const action of KMS_FOR_ENCRYPTED_TOPIC) {
+      expect(resourceProblems(statements(), action, { "Fn::GetAtt": ["AlertKey", "Arn"] })).toEqual([]);
+    }
+  });
+
+  it(`denies writes on principals tagged ${PROTECTED_CONDITION_KEY.split("/")[1]}, and PutRolePolicy on itself`, () => {
+    const template = loadPackaged(configuration.packaged);
+    expect(protectedDenyProblems(statements())).toEqual([]);
+    expect(lockOutDenyProblems(statements(), responderRoleArn(template))).toEqual([]);
+  });
+
+  it("tags only with the audit tag and attaches only the quarantine policy", () => {
+    expect(narrowedWriteProblems(statements())).toEqual([]);
+  });
+});
+
+describe.each(STACK_CONFIGURATIONS.filter((c) => c.memberRoleName !== undefined))(
+  "sts:AssumeRole, $name",
+  (configuration) => {
+    const { memberRoleName = "", organizationId } = configuration;
+    it(`is allowed on the member role only, never in this account${organizationId ? ", only in the organization" : ""}`, () => {
+      expect(assumeRoleProblems(statementsOf(configuration), memberRoleName, organizationId)).toEqual([]);
+    });
+  },
+);
+
+describe("the packaged execution role with default parameters", () => {
+  it(`grants none of ${OFF_BY_DEFAULT.join(", ")}`, () => {
+    const granted = grantedBy(statementsOf(STACK_CONFIGURATIONS[0] as StackConfiguration));
+    expect(OFF_BY_DEFAULT.filter((action) => granted.has(action))).toEqual([]);
+  });
+});
+
+describe("RESPONDER_ROLE_NAME", () => {
+  it.each(Object.keys(PACKAGED_CONFIGS) as PackagedConfigName[])(
+    "is the RoleName the execution role gets, and the role the lock-out Deny names (%s)",
+    (name) => {
+      expect(responderRoleNameProblems(loadPackaged(name))).toEqual([]);
+    },
+  );
+});
+
 describe("the least-privilege checks catch a widened role", () => {
-  const allProblems = (statements: Statement[]): string[] => [
-    ...wildcardProblems(statements),
-    ...declaredVsGrantedProblems(statements, DECLARED),
-    ...resourceProblems(statements, "sns:Publish", ref("AlertTopic")),
-    ...assumeRoleProblems(statements, memberRoleName()),
-    ...protectedDenyProblems(statements),
-  ];
-  const grant = (Action: string[], Resource: unknown[] = ["*"]): Statement => ({
+  const allOn = STACK_CONFIGURATIONS[1] as StackConfiguration;
+  const defaults = STACK_CONFIGURATIONS[0] as StackConfiguration;
+  const grant = (
+    Action: string[],
+    Resource: unknown[] = ["*"],
+    Condition?: Statement["Condition"],
+  ): Statement => ({
     Effect: "Allow",
     Action,
     Resource,
+    ...(Condition ? { Condition } : {}),
   });
   const isProtectedDeny = (s: Statement) => s.Effect === "Deny" && s.Action.includes("iam:UpdateAccessKey");
+  const isLockOutDeny = (s: Statement) => s.Effect === "Deny" && s.Action.includes("iam:PutRolePolicy");
   const withoutAction = (statements: Statement[], action: string): Statement[] =>
     statements.map((s) =>
       s.Effect === "Allow" ? { ...s, Action: s.Action.filter((a) => a !== action) } : s,
     );
-
-  /** The packaged statements with the protected-principal condition as intended, so each mutation is new. */
-  const baseline = (): Statement[] =>
-    packagedStatements().map((s) =>
-      isProtectedDeny(s) ? { ...s, Condition: { Null: { [PROTECTED_CONDITION_KEY]: "false" } } } : s,
-    );
+  const changing = (action: string, change: (s: Statement) => Statement) => (statements: Statement[]) =>
+    statements.map((s) => (s.Effect === "Allow" && s.Action.includes(action) ? change(s) : s));
 
   it.each([
     {
@@ -179,12 +244,22 @@ describe("the least-privilege checks catch a widened role", () => {
     },
     { what: "an added *", mutate: (s: Statement[]) => [...s, grant(["*"])], expected: "allows wildcard *" },
     {
+      what: "an added sts:*",
+      mutate: (s: Statement[]) => [...s, grant(["sts:*"])],
+      expected: "allows wildcard sts:*",
+    },
+    {
+      what: "an Allow by NotAction",
+      mutate: (s: Statement[]) => [...s, { ...grant([]), NotAction: ["iam:DeleteUser"] }],
+      expected: "allows by exclusion",
+    },
+    {
       what: "an undeclared write",
       mutate: (s: Statement[]) => [...s, grant(["iam:DeleteAccessKey"])],
       expected: "granted but not declared: iam:DeleteAccessKey",
     },
     {
-      what: "a declared action no longer granted",
+      what: "an enabled feature's action no longer granted",
       mutate: (s: Statement[]) => withoutAction(s, "iam:TagUser"),
       expected: "declared but not granted: iam:TagUser",
     },
@@ -200,14 +275,32 @@ describe("the least-privilege checks catch a widened role", () => {
     },
     {
       what: "sns:Publish widened to *",
-      mutate: (s: Statement[]) =>
-        s.map((x) => (x.Action.includes("sns:Publish") ? { ...x, Resource: ["*"] } : x)),
+      mutate: changing("sns:Publish", (x) => ({ ...x, Resource: ["*"] })),
       expected: 'sns:Publish allowed on "*"',
     },
     {
       what: "sts:AssumeRole on any role",
-      mutate: (s: Statement[]) => [...s, grant(["sts:AssumeRole"], [{ "Fn::Sub": "arn:aws:iam::*:role/*" }])],
+      mutate: changing("sts:AssumeRole", (x) => ({
+        ...x,
+        Resource: [{ "Fn::Sub": "arn:aws:iam::*:role/*" }],
+      })),
       expected: "sts:AssumeRole allowed on",
+    },
+    {
+      what: "sts:AssumeRole that may pick this account's same-named role",
+      mutate: changing("sts:AssumeRole", (x) => ({
+        ...x,
+        Condition: { StringEquals: x.Condition?.StringEquals ?? {} },
+      })),
+      expected: "does not exclude this account",
+    },
+    {
+      what: "sts:AssumeRole outside the organization",
+      mutate: changing("sts:AssumeRole", (x) => ({
+        ...x,
+        Condition: { StringNotEquals: x.Condition?.StringNotEquals ?? {} },
+      })),
+      expected: "is not limited to organization",
     },
     {
       what: "the protected-principal Deny dropped",
@@ -215,27 +308,94 @@ describe("the least-privilege checks catch a widened role", () => {
       expected: "no Deny statement covers iam:UpdateAccessKey",
     },
     {
-      what: "a Deny whose condition names another tag",
+      what: "a protected-principal Deny whose condition names another tag",
       mutate: (s: Statement[]) =>
         s.map((x) =>
           isProtectedDeny(x) ? { ...x, Condition: { Null: { "aws:ResourceTag/other": "false" } } } : x,
         ),
       expected: "has no Null condition",
     },
-  ])("reports $what", ({ mutate, expected }) => {
-    expect(allProblems(baseline())).not.toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
-    expect(allProblems(mutate(baseline()))).toEqual(
-      expect.arrayContaining([expect.stringContaining(expected)]),
+    {
+      what: "the lock-out Deny dropped while iam:PutRolePolicy is granted",
+      mutate: (s: Statement[]) => s.filter((x) => !isLockOutDeny(x) || isProtectedDeny(x)),
+      expected: "no Deny keeps it off",
+    },
+    {
+      what: "iam:TagUser with any tag key",
+      mutate: changing("iam:TagUser", ({ Condition: _, ...x }) => x),
+      expected: "allows iam:TagUser with other tag keys",
+    },
+    {
+      what: "iam:AttachUserPolicy with any policy",
+      mutate: changing("iam:AttachUserPolicy", ({ Condition: _, ...x }) => x),
+      expected: "allows iam:AttachUserPolicy with other policies",
+    },
+  ])("reports $what (every opt-in on)", ({ mutate, expected }) => {
+    const template = loadPackaged("allOptIns");
+    const baseline = statementsOf(allOn);
+    const problems = (statements: Statement[]) => allProblems(statements, allOn, template);
+    expect(problems(baseline)).not.toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+    expect(problems(mutate(baseline))).toEqual(expect.arrayContaining([expect.stringContaining(expected)]));
+  });
+
+  it.each(OFF_BY_DEFAULT)("reports %s granted with default parameters", (action) => {
+    const template = loadPackaged("default");
+    const baseline = statementsOf(defaults);
+    const widened = [...baseline, grant([action], ["*"])];
+    expect(allProblems(baseline, defaults, template)).toEqual([]);
+    expect(allProblems(widened, defaults, template)).toEqual(
+      expect.arrayContaining([`granted but not declared: ${action}`, expect.stringMatching(/is off$/)]),
     );
   });
 
-  it("accepts a Deny with the right condition, and names a granted IAM write it does not cover", () => {
-    expect(protectedDenyProblems(baseline())).toEqual([]);
-    const narrowed = baseline().map((s) =>
-      isProtectedDeny(s) ? { ...s, Action: ["iam:UpdateAccessKey"] } : s,
+  it("reports an opt-in's policy that lost its Condition, so it is granted with default parameters", () => {
+    const template = loadPackaged("default");
+    delete template.Resources.RevokeSessionsGrant?.Condition;
+    const statements = roleStatements(template, { conditions: stackConditions(template, defaults) });
+    expect(allProblems(statements, defaults, template)).toEqual(
+      expect.arrayContaining([
+        "granted but not declared: iam:PutRolePolicy",
+        "iam:PutUserPolicy is granted, but revokeSessions is off",
+      ]),
     );
-    expect(protectedDenyProblems(narrowed)).toEqual(
-      expect.arrayContaining(["the protected-principal Deny misses iam:PutUserPolicy"]),
+  });
+
+  it("reports an AssumeRole grant that ignores organizationId", () => {
+    const template = loadPackaged("allOptIns");
+    const grant = template.Resources.MemberAccountsGrant?.Properties as {
+      PolicyDocument: { Statement: Array<{ Condition: { "Fn::If": unknown[] } }> };
+    };
+    const condition = grant.PolicyDocument.Statement[0]?.Condition as { "Fn::If": unknown[] };
+    condition["Fn::If"][1] = condition["Fn::If"][2];
+    const statements = roleStatements(template, { conditions: stackConditions(template, allOn) });
+    expect(allProblems(statements, allOn, template)).toEqual([
+      "ActInMemberAccounts is not limited to organization o-a1b2c3d4e5 (StringEquals aws:ResourceOrgID)",
+    ]);
+  });
+
+  it.each([
+    {
+      what: "a function told another role name",
+      change: (t: Template) => {
+        const variables = environmentOf(t, "ManualLambdaFunction");
+        variables.RESPONDER_ROLE_NAME = "access-key-responder-prod-us-east-1-lambdaRole";
+      },
+      expected: "ManualLambdaFunction has RESPONDER_ROLE_NAME",
+    },
+    {
+      what: "a role named differently from what the functions are told",
+      change: (t: Template) => {
+        const properties = resource(t, EXECUTION_ROLE).Properties as Record<string, unknown>;
+        properties.RoleName = { "Fn::Join": ["-", ["access-key-responder", "ci", "lambdaRole"]] };
+      },
+      expected: "GuarddutyLambdaFunction has RESPONDER_ROLE_NAME",
+    },
+  ])("RESPONDER_ROLE_NAME: reports $what", ({ change, expected }) => {
+    const template = loadPackaged("default");
+    expect(responderRoleNameProblems(template)).toEqual([]);
+    change(template);
+    expect(responderRoleNameProblems(template)).toEqual(
+      expect.arrayContaining([expect.stringContaining(expected)]),
     );
   });
 });

@@ -3,7 +3,15 @@
 // otherwise only show up as a failed deployment.
 import { loadAwsServiceSpecSync } from "@aws-cdk/aws-service-spec";
 import { describe, expect, it } from "vitest";
-import { loadTemplate, PROJECT_ROOT, type Resource, type Template } from "../support/template";
+import {
+  loadPackaged,
+  loadTemplate,
+  PACKAGED_CONFIGS,
+  type PackagedConfigName,
+  PROJECT_ROOT,
+  type Resource,
+  type Template,
+} from "../support/template";
 
 interface SpecType {
   type: string;
@@ -109,28 +117,64 @@ const topLevelProblems = problemsOf(false);
 const templateProblems = (template: Template, check = resourceProblems): string[] =>
   Object.entries(template.Resources).flatMap(([logicalId, resource]) => check(logicalId, resource));
 
-describe("the packaged template against the CloudFormation specification", () => {
-  it("uses only known resource types", () => {
-    const unknown = Object.values(loadTemplate().Resources)
-      .map((resource) => resource.Type)
-      .filter((type) => !specResource(type));
-    expect(unknown).toEqual([]);
-  });
+/** Every `Condition:` of a resource, `Fn::If` and `{"Condition": …}` names a Condition the template defines. */
+const conditionReferenceProblems = (template: Template): string[] => {
+  const defined = new Set(Object.keys(template.Conditions ?? {}));
+  const named = (where: string, name: unknown): string[] =>
+    typeof name === "string" && defined.has(name)
+      ? []
+      : [`${where} names an undefined condition ${String(name)}`];
+  const walk = (where: string, value: unknown): string[] => {
+    if (Array.isArray(value)) return value.flatMap((item, i) => walk(`${where}[${i}]`, item));
+    if (!isPlainObject(value)) return [];
+    return Object.entries(value).flatMap(([key, item]) => [
+      ...(key === "Fn::If" ? named(where, Array.isArray(item) ? item[0] : undefined) : []),
+      ...(key === "Condition" && typeof item === "string" ? named(where, item) : []),
+      ...walk(`${where}.${key}`, item),
+    ]);
+  };
+  return [
+    ...Object.entries(template.Resources).flatMap(([id, resource]) => [
+      ...(resource.Condition === undefined ? [] : named(id, resource.Condition)),
+      ...walk(id, resource.Properties),
+    ]),
+    ...walk("Conditions", template.Conditions),
+  ];
+};
 
-  it("uses only known top-level properties, and sets every required one", () => {
-    expect(templateProblems(loadTemplate(), topLevelProblems)).toEqual([]);
-  });
+describe.each(Object.keys(PACKAGED_CONFIGS) as PackagedConfigName[])(
+  "the packaged template (%s) against the CloudFormation specification",
+  (name) => {
+    it("uses only known resource types", () => {
+      const unknown = Object.values(loadPackaged(name).Resources)
+        .map((resource) => resource.Type)
+        .filter((type) => !specResource(type));
+      expect(unknown).toEqual([]);
+    });
 
-  it("uses only known property names in nested structures too", () => {
-    expect(templateProblems(loadTemplate())).toEqual([]);
-  });
-});
+    it("uses only known top-level properties, and sets every required one", () => {
+      expect(templateProblems(loadPackaged(name), topLevelProblems)).toEqual([]);
+    });
+
+    it("uses only known property names in nested structures too", () => {
+      expect(templateProblems(loadPackaged(name))).toEqual([]);
+    });
+
+    it("refers only to Conditions it defines", () => {
+      expect(conditionReferenceProblems(loadPackaged(name))).toEqual([]);
+    });
+  },
+);
 
 describe.each(["infra/member-role.json", "infra/global-events-forwarder.json"])(
   "%s against the specification",
   (file) => {
     it("uses only known resource types and property names, and sets every required one", () => {
       expect(templateProblems(loadTemplate(`${PROJECT_ROOT}${file}`))).toEqual([]);
+    });
+
+    it("refers only to Conditions it defines", () => {
+      expect(conditionReferenceProblems(loadTemplate(`${PROJECT_ROOT}${file}`))).toEqual([]);
     });
   },
 );
@@ -182,6 +226,26 @@ describe("the specification checks catch a broken template", () => {
     expect(templateProblems(template)).toEqual([
       expect.stringMatching(/\.Targets\[0\]\.DeadLetterConfg is not a known/),
     ]);
+  });
+
+  it.each([
+    {
+      what: "a resource",
+      change: (t: Template) => {
+        (t.Resources.TagUserGrant as Resource).Condition = "TagUsers";
+      },
+      expected: "TagUserGrant names an undefined condition TagUsers",
+    },
+    {
+      what: "an Fn::If",
+      change: (t: Template) => {
+        delete t.Conditions?.HasOrganizationId;
+      },
+      expected: "MemberAccountsGrant.PolicyDocument.Statement[0].Condition names an undefined condition",
+    },
+  ])("reports $what that names an undefined condition", ({ change, expected }) => {
+    expect(conditionReferenceProblems(loadTemplate())).toEqual([]);
+    expect(conditionReferenceProblems(mutated(change))).toEqual([expect.stringContaining(expected)]);
   });
 
   it("reports a missing required property inside a structure", () => {
