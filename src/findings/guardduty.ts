@@ -15,45 +15,113 @@ const RemoteIp = z.looseObject({
   organization: z.optional(z.looseObject({ asnOrg: z.optional(z.string()) })),
 });
 
-/** The fields of a GuardDuty finding the responder reads; everything else passes through untouched. */
-export const GuardDutyDetail = z.looseObject({
-  id: z.string().check(z.minLength(1)),
-  type: z.string().check(z.minLength(1)),
-  accountId: z.optional(z.string()),
-  region: z.optional(z.string()),
-  partition: z.optional(z.string()),
-  severity: z.optional(z.number()),
-  title: z.optional(z.string()),
-  createdAt: z.optional(z.string()),
-  updatedAt: z.optional(z.string()),
-  resource: z.looseObject({
-    resourceType: z.optional(z.string()),
-    accessKeyDetails: z.optional(AccessKeyDetails),
-  }),
-  service: z.optional(
+// An Extended Threat Detection attack sequence (AttackSequence:IAM/CompromisedCredentials and others) names its
+// credentials in service.detection.sequence, not in resource.accessKeyDetails. Field names as in the GuardDuty API
+// reference (camelCase in events): Sequence, Actor, User, Account, Session, ResourceV2, ResourceData, AccessKey,
+// Signal and Indicator. Only what the responder reads is typed; a wrong type there makes the event invalid.
+const Text = z.optional(z.string());
+/** The API types these as Timestamp: an ISO-8601 string or epoch seconds/milliseconds are both read. */
+const Time = z.optional(z.union([z.string(), z.number()]));
+
+const SequenceUser = z.looseObject({
+  name: Text,
+  type: Text,
+  uid: Text,
+  credentialUid: Text,
+  /** Where the activity took place, "not necessarily the account that owns the user identity" (API_User). */
+  account: z.optional(z.looseObject({ uid: Text })),
+});
+
+const SequenceActor = z.looseObject({
+  id: Text,
+  user: z.optional(SequenceUser),
+  session: z.optional(z.looseObject({ uid: Text, mfaStatus: Text, issuer: Text, createdTime: Time })),
+});
+
+const SequenceResource = z.looseObject({
+  resourceType: Text,
+  uid: Text,
+  /** The account the resource belongs to (API_ResourceV2): for an ACCESS_KEY, the key's owner. */
+  accountId: Text,
+  data: z.optional(
     z.looseObject({
-      archived: z.optional(z.unknown()),
-      count: z.optional(z.number()),
-      eventFirstSeen: z.optional(z.string()),
-      eventLastSeen: z.optional(z.string()),
-      // Newer samples wrap the flag in {value, type}; only the boolean counts (FORMATS.md, GuardDuty samples).
-      additionalInfo: z.optional(
-        z.looseObject({ sample: z.optional(z.unknown()), value: z.optional(z.unknown()) }),
-      ),
-      action: z.optional(
-        z.looseObject({
-          awsApiCallAction: z.optional(
-            z.looseObject({
-              api: z.optional(z.string()),
-              serviceName: z.optional(z.string()),
-              remoteIpDetails: z.optional(RemoteIp),
-            }),
-          ),
-        }),
-      ),
+      accessKey: z.optional(z.looseObject({ principalId: Text, userName: Text, userType: Text })),
     }),
   ),
 });
+
+const Signal = z.looseObject({
+  name: Text,
+  type: Text,
+  count: z.optional(z.number()),
+  firstSeenAt: Time,
+  lastSeenAt: Time,
+  createdAt: Time,
+  updatedAt: Time,
+});
+
+const Indicator = z.looseObject({ key: Text, title: Text, values: z.optional(z.array(z.string())) });
+
+export const AttackSequence = z.looseObject({
+  uid: Text,
+  description: Text,
+  actors: z.optional(z.array(SequenceActor)),
+  resources: z.optional(z.array(SequenceResource)),
+  signals: z.optional(z.array(Signal)),
+  sequenceIndicators: z.optional(z.array(Indicator)),
+});
+export type AttackSequence = z.infer<typeof AttackSequence>;
+
+/** The fields of a GuardDuty finding the responder reads; everything else passes through untouched. */
+export const GuardDutyDetail = z
+  .looseObject({
+    id: z.string().check(z.minLength(1)),
+    type: z.string().check(z.minLength(1)),
+    accountId: z.optional(z.string()),
+    region: z.optional(z.string()),
+    partition: z.optional(z.string()),
+    severity: z.optional(z.number()),
+    title: z.optional(z.string()),
+    createdAt: z.optional(z.string()),
+    updatedAt: z.optional(z.string()),
+    // Required for every finding but an attack sequence, whose credentials are elsewhere.
+    resource: z.optional(
+      z.looseObject({
+        resourceType: z.optional(z.string()),
+        accessKeyDetails: z.optional(AccessKeyDetails),
+      }),
+    ),
+    service: z.optional(
+      z.looseObject({
+        archived: z.optional(z.unknown()),
+        count: z.optional(z.number()),
+        eventFirstSeen: z.optional(z.string()),
+        eventLastSeen: z.optional(z.string()),
+        // Newer samples wrap the flag in {value, type}; only the boolean counts (FORMATS.md, GuardDuty samples).
+        additionalInfo: z.optional(
+          z.looseObject({ sample: z.optional(z.unknown()), value: z.optional(z.unknown()) }),
+        ),
+        action: z.optional(
+          z.looseObject({
+            awsApiCallAction: z.optional(
+              z.looseObject({
+                api: z.optional(z.string()),
+                serviceName: z.optional(z.string()),
+                remoteIpDetails: z.optional(RemoteIp),
+              }),
+            ),
+          }),
+        ),
+        detection: z.optional(z.looseObject({ sequence: z.optional(AttackSequence) })),
+      }),
+    ),
+  })
+  .check(
+    z.refine((d) => d.resource !== undefined || d.service?.detection?.sequence !== undefined, {
+      message: "a finding has a resource (only an attack sequence may do without)",
+      path: ["resource"],
+    }),
+  );
 export type GuardDutyDetail = z.infer<typeof GuardDutyDetail>;
 
 const principalTypeOf = (userType: string | undefined): PrincipalType => {
@@ -82,7 +150,185 @@ const wrappedSample = (value: unknown): boolean => {
   }
 };
 
-/** Turns a GuardDuty finding (the `detail` of a "GuardDuty Finding" event) into at most one Finding. */
+// ---------- credentials ----------
+
+/** One place in the finding that names a credential, with what it says about the owner. */
+interface Sighting {
+  accessKeyId: string;
+  userName?: string;
+  principalType: PrincipalType;
+  principalId?: string;
+  account?: string;
+  /** The account is the key's owner (accessKeyDetails, an ACCESS_KEY resource), not where an actor acted. */
+  ownerAccount: boolean;
+  mfa?: string;
+}
+
+const present = (value: string | undefined): string | undefined =>
+  value === undefined || value.length === 0 ? undefined : value;
+
+/** The role named by a session issuer ARN (`arn:<partition>:iam::<account>:role/<path/>name`), if it is one. */
+const issuerRole = (issuer: string | undefined): string | undefined =>
+  /^arn:[\w-]+:iam::\d{12}:role\/(?:[^/]+\/)*([^/]+)$/.exec(issuer ?? "")?.[1];
+
+const fromAccessKeyDetails = (d: GuardDutyDetail): Sighting[] => {
+  const k = d.resource?.accessKeyDetails;
+  const accessKeyId = present(k?.accessKeyId);
+  if (!k || !accessKeyId) return [];
+  return [
+    {
+      accessKeyId,
+      userName: k.userName,
+      principalType: principalTypeOf(k.userType),
+      principalId: k.principalId,
+      account: d.accountId,
+      ownerAccount: true,
+    },
+  ];
+};
+
+const fromSequence = (sequence: AttackSequence): Sighting[] => {
+  const actors = (sequence.actors ?? []).flatMap((actor): Sighting[] => {
+    const user = actor.user;
+    const accessKeyId = present(user?.credentialUid);
+    if (!user || !accessKeyId) return [];
+    const principalType = principalTypeOf(user.type);
+    // A role session's issuer is the role itself; the user name may be the session's.
+    const role = principalType === PrincipalType.AssumedRole ? issuerRole(actor.session?.issuer) : undefined;
+    return [
+      {
+        accessKeyId,
+        userName: role ?? present(user.name),
+        principalType,
+        principalId: present(user.uid),
+        account: present(user.account?.uid),
+        ownerAccount: false,
+        mfa: present(actor.session?.mfaStatus),
+      },
+    ];
+  });
+  const resources = (sequence.resources ?? []).flatMap((resource): Sighting[] => {
+    const accessKeyId = present(resource.uid);
+    if (resource.resourceType !== "ACCESS_KEY" || !accessKeyId) return [];
+    const key = resource.data?.accessKey;
+    return [
+      {
+        accessKeyId,
+        userName: present(key?.userName),
+        principalType: principalTypeOf(key?.userType),
+        principalId: present(key?.principalId),
+        account: present(resource.accountId),
+        ownerAccount: true,
+      },
+    ];
+  });
+  return [...actors, ...resources];
+};
+
+const sameOwner = (a: Sighting, b: Sighting): boolean =>
+  (a.userName === undefined ||
+    b.userName === undefined ||
+    a.userName.toLowerCase() === b.userName.toLowerCase()) &&
+  (a.principalType === PrincipalType.Unknown ||
+    b.principalType === PrincipalType.Unknown ||
+    a.principalType === b.principalType);
+
+const merged = (a: Sighting, b: Sighting): Sighting => ({
+  ...a,
+  userName: a.userName ?? b.userName,
+  principalType: a.principalType === PrincipalType.Unknown ? b.principalType : a.principalType,
+  principalId: a.principalId ?? b.principalId,
+  mfa: a.mfa ?? b.mfa,
+});
+
+/**
+ * The key's account: its owner's when a sighting names it, else where an actor used it, else the finding's. Two
+ * different answers name no account we can trust: kept as text, so that the plan refuses to write.
+ */
+const accountOf = (sightings: Sighting[], findingAccount: string | undefined): string | undefined => {
+  const owner = sightings.filter((s) => s.ownerAccount && s.account !== undefined);
+  const candidates = [
+    ...new Set((owner.length > 0 ? owner : sightings).flatMap((s) => (s.account ? [s.account] : []))),
+  ];
+  const [first, ...others] = candidates;
+  if (first === undefined) return findingAccount;
+  return others.length === 0 ? first : `${first} (the finding also names ${others.join(", ")})`;
+};
+
+type Credential = Omit<Sighting, "ownerAccount">;
+
+/**
+ * One credential per distinct key; sightings of a key that agree are merged. Sightings that disagree on its owner
+ * stay apart, so that the planner, which merges a key's plans, sees the disagreement and refuses to write.
+ */
+const credentialsOf = (sightings: Sighting[], findingAccount: string | undefined): Credential[] => {
+  const byKey = new Map<string, Sighting[]>();
+  for (const s of sightings) byKey.set(s.accessKeyId, [...(byKey.get(s.accessKeyId) ?? []), s]);
+  return [...byKey.values()].flatMap((group) => {
+    const account = accountOf(group, findingAccount);
+    const owners: Sighting[] = [];
+    for (const s of group) {
+      const i = owners.findIndex((owner) => sameOwner(owner, s));
+      if (i === -1) owners.push(s);
+      else owners[i] = merged(owners[i] as Sighting, s);
+    }
+    return owners.map(({ ownerAccount: _, ...owner }) => ({ ...owner, account }));
+  });
+};
+
+// ---------- what the alert shows ----------
+
+/** Minutes are enough for people: 2026-11-20T09:00Z. */
+const shortTime = (value: unknown): string | undefined => toIsoTime(value)?.replace(/:\d{2}\.\d{3}Z$/, "Z");
+
+/** Items joined with "; " while they fit in `budget` characters, then how many were left out. */
+const within = (items: string[], budget = 180): string | undefined => {
+  const shown: string[] = [];
+  let length = 0;
+  for (const item of items) {
+    if (shown.length > 0 && length + item.length + 2 > budget) break;
+    shown.push(item);
+    length += item.length + 2;
+  }
+  const left = items.length - shown.length;
+  return shown.length === 0 ? undefined : [...shown, ...(left > 0 ? [`+${left} more`] : [])].join("; ");
+};
+
+const signalText = (s: z.infer<typeof Signal>): string => {
+  const first = shortTime(s.firstSeenAt ?? s.createdAt);
+  const last = shortTime(s.lastSeenAt ?? s.updatedAt);
+  const when = first && last && first !== last ? `${first} … ${last}` : (first ?? last);
+  return `${s.name ?? s.type ?? "unnamed signal"}${s.count === undefined ? "" : ` ×${s.count}`}${when ? ` (${when})` : ""}`;
+};
+
+const indicatorText = (i: z.infer<typeof Indicator>): string => {
+  const values = i.values ?? [];
+  const shown = values.slice(0, 3).join(", ") + (values.length > 3 ? ` +${values.length - 3} more` : "");
+  return `${i.key ?? "indicator"}${i.title ? ` (${i.title})` : ""}${shown ? `: ${shown}` : ""}`;
+};
+
+const sequenceFacts = (sequence: AttackSequence): Record<string, unknown> => ({
+  "Attack sequence": sequence.description,
+  Signals: within((sequence.signals ?? []).map(signalText)),
+  Indicators: within((sequence.sequenceIndicators ?? []).map(indicatorText)),
+});
+
+/** The earliest signal of a sequence: when the attack was first seen. */
+const earliestSignal = (sequence: AttackSequence | undefined): string | undefined =>
+  (sequence?.signals ?? [])
+    .map((s) => toIsoTime(s.firstSeenAt ?? s.createdAt))
+    .filter((time): time is string => time !== undefined)
+    .sort()[0];
+
+const ignoredReason = (d: GuardDutyDetail): string =>
+  d.service?.detection?.sequence
+    ? `GuardDuty attack sequence ${d.type} names no credential (no actor's credentialUid, no ACCESS_KEY resource)`
+    : `GuardDuty finding ${d.type} (${d.resource?.resourceType ?? "unknown resource"}) names no access key`;
+
+/**
+ * Turns a GuardDuty finding (the `detail` of a "GuardDuty Finding" event) into one Finding per key it names: the
+ * key of `resource.accessKeyDetails`, and for an attack sequence every actor's credential and ACCESS_KEY resource.
+ */
 export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedEvent => {
   if (detail === undefined || detail === null) {
     return { kind: "invalid", source: Source.GuardDuty, eventId, reason: "GuardDuty event has no detail" };
@@ -92,15 +338,14 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
     return mismatch(Source.GuardDuty, eventId, "GuardDuty finding", parsed.error);
   }
   const d = parsed.data;
-  const keyDetails = d.resource.accessKeyDetails;
+  const sequence = d.service?.detection?.sequence;
   // EC2, EKS and runtime findings carry no accessKeyDetails at all (a KeyError in other responders).
-  if (!keyDetails?.accessKeyId) {
-    return {
-      kind: "ignored",
-      source: Source.GuardDuty,
-      eventId,
-      reason: `GuardDuty finding ${d.type} (${d.resource.resourceType ?? "unknown resource"}) names no access key`,
-    };
+  const credentials = credentialsOf(
+    [...fromAccessKeyDetails(d), ...(sequence ? fromSequence(sequence) : [])],
+    d.accountId,
+  );
+  if (credentials.length === 0) {
+    return { kind: "ignored", source: Source.GuardDuty, eventId, reason: ignoredReason(d) };
   }
   const api = d.service?.action?.awsApiCallAction;
   const info = d.service?.additionalInfo;
@@ -108,38 +353,42 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
   const sampleFlag = isTrue(info?.sample) || wrappedSample(info?.value);
   const archived = isTrue(d.service?.archived);
   const count = d.service?.count;
-  const finding: Finding = {
-    source: Source.GuardDuty,
-    findingId: d.id,
-    eventId,
-    type: d.type,
-    title: d.title ?? d.type,
-    severity: d.severity,
-    accessKeyId: keyDetails.accessKeyId,
-    userName: keyDetails.userName,
-    principalType: principalTypeOf(keyDetails.userType),
-    principalId: keyDetails.principalId,
-    // Kept as sent when it is not an account ID: the plan then refuses to write.
-    account: d.accountId,
-    region: d.region,
-    partition: d.partition,
-    sample: sampleFlag || looksGenerated(keyDetails.accessKeyId, keyDetails.userName, keyDetails.principalId),
-    firstSeen: toIsoTime(d.service?.eventFirstSeen),
-    observedAt: toIsoTime(d.updatedAt ?? d.createdAt),
-    occurrences: count,
-    // GuardDuty re-emits the same finding id with a larger count on every update.
-    update: (count ?? 1) > 1 || (d.updatedAt !== undefined && d.updatedAt !== d.createdAt),
-    requestedStatus: "Inactive",
-    closed: archived ? "the finding is archived" : undefined,
-    details: facts({
-      "Remote IP": api?.remoteIpDetails?.ipAddressV4,
-      Country: api?.remoteIpDetails?.country?.countryName,
-      Organization: api?.remoteIpDetails?.organization?.asnOrg,
-      "API called": api?.api && api.serviceName ? `${api.serviceName}:${api.api}` : api?.api,
-      "Finding ARN": typeof d.arn === "string" ? d.arn : undefined,
-    }),
+  const shared = {
+    "Remote IP": api?.remoteIpDetails?.ipAddressV4,
+    Country: api?.remoteIpDetails?.country?.countryName,
+    Organization: api?.remoteIpDetails?.organization?.asnOrg,
+    "API called": api?.api && api.serviceName ? `${api.serviceName}:${api.api}` : api?.api,
+    ...(sequence ? sequenceFacts(sequence) : {}),
   };
-  return { kind: "findings", source: Source.GuardDuty, eventId, findings: [finding] };
+  const arn = typeof d.arn === "string" ? d.arn : undefined;
+  const findings = credentials.map(
+    (c): Finding => ({
+      source: Source.GuardDuty,
+      findingId: d.id,
+      eventId,
+      type: d.type,
+      title: d.title ?? d.type,
+      severity: d.severity,
+      accessKeyId: c.accessKeyId,
+      userName: c.userName,
+      principalType: c.principalType,
+      principalId: c.principalId,
+      // Kept as sent when it is not an account ID: the plan then refuses to write.
+      account: c.account,
+      region: d.region,
+      partition: d.partition,
+      sample: sampleFlag || looksGenerated(c.accessKeyId, c.userName, c.principalId),
+      firstSeen: toIsoTime(d.service?.eventFirstSeen) ?? earliestSignal(sequence),
+      observedAt: toIsoTime(d.updatedAt ?? d.createdAt),
+      occurrences: count,
+      // GuardDuty re-emits the same finding id with a larger count on every update.
+      update: (count ?? 1) > 1 || (d.updatedAt !== undefined && d.updatedAt !== d.createdAt),
+      requestedStatus: "Inactive",
+      closed: archived ? "the finding is archived" : undefined,
+      details: facts({ ...shared, "Session MFA": c.mfa, "Finding ARN": arn }),
+    }),
+  );
+  return { kind: "findings", source: Source.GuardDuty, eventId, findings };
 };
 
 export const parseGuardDutyEvent = (envelope: Envelope): ParsedEvent => {

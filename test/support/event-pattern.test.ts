@@ -381,3 +381,106 @@ describe("malformed patterns are rejected, not silently matched", () => {
     expect(matchesPattern({ source: ["aws.ec2"] }, null)).toBe(false);
   });
 });
+
+describe("$or, exists and prefix together, in the shape of a GuardDuty attack sequence", () => {
+  // Our own event: a finding whose credentials sit in arrays of objects under detail.service.detection.sequence.
+  const sequenceEvent = (sequence: Record<string, unknown>) => ({
+    source: "aws.guardduty",
+    "detail-type": "GuardDuty Finding",
+    detail: { type: "AttackSequence:IAM/CompromisedCredentials", service: { detection: { sequence } } },
+  });
+  const credentials = {
+    detail: {
+      $or: [
+        { resource: { accessKeyDetails: { accessKeyId: [{ exists: true }] } } },
+        { service: { detection: { sequence: { actors: { user: { credentialUid: [{ exists: true }] } } } } } },
+        { service: { detection: { sequence: { resources: { resourceType: ["ACCESS_KEY"] } } } } },
+      ],
+    },
+  };
+
+  it("matches when any alternative holds, looking through arrays of objects for a leaf", () => {
+    const actor = { actors: [{ id: "1" }, { id: "2", user: { credentialUid: "AKIAEXAMPLE000000001" } }] };
+    const resource = { resources: [{ resourceType: "S3_BUCKET" }, { resourceType: "ACCESS_KEY", uid: "x" }] };
+    const key = { detail: { resource: { accessKeyDetails: { accessKeyId: "AKIAEXAMPLE000000001" } } } };
+
+    expect(matchesPattern(credentials, sequenceEvent(actor))).toBe(true);
+    expect(matchesPattern(credentials, sequenceEvent(resource))).toBe(true);
+    expect(matchesPattern(credentials, key)).toBe(true);
+  });
+
+  it("matches no alternative when the credential fields are absent, empty or of another type", () => {
+    expect(matchesPattern(credentials, sequenceEvent({ actors: [{ user: { name: "alice" } }] }))).toBe(false);
+    expect(matchesPattern(credentials, sequenceEvent({ actors: [], resources: [] }))).toBe(false);
+    expect(
+      matchesPattern(credentials, sequenceEvent({ resources: [{ resourceType: "EC2_INSTANCE" }] })),
+    ).toBe(false);
+    expect(matchesPattern(credentials, { detail: { resource: { instanceDetails: {} } } })).toBe(false);
+  });
+
+  it("never takes two fields of one alternative from two elements of an array", () => {
+    const pattern = {
+      detail: {
+        $or: [
+          {
+            service: {
+              detection: {
+                sequence: { resources: { resourceType: ["ACCESS_KEY"], uid: [{ prefix: "AKIA" }] } },
+              },
+            },
+          },
+          { type: [{ prefix: "Recon:" }] },
+        ],
+      },
+    };
+    const mixed = {
+      resources: [
+        { resourceType: "ACCESS_KEY", uid: "x" },
+        { resourceType: "S3_BUCKET", uid: "AKIAx" },
+      ],
+    };
+
+    expect(matchesPattern(pattern, sequenceEvent(mixed))).toBe(false);
+    expect(
+      matchesPattern(pattern, sequenceEvent({ resources: [{ resourceType: "ACCESS_KEY", uid: "AKIAx" }] })),
+    ).toBe(true);
+  });
+
+  it("does not see the sequence object itself with exists: only leaves are values", () => {
+    const onObject = { detail: { service: { detection: { sequence: [{ exists: true }] } } } };
+    const absent = { detail: { service: { detection: { sequence: [{ exists: false }] } } } };
+
+    expect(matchesPattern(onObject, sequenceEvent({ uid: "s-1" }))).toBe(false);
+    expect(matchesPattern(absent, sequenceEvent({ uid: "s-1" }))).toBe(true);
+  });
+
+  it("matches a detail.type prefix of one family only, as an alternative", () => {
+    const pattern = {
+      detail: {
+        $or: [
+          { type: [{ prefix: "AttackSequence:IAM/" }] },
+          { resource: { accessKeyDetails: { accessKeyId: [{ exists: true }] } } },
+        ],
+      },
+    };
+
+    expect(matchesPattern(pattern, sequenceEvent({}))).toBe(true);
+    expect(matchesPattern(pattern, { detail: { type: "AttackSequence:S3/CompromisedData" } })).toBe(false);
+  });
+
+  it("requires every other field next to $or as well", () => {
+    const pattern = { "detail-type": ["GuardDuty Finding"], ...credentials };
+    const event = sequenceEvent({ actors: [{ user: { credentialUid: "AKIAEXAMPLE000000001" } }] });
+
+    expect(matchesPattern(pattern, event)).toBe(true);
+    expect(
+      matchesPattern(pattern, { ...event, "detail-type": "GuardDuty Runtime Protection Health Status" }),
+    ).toBe(false);
+  });
+
+  it("reads a $or with one alternative as a field holding a malformed match list, and throws rather than guess", () => {
+    const single = { detail: { $or: [{ type: [{ prefix: "AttackSequence:" }] }] } };
+
+    expect(() => matchesPattern(single, sequenceEvent({}))).toThrow(/Unsupported event pattern/);
+  });
+});

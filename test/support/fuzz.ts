@@ -459,6 +459,9 @@ const IDENTIFIER_FIELDS = new Set([
   "PrincipalType",
   "principalId",
   "PrincipalId",
+  // GuardDuty attack sequences: the actor's credential and name.
+  "credentialUid",
+  "name",
 ]);
 const KEY_RESOURCE_PREFIX = "AWS::IAM::AccessKey:";
 
@@ -856,6 +859,17 @@ export const buildSecurityHubEvent = (c: SecurityHubCase): unknown => {
 // The (d) oracle for any event: keys that the raw event itself marks as sample or root
 
 const ROOT_NAMES = new Set(["<root_account>", "root"]);
+
+/** GuardDuty's sample flag for a whole finding, in either of its formats; undefined when not a sample. */
+const guardDutySampleFlag = (service: Record<string, unknown> | undefined): string | undefined => {
+  const info = service?.additionalInfo;
+  if (isRecord(info) && info.sample === true) return "GuardDuty sample flag";
+  // GuardDuty's current format: additionalInfo {value: "{\"sample\":true}", type: "default"}.
+  if (isRecord(info) && productFieldsSample({ additionalInfo: info.value })) {
+    return "GuardDuty sample flag inside additionalInfo.value";
+  }
+  return undefined;
+};
 const AWS_PRODUCT = /^arn:aws[a-z-]*:securityhub:[a-z0-9-]+::product\/aws\/[a-z0-9-]+$/;
 
 const productFieldsSample = (fields: unknown): boolean => {
@@ -899,20 +913,38 @@ export const forbiddenKeysOf = (event: unknown): Map<string, string> => {
     }
     if (!isRecord(node)) return;
     const resource = node.resource;
+    const service = isRecord(node.service) ? node.service : undefined;
     if (isRecord(resource) && isRecord(resource.accessKeyDetails)) {
       const d = resource.accessKeyDetails;
-      const service = node.service;
-      const info = isRecord(service) ? service.additionalInfo : undefined;
       const sample =
-        isRecord(info) && info.sample === true
-          ? "GuardDuty sample flag"
-          : // GuardDuty's current format: additionalInfo {value: "{\"sample\":true}", type: "default"}.
-            isRecord(info) && productFieldsSample({ additionalInfo: info.value })
-            ? "GuardDuty sample flag inside additionalInfo.value"
-            : generated(d.accessKeyId, d.userName, d.principalId)
-              ? "GeneratedFinding placeholder"
-              : undefined;
+        guardDutySampleFlag(service) ??
+        (generated(d.accessKeyId, d.userName, d.principalId) ? "GeneratedFinding placeholder" : undefined);
       mark(d.accessKeyId, sample, d.userType === "Root" ? "GuardDuty userType Root" : undefined);
+    }
+    // An attack sequence names its credentials in the actors and in ACCESS_KEY resources.
+    const sequence = isRecord(service?.detection) ? service.detection.sequence : undefined;
+    if (isRecord(sequence)) {
+      const sample = guardDutySampleFlag(service);
+      for (const actor of Array.isArray(sequence.actors) ? sequence.actors : []) {
+        const user = isRecord(actor) && isRecord(actor.user) ? actor.user : {};
+        const root = user.type === "Root" ? "attack sequence actor of type Root" : undefined;
+        mark(
+          user.credentialUid,
+          sample ?? (generated(user.credentialUid, user.name) ? "GeneratedFinding placeholder" : undefined),
+          root,
+        );
+      }
+      for (const r of Array.isArray(sequence.resources) ? sequence.resources : []) {
+        if (!isRecord(r) || r.resourceType !== "ACCESS_KEY") continue;
+        const key = isRecord(r.data) && isRecord(r.data.accessKey) ? r.data.accessKey : {};
+        const root =
+          key.userType === "Root" ? "attack sequence ACCESS_KEY resource of a Root user" : undefined;
+        mark(
+          r.uid,
+          sample ?? (generated(r.uid, key.userName) ? "GeneratedFinding placeholder" : undefined),
+          root,
+        );
+      }
     }
     if (Array.isArray(node.Resources)) {
       const flagged = node.Sample === true || productFieldsSample(node.ProductFields);

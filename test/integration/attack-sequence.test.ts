@@ -1,0 +1,191 @@
+// GuardDuty attack sequences (AttackSequence:IAM/CompromisedCredentials) driven through the guardduty handler
+// against the loopback IAM/SNS double: every credential the sequence names is planned on its own.
+import { describe, expect, it } from "vitest";
+import {
+  freshHandler,
+  invoke,
+  loadEvent,
+  loopbackDouble,
+  publishedDocument,
+  useDouble,
+} from "../support/harness";
+
+const double = loopbackDouble();
+
+const ALICE_KEY = "AKIAALICE00000000001";
+const ROLE_KEY = "ASIAROLE000000000002";
+const BOB_KEY = "AKIABOB0000000000001";
+const CAROL_KEY = "AKIACAROL00000000001";
+
+/** The published alert's outcome attribute, readable text and document. */
+const published = () => {
+  const { message, structured, document } = publishedDocument(double);
+  return { outcome: message.attributes.outcome?.StringValue, text: structured.default as string, document };
+};
+
+const updates = () => double.calls.filter((c) => c.action === "UpdateAccessKey").map((c) => c.params);
+
+describe("an attack sequence with an IAM user's long-term key", () => {
+  it("disables the key with one UpdateAccessKey naming the user, reads it back, then alerts", async () => {
+    const { summary, error } = await invoke(freshHandler(), loadEvent("guardduty-attack-sequence-iam-user"));
+
+    expect(error).toBeUndefined();
+    expect(updates()).toEqual([{ UserName: "alice", AccessKeyId: ALICE_KEY, Status: "Inactive" }]);
+    expect(double.keyStatus(ALICE_KEY)).toBe("Inactive");
+    expect(double.actions()).toEqual(["UpdateAccessKey", "ListAccessKeys", "Publish"]);
+    expect(summary).toMatchObject({
+      result: "handled",
+      source: "guardduty",
+      outcomes: [{ accessKeyId: ALICE_KEY, userName: "alice", status: "disabled" }],
+      alert: "published",
+    });
+    expect(published().outcome).toBe("contained");
+  });
+
+  it("shows the sequence's description, signals with their counts, and indicators in the alert", async () => {
+    await invoke(freshHandler(), loadEvent("guardduty-attack-sequence-iam-user"));
+    const { text, document } = published();
+
+    for (const expected of [
+      "AttackSequence:IAM/CompromisedCredentials (severity 9)",
+      "A sequence of discovery, persistence and defense evasion actions was performed with the access key",
+      "Discovery:IAMUser/AnomalousBehavior ×3 (2026-11-21T06:15Z … 2026-11-21T06:52Z)",
+      "CreateUser ×1",
+      "StopLogging ×2",
+      "TOR_IP (Tor exit node): 203.0.113.24",
+      "ATTACK_TACTIC (MITRE ATT&CK tactics): Discovery, Persistence, Defense Evasion",
+      "HIGH_RISK_API: iam:CreateUser, cloudtrail:StopLogging",
+    ]) {
+      expect(text).toContain(expected);
+    }
+    expect(document.keys[0].finding.details).toMatchObject({
+      "Attack sequence": expect.stringContaining("AKIAALICE00000000001 of IAM user alice"),
+      Signals: expect.stringContaining("StopLogging ×2"),
+      Indicators: expect.stringContaining("TOR_IP"),
+    });
+  });
+
+  it("makes no second write when the same sequence is delivered again", async () => {
+    const handler = freshHandler();
+    await invoke(handler, loadEvent("guardduty-attack-sequence-iam-user"));
+    await invoke(handler, loadEvent("guardduty-attack-sequence-iam-user"));
+
+    expect(updates()).toHaveLength(1);
+    expect(double.keyStatus(ALICE_KEY)).toBe("Inactive");
+  });
+});
+
+describe("an attack sequence with a temporary (ASIA) key", () => {
+  it("makes no UpdateAccessKey and alerts that a person must act", async () => {
+    const { summary, error } = await invoke(
+      freshHandler(),
+      loadEvent("guardduty-attack-sequence-temporary-key"),
+    );
+
+    expect(error).toBeUndefined();
+    expect(double.actions("iam")).toEqual([]);
+    expect(double.writes()).toEqual([]);
+    expect(summary?.outcomes).toMatchObject([
+      { accessKeyId: ROLE_KEY, status: "skipped", reason: "temporary-key" },
+    ]);
+    const { outcome, text } = published();
+    expect(outcome).toBe("action-required");
+    expect(text).toContain("Revoke active sessions");
+    expect(text).toContain("UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS ×1");
+  });
+
+  it("revokes the role's older sessions instead when session revocation is on, never UpdateAccessKey", async () => {
+    useDouble(double, { REVOKE_SESSIONS: "true" });
+
+    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-attack-sequence-temporary-key"));
+
+    expect(double.actions("iam")).toEqual(["PutRolePolicy"]);
+    expect(Object.keys(double.rolePolicies("web-instance-role"))).toEqual([
+      "AccessKeyResponderRevokeOlderSessions",
+    ]);
+    expect(summary?.outcomes).toMatchObject([{ accessKeyId: ROLE_KEY, status: "sessions-revoked" }]);
+  });
+});
+
+describe("an attack sequence with two actors", () => {
+  it("plans and disables both credentials, each for its own user, in one alert", async () => {
+    const { summary, error } = await invoke(
+      freshHandler(),
+      loadEvent("guardduty-attack-sequence-two-actors"),
+    );
+
+    expect(error).toBeUndefined();
+    expect(summary?.plans?.map((p) => [p.accessKeyId, p.action])).toEqual([
+      [BOB_KEY, "disable-key"],
+      [CAROL_KEY, "disable-key"],
+    ]);
+    expect(updates()).toEqual(
+      expect.arrayContaining([
+        { UserName: "bob", AccessKeyId: BOB_KEY, Status: "Inactive" },
+        { UserName: "carol", AccessKeyId: CAROL_KEY, Status: "Inactive" },
+      ]),
+    );
+    expect(updates()).toHaveLength(2);
+    expect(double.keyStatus(BOB_KEY)).toBe("Inactive");
+    expect(double.keyStatus(CAROL_KEY)).toBe("Inactive");
+    expect(double.actions("sns")).toEqual(["Publish"]);
+    const { outcome, text, document } = published();
+    expect(outcome).toBe("contained");
+    expect(document.keys.map((k: { accessKeyId: string }) => k.accessKeyId)).toEqual([BOB_KEY, CAROL_KEY]);
+    expect(text).toContain(
+      "The access keys of IAM users bob and carol were used from the same Tor exit node",
+    );
+    expect(text).toContain("UnauthorizedAccess:IAMUser/TorIPCaller ×6");
+    expect(text).toContain("TOR_IP (Tor exit node): 198.51.100.77");
+  });
+
+  it("plans each credential on its own: a protected user's key is kept, the other user's is still disabled", async () => {
+    useDouble(double, { PROTECTED_USERS: "carol" });
+
+    const { summary, error } = await invoke(
+      freshHandler(),
+      loadEvent("guardduty-attack-sequence-two-actors"),
+    );
+
+    expect(error).toBeUndefined();
+    expect(updates()).toEqual([{ UserName: "bob", AccessKeyId: BOB_KEY, Status: "Inactive" }]);
+    expect(double.keyStatus(BOB_KEY)).toBe("Inactive");
+    expect(double.keyStatus(CAROL_KEY)).toBe("Active");
+    expect(summary?.outcomes).toMatchObject([
+      { accessKeyId: BOB_KEY, status: "disabled" },
+      { accessKeyId: CAROL_KEY, reason: "protected" },
+    ]);
+    expect(published().outcome).toBe("action-required");
+  });
+});
+
+describe("an attack sequence that names no credential", () => {
+  it("is ignored: no call, no alert", async () => {
+    const event = loadEvent("guardduty-attack-sequence-iam-user");
+    const sequence = event.detail.service.detection.sequence;
+    delete sequence.actors[0].user.credentialUid;
+    sequence.resources = sequence.resources.filter(
+      (r: { resourceType: string }) => r.resourceType !== "ACCESS_KEY",
+    );
+
+    const { summary } = await invoke(freshHandler(), event);
+
+    expect(summary).toMatchObject({
+      result: "ignored",
+      reason: expect.stringContaining("names no credential"),
+    });
+    expect(double.calls).toEqual([]);
+  });
+
+  it("is invalid when malformed: no write, and an alert that it could not be read", async () => {
+    const event = loadEvent("guardduty-attack-sequence-iam-user");
+    event.detail.service.detection.sequence.actors = "alice";
+
+    const { summary, error } = await invoke(freshHandler(), event);
+
+    expect(error).toBeUndefined();
+    expect(summary).toMatchObject({ result: "invalid", alert: "published" });
+    expect(double.writes()).toEqual([]);
+    expect(published().outcome).toBe("invalid");
+  });
+});

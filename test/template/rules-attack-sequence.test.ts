@@ -1,0 +1,282 @@
+// The packaged GuardDuty rule against attack sequences (service.detection.sequence, no accessKeyDetails): it
+// delivers every finding that names a credential, on structure alone, and still nothing else. As in rules.test.ts,
+// the checks are plain functions returning problems, run on deliberately broken copies of the pattern too.
+import { readdirSync, readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { matchesPattern } from "../support/event-pattern";
+import { type EventRule, eventRules, loadTemplate, PROJECT_ROOT } from "../support/template";
+
+type Json = Record<string, unknown>;
+interface Named {
+  name: string;
+  event: unknown;
+}
+
+const EVENTS_DIR = `${PROJECT_ROOT}events/`;
+const SEQUENCE_FIXTURES = [
+  "guardduty-attack-sequence-iam-user.json",
+  "guardduty-attack-sequence-temporary-key.json",
+  "guardduty-attack-sequence-two-actors.json",
+];
+
+/** Read from disk on every call, so no test sees another test's changes. */
+const fixture = (file: string): Json => JSON.parse(readFileSync(`${EVENTS_DIR}${file}`, "utf8")) as Json;
+const named = (file: string): Named => ({ name: file, event: fixture(file) });
+
+/** The IAM-user sequence fixture, changed by `change(event, sequence)`. */
+const sequenceVariant = (name: string, change: (event: Json, sequence: Json) => void): Named => {
+  const event = fixture(SEQUENCE_FIXTURES[0] as string);
+  const detail = event.detail as { service: { detection: { sequence: Json } } };
+  change(event, detail.service.detection.sequence);
+  return { name, event };
+};
+
+const accessKeyIdOf = (event: Json): unknown =>
+  ((event.detail as Json | undefined)?.resource as { accessKeyDetails?: Json } | undefined)?.accessKeyDetails
+    ?.accessKeyId;
+
+/** Every GuardDuty fixture with an access key finding (accessKeyDetails), found by reading the directory. */
+const keyFindings = (): Named[] =>
+  readdirSync(EVENTS_DIR)
+    .filter((file) => /^guardduty-.*\.json$/.test(file))
+    .map(named)
+    .filter(({ event }) => accessKeyIdOf(event as Json) !== undefined);
+
+/** Shapes of a sequence that names a credential: each must reach the function. */
+const sequencePositives = (): Named[] => [
+  ...SEQUENCE_FIXTURES.map(named),
+  sequenceVariant("credential only in an actor", (_, s) => {
+    s.resources = [];
+  }),
+  sequenceVariant("credential only in an ACCESS_KEY resource", (_, s) => {
+    s.actors = [];
+  }),
+  sequenceVariant("a renamed sequence type", (event) => {
+    (event.detail as Json).type = "AttackSequence:IAM/CompromisedCredentials.B";
+  }),
+  sequenceVariant("another sequence family that names a credential", (event) => {
+    (event.detail as Json).type = "AttackSequence:S3/CompromisedData";
+  }),
+  sequenceVariant("a severity-1 sequence", (event) => {
+    (event.detail as Json).severity = 1;
+  }),
+  sequenceVariant("a sequence without a top-level resource", (event) => {
+    delete (event.detail as Json).resource;
+  }),
+];
+
+/** Not about a credential, or not a finding: the rule must not deliver these. */
+const negatives = (): Named[] => [
+  named("guardduty-ec2.json"),
+  named("guardduty-cloudtrail-api-call.json"),
+  sequenceVariant("a sequence that names no credential", (_, s) => {
+    s.actors = [{ id: "a", user: { name: "alice", type: "IAMUser", uid: "AIDAALICEEXAMPLE00001" } }];
+    s.resources = [{ resourceType: "S3_BUCKET", uid: "arn:aws:s3:::example-payroll-exports" }];
+  }),
+  sequenceVariant("a sequence sent as Runtime Protection health status", (event) => {
+    event["detail-type"] = "GuardDuty Runtime Protection Health Status";
+  }),
+  sequenceVariant("a sequence from another source", (event) => {
+    event.source = "custom.guardduty";
+  }),
+];
+
+const matchesSafely = (pattern: unknown, event: unknown): boolean | string => {
+  try {
+    return matchesPattern(pattern, event);
+  } catch (error) {
+    return (error as Error).message;
+  }
+};
+
+/** Every object of a pattern, `$or` branches included, so that no filter hides in an alternative. */
+const patternObjects = (pattern: unknown): Json[] => {
+  if (Array.isArray(pattern)) return pattern.flatMap(patternObjects);
+  if (typeof pattern !== "object" || pattern === null) return [];
+  return [pattern as Json, ...Object.values(pattern).flatMap(patternObjects)];
+};
+
+/** A severity filter anywhere, or an exact type list anywhere: the plan decides on severity, types get renamed. */
+const filterProblems = (pattern: Json): string[] =>
+  patternObjects(pattern.detail).flatMap((node) => [
+    ...(node.severity === undefined ? [] : ["filters on detail.severity"]),
+    ...(Array.isArray(node.type) && node.type.some((entry) => typeof entry === "string")
+      ? [`filters on an exact type list: ${JSON.stringify(node.type)}`]
+      : []),
+  ]);
+
+/** What is wrong with a GuardDuty pattern: positives it misses, negatives it matches, filters it must not have. */
+const problems = (pattern: Json): string[] => {
+  const found: string[] = [];
+  for (const { name, event } of [...sequencePositives(), ...keyFindings()]) {
+    const result = matchesSafely(pattern, event);
+    if (result !== true) found.push(`misses ${name}${typeof result === "string" ? `: ${result}` : ""}`);
+  }
+  for (const { name, event } of negatives()) {
+    const result = matchesSafely(pattern, event);
+    if (result !== false)
+      found.push(`matches negative ${name}${typeof result === "string" ? `: ${result}` : ""}`);
+  }
+  return [...found, ...filterProblems(pattern)];
+};
+
+const guardDutyRule = (): EventRule => {
+  const found = eventRules(loadTemplate()).filter((rule) =>
+    ((rule.pattern as Json | undefined)?.source as unknown[] | undefined)?.includes("aws.guardduty"),
+  );
+  if (found.length !== 1) throw new Error(`Expected one GuardDuty rule, found ${found.length}`);
+  return found[0] as EventRule;
+};
+
+const packagedPattern = (): Json => structuredClone(guardDutyRule().pattern) as Json;
+const alternatives = (pattern: Json): Json[] => (pattern.detail as { $or: Json[] }).$or;
+const withAlternatives = (pattern: Json, branches: Json[]): Json => ({
+  ...pattern,
+  detail: { ...(pattern.detail as Json), $or: branches },
+});
+const mentions = (branch: Json, text: string): boolean => JSON.stringify(branch).includes(text);
+
+describe("the packaged GuardDuty rule and attack sequences", () => {
+  it("invokes the guardduty function", () => {
+    expect(guardDutyRule().targetFunction).toBe("GuarddutyLambdaFunction");
+  });
+
+  it("delivers the three sequence fixtures, every shape of a sequence naming a credential, and the key findings", () => {
+    expect(problems(packagedPattern())).toEqual([]);
+  });
+
+  it.each(SEQUENCE_FIXTURES)("delivers %s to the GuardDuty rule only", (file) => {
+    const matching = eventRules(loadTemplate())
+      .filter((rule) => matchesPattern(rule.pattern, fixture(file)))
+      .map((rule) => rule.logicalId);
+    expect(matching).toEqual([guardDutyRule().logicalId]);
+  });
+
+  it("still delivers every existing GuardDuty key fixture", () => {
+    const files = keyFindings().map(({ name }) => name);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "guardduty-iam-user.json",
+        "guardduty-root.json",
+        "guardduty-s3-with-key.json",
+      ]),
+    );
+    for (const { name, event } of keyFindings())
+      expect(matchesPattern(packagedPattern(), event), name).toBe(true);
+  });
+
+  it.each(negatives().map(({ name }) => name))("does not deliver %s", (name) => {
+    const negative = negatives().find((n) => n.name === name) as Named;
+    expect(matchesPattern(packagedPattern(), negative.event)).toBe(false);
+  });
+
+  it("has no severity filter and no exact type list, not even inside an alternative", () => {
+    expect(filterProblems(packagedPattern())).toEqual([]);
+  });
+
+  it("filters on detail-type, never on source alone", () => {
+    expect(packagedPattern()["detail-type"]).toEqual(["GuardDuty Finding"]);
+  });
+});
+
+describe("the attack-sequence checks catch broken patterns", () => {
+  it.each([
+    {
+      what: "the sequence alternatives removed (access keys only, as before)",
+      broken: (p: Json) =>
+        withAlternatives(
+          p,
+          alternatives(p).filter((branch) => !mentions(branch, "sequence")),
+        ),
+      expected: [
+        "misses guardduty-attack-sequence-iam-user.json",
+        "misses guardduty-attack-sequence-temporary-key.json",
+        "misses guardduty-attack-sequence-two-actors.json",
+      ],
+    },
+    {
+      what: "the actor alternative removed",
+      broken: (p: Json) =>
+        withAlternatives(
+          p,
+          alternatives(p).filter((branch) => !mentions(branch, "credentialUid")),
+        ),
+      expected: ["misses credential only in an actor"],
+    },
+    {
+      what: "the ACCESS_KEY resource alternative removed",
+      broken: (p: Json) =>
+        withAlternatives(
+          p,
+          alternatives(p).filter((branch) => !mentions(branch, "ACCESS_KEY")),
+        ),
+      expected: ["misses credential only in an ACCESS_KEY resource"],
+    },
+    {
+      what: "the access-key alternative removed",
+      broken: (p: Json) =>
+        withAlternatives(
+          p,
+          alternatives(p).filter((branch) => !mentions(branch, "accessKeyDetails")),
+        ),
+      expected: ["misses guardduty-iam-user.json", "misses guardduty-s3-with-key.json"],
+    },
+    {
+      what: "exists on the sequence object (EventBridge's exists only sees leaf values)",
+      broken: (p: Json) =>
+        withAlternatives(p, [
+          ...alternatives(p).filter((branch) => !mentions(branch, "sequence")),
+          { service: { detection: { sequence: [{ exists: true }] } } },
+        ]),
+      expected: ["misses guardduty-attack-sequence-iam-user.json"],
+    },
+    {
+      what: "a sequence alternative on any sequence at all",
+      broken: (p: Json) =>
+        withAlternatives(p, [
+          ...alternatives(p).filter((branch) => !mentions(branch, "sequence")),
+          { service: { detection: { sequence: { uid: [{ exists: true }] } } } },
+        ]),
+      expected: ["matches negative a sequence that names no credential"],
+    },
+    {
+      what: "sequences matched by an exact type",
+      broken: (p: Json) =>
+        withAlternatives(p, [
+          ...alternatives(p).filter((branch) => !mentions(branch, "sequence")),
+          { type: ["AttackSequence:IAM/CompromisedCredentials"] },
+        ]),
+      expected: [
+        "filters on an exact type list",
+        "misses a renamed sequence type",
+        "matches negative a sequence that names no credential",
+      ],
+    },
+    {
+      what: "a severity filter inside an alternative",
+      broken: (p: Json) =>
+        withAlternatives(
+          p,
+          alternatives(p).map((branch) =>
+            mentions(branch, "sequence") ? { ...branch, severity: [{ numeric: [">=", 4] }] } : branch,
+          ),
+        ),
+      expected: ["filters on detail.severity", "misses a severity-1 sequence"],
+    },
+    {
+      what: "no detail-type",
+      broken: (p: Json) => ({ source: p.source, detail: p.detail }),
+      expected: ["matches negative a sequence sent as Runtime Protection health status"],
+    },
+    {
+      what: "the alternatives flattened into one object (every branch required at once)",
+      broken: (p: Json) => ({ ...p, detail: Object.assign({}, ...alternatives(p)) }),
+      expected: ["misses guardduty-attack-sequence-iam-user.json", "misses guardduty-iam-user.json"],
+    },
+  ])("reports $what", ({ broken, expected }) => {
+    const found = problems(broken(packagedPattern()));
+    for (const message of expected) {
+      expect(found).toEqual(expect.arrayContaining([expect.stringContaining(message)]));
+    }
+  });
+});
