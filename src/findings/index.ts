@@ -4,6 +4,7 @@ import { parseGuardDutyDetail, parseGuardDutyEvent } from "./guardduty";
 import { parseHealthEvent } from "./health";
 import { isManualRequest, parseManualRequest } from "./manual";
 import { parseSecurityHubEvent } from "./security-hub";
+import { FINDINGS_IMPORTED_V2, parseSecurityHubV2Event } from "./security-hub-v2";
 import { parseTrustedAdvisorEvent } from "./trusted-advisor";
 
 export type { Finding, ParsedEvent } from "./finding";
@@ -13,15 +14,24 @@ const PARSERS = new Map<string, (envelope: Envelope) => ParsedEvent>([
   ["aws.guardduty", parseGuardDutyEvent],
   ["aws.health", parseHealthEvent],
   ["aws.trustedadvisor", parseTrustedAdvisorEvent],
-  ["aws.securityhub", parseSecurityHubEvent],
+  // One source, two formats: OCSF (Security Hub) by its detail-type, everything else to the ASFF parser.
+  [
+    "aws.securityhub",
+    (envelope) =>
+      envelope["detail-type"] === FINDINGS_IMPORTED_V2
+        ? parseSecurityHubV2Event(envelope)
+        : parseSecurityHubEvent(envelope),
+  ],
 ]);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** A rule with `InputPath: $.detail` hands over the bare GuardDuty finding. */
+/** A rule with `InputPath: $.detail` hands over the bare GuardDuty finding; an attack sequence may have no resource. */
 const isGuardDutyDetail = (event: Record<string, unknown>): boolean =>
-  typeof event.schemaVersion === "string" && isObject(event.resource) && isObject(event.service);
+  typeof event.schemaVersion === "string" &&
+  isObject(event.service) &&
+  (isObject(event.resource) || isObject((event.service as Record<string, unknown>).detection));
 
 /** An event that reached the function through an SNS subscription carries the real event as a JSON string. */
 const snsMessage = (event: Record<string, unknown>): unknown => {

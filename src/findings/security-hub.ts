@@ -52,15 +52,21 @@ const SecurityHubDetail = z.looseObject({ findings: z.array(z.unknown()) });
 
 const LABEL_SEVERITY: Record<string, number> = { INFORMATIONAL: 0, LOW: 1, MEDIUM: 4, HIGH: 7, CRITICAL: 9 };
 
+/** A Security Hub severity label (ASFF `Label`, OCSF `severity`) on GuardDuty's 0–10 scale, in any case. */
+export const labelSeverity = (label: string | undefined): number | undefined => {
+  const key = label?.toUpperCase();
+  return key !== undefined && Object.hasOwn(LABEL_SEVERITY, key) ? LABEL_SEVERITY[key] : undefined;
+};
+
 /** Security Hub's label is trusted as delivered; without one, Normalized (0–100) is scaled to GuardDuty's 0–10. */
 const severityOf = (severity: AsffFinding["Severity"]): number | undefined => {
-  const label = severity?.Label?.toUpperCase();
-  if (label && label in LABEL_SEVERITY) return LABEL_SEVERITY[label];
+  const fromLabel = labelSeverity(severity?.Label);
+  if (fromLabel !== undefined) return fromLabel;
   if (severity?.Normalized !== undefined) return severity.Normalized / 10;
   return severity?.Product;
 };
 
-const principalTypeOf = (type: string | undefined): PrincipalType => {
+export const principalTypeOf = (type: string | undefined): PrincipalType => {
   if (type === "IAMUser") return PrincipalType.IAMUser;
   if (type === "AssumedRole" || type === "Role") return PrincipalType.AssumedRole;
   if (type === "Root") return PrincipalType.Root;
@@ -87,13 +93,33 @@ const productFieldsSample = (fields: Record<string, unknown> | undefined): boole
 
 /**
  * Only AWS's own integrations have product ARNs of the reserved form `arn:<partition>:securityhub:<region>::product/
- * aws/<service>`. Anyone with securityhub:BatchImportFindings can import a finding under their own
- * `product/<account>/default`, so any other product is evidence for a person, never a reason to write.
+ * aws/<service>` (ASFF `ProductArn`), or `…::productv2/aws/<service>` (OCSF `metadata.product.uid`, Security Hub
+ * V2). Both leave the account empty. Anyone with securityhub:BatchImportFindings can import a finding under their
+ * own `product/<account>/default`, so any other product is evidence for a person, never a reason to write.
  */
-const AWS_PRODUCT_ARN = /^arn:aws[\w-]*:securityhub:[a-z0-9-]+::product\/aws\/[a-z0-9-]+$/;
+const AWS_PRODUCT_ARN = /^arn:aws[\w-]*:securityhub:[a-z0-9-]+::product(?:v2)?\/aws\/([a-z0-9-]+)$/;
+
+/** The AWS service behind an AWS product ARN (`guardduty`), or undefined for any other product. */
+export const awsProductService = (productArn: string | undefined): string | undefined =>
+  productArn === undefined ? undefined : AWS_PRODUCT_ARN.exec(productArn)?.[1];
 
 export const isAwsProduct = (productArn: string | undefined): boolean =>
-  productArn !== undefined && AWS_PRODUCT_ARN.test(productArn);
+  awsProductService(productArn) !== undefined;
+
+/**
+ * Whether a Security Hub copy of a finding may repeat one the guardduty function already handled, so the key is
+ * read before writing. GuardDuty delivers its findings to the bus of the region that made them: a GuardDuty finding
+ * of the bus's own region (the envelope's `region`) came that way too. One from another region reached this bus
+ * through cross-region aggregation, GuardDuty there does not deliver here, and it is written directly. Without
+ * either region it is taken for a repeat: the read costs one call, and a repeat written again reads as new.
+ */
+export const mayRepeatGuardDuty = (
+  productArn: string | undefined,
+  findingRegion: string | undefined,
+  busRegion: string | undefined,
+): boolean =>
+  awsProductService(productArn) === "guardduty" &&
+  (findingRegion === undefined || busRegion === undefined || findingRegion === busRegion);
 
 /** Workflow statuses that leave a finding open; RESOLVED and SUPPRESSED are a person closing the case. */
 const OPEN_WORKFLOW = ["NEW", "NOTIFIED"];
@@ -118,10 +144,10 @@ export const closedReason = (f: {
   return undefined;
 };
 
-const findingsOf = (f: AsffFinding, eventId: string | undefined): Finding[] => {
+const findingsOf = (f: AsffFinding, envelope: Envelope): Finding[] => {
+  const eventId = envelope.id;
   const count = productFieldCount(f.ProductFields);
   const aws = isAwsProduct(f.ProductArn);
-  const fromGuardDuty = aws && (f.ProductArn?.endsWith("/aws/guardduty") ?? false);
   const closed = closedReason(f);
   const sampleFlag = f.Sample === true || productFieldsSample(f.ProductFields);
   return f.Resources.filter((r) => r.Type === "AwsIamAccessKey").flatMap((resource): Finding[] => {
@@ -133,6 +159,7 @@ const findingsOf = (f: AsffFinding, eventId: string | undefined): Finding[] => {
     // Console sign-in findings carry "AWS::IAM::AccessKey:null": there is no key to act on.
     if (!accessKeyId) return [];
     const userName = details?.PrincipalName ?? details?.UserName;
+    const region = f.Region ?? resource.Region;
     return [
       {
         source: Source.SecurityHub,
@@ -151,16 +178,18 @@ const findingsOf = (f: AsffFinding, eventId: string | undefined): Finding[] => {
         principalId: details?.PrincipalId,
         // Kept as sent when it is not an account ID: the plan then refuses to write.
         account: f.AwsAccountId,
-        region: f.Region ?? resource.Region,
+        region,
         partition: resource.Partition,
         sample: sampleFlag || looksGenerated(accessKeyId, userName),
         firstSeen: toIsoTime(f.FirstObservedAt),
         observedAt: toIsoTime(f.UpdatedAt ?? f.CreatedAt),
         occurrences: count,
-        // Workflow updates re-emit the finding, and GuardDuty's own findings were already seen by the guardduty
-        // function: check the key before writing so a repeat is reported as one.
+        // Workflow updates re-emit the finding, and GuardDuty's own findings of this region were already seen by
+        // the guardduty function: check the key before writing so a repeat is reported as one.
         update:
-          fromGuardDuty || (count ?? 1) > 1 || (f.UpdatedAt !== undefined && f.UpdatedAt !== f.CreatedAt),
+          mayRepeatGuardDuty(f.ProductArn, region, envelope.region) ||
+          (count ?? 1) > 1 ||
+          (f.UpdatedAt !== undefined && f.UpdatedAt !== f.CreatedAt),
         requestedStatus: "Inactive",
         provenance: { product: f.ProductArn ?? "(no ProductArn)", aws },
         closed,
@@ -198,7 +227,7 @@ export const parseSecurityHubEvent = (envelope: Envelope): ParsedEvent => {
         `detail.findings.${index}`,
       );
     }
-    findings.push(...findingsOf(parsed.data, eventId));
+    findings.push(...findingsOf(parsed.data, envelope));
   }
   if (findings.length === 0) {
     return { kind: "ignored", source, eventId, reason: "no finding names an access key" };

@@ -78,6 +78,8 @@ const GUARDDUTY_KEY_FINDING_TYPES = [
 interface RuleSpec {
   name: string;
   source: string;
+  /** For a source with more than one rule: the detail-type that tells them apart. */
+  detailType?: string;
   targetFunction: string;
   positives: () => Named[];
   /** Negatives specific to this rule, on top of NEGATIVES. */
@@ -151,6 +153,7 @@ const SPECS: RuleSpec[] = [
   {
     name: "Security Hub",
     source: "aws.securityhub",
+    detailType: "Security Hub Findings - Imported",
     targetFunction: "SecurityHubLambdaFunction",
     positives: () =>
       [
@@ -159,12 +162,27 @@ const SPECS: RuleSpec[] = [
         "security-hub-member-account.json",
         "security-hub-null-key.json",
       ].map(named),
-    // The new Security Hub sends OCSF, which the handler (written for ASFF) cannot read.
+    // OCSF findings have their own rule (below); this one is for ASFF only.
     negatives: () => [
       envelopeVariant("security-hub-principal-name.json", "Findings Imported V2", {
         "detail-type": "Findings Imported V2",
       }),
+      named("security-hub-v2-guardduty.json"),
     ],
+    patternProblems: () => [],
+  },
+  {
+    name: "Security Hub V2",
+    source: "aws.securityhub",
+    detailType: "Findings Imported V2",
+    targetFunction: "SecurityHubLambdaFunction",
+    positives: () =>
+      [
+        "security-hub-v2-guardduty.json",
+        "security-hub-v2-custom-product.json",
+        "security-hub-v2-resolved.json",
+      ].map(named),
+    negatives: () => ["security-hub-principal-name.json", "security-hub-legacy-user-name.json"].map(named),
     patternProblems: () => [],
   },
 ];
@@ -204,9 +222,20 @@ const sourcesOf = (rule: EventRule): unknown[] => {
   return Array.isArray(source) ? source : [];
 };
 
+const detailTypesOf = (rule: EventRule): unknown[] => {
+  const detailType = (rule.pattern as Json | undefined)?.["detail-type"];
+  return Array.isArray(detailType) ? detailType : [];
+};
+
 const packagedRule = (spec: RuleSpec): EventRule => {
-  const found = packagedRules().filter((rule) => sourcesOf(rule).includes(spec.source));
-  if (found.length !== 1) throw new Error(`Expected one rule for ${spec.source}, found ${found.length}`);
+  const found = packagedRules().filter(
+    (rule) =>
+      sourcesOf(rule).includes(spec.source) &&
+      (spec.detailType === undefined || detailTypesOf(rule).includes(spec.detailType)),
+  );
+  if (found.length !== 1) {
+    throw new Error(`Expected one rule for ${spec.source} ${spec.detailType ?? ""}, found ${found.length}`);
+  }
   return found[0] as EventRule;
 };
 
@@ -214,9 +243,10 @@ const patternOf = (spec: RuleSpec): Json => structuredClone(packagedRule(spec).p
 const spec = (name: string): RuleSpec => SPECS.find((candidate) => candidate.name === name) as RuleSpec;
 
 describe("packaged EventBridge rules", () => {
-  it("are exactly one rule per source, each with a pattern", () => {
+  it("are exactly one rule per source (and detail-type where a source has two), each with a pattern", () => {
     const rules = packagedRules();
     expect(rules.flatMap(sourcesOf).sort()).toEqual(SPECS.map((s) => s.source).sort());
+    expect(SPECS.map((s) => packagedRule(s).logicalId).sort()).toEqual(rules.map((r) => r.logicalId).sort());
     for (const rule of rules) expect(rule.pattern, rule.logicalId).toBeTypeOf("object");
   });
 

@@ -140,6 +140,13 @@ describe("parseEvent", () => {
     });
   });
 
+  it("accepts a bare attack sequence detail, which has no resource", () => {
+    const detail = loadEvent("guardduty-attack-sequence-two-actors").detail;
+    delete detail.resource;
+
+    expect(parseEvent(detail, "request-6")).toMatchObject({ kind: "findings", source: "guardduty" });
+  });
+
   it("ignores a bare EC2 detail as it ignores the full event", () => {
     expect(parseEvent(loadEvent("guardduty-ec2").detail)).toMatchObject({
       kind: "ignored",

@@ -182,6 +182,8 @@ describe("parseSecurityHubEvent", () => {
       ["arn:aws:securityhub:eu-west-1::product/aws/macie"],
       ["arn:aws-us-gov:securityhub:us-gov-west-1::product/aws/guardduty"],
       ["arn:aws-cn:securityhub:cn-north-1::product/aws/inspector"],
+      // The form Security Hub V2 gives AWS products; one rule serves both formats.
+      ["arn:aws:securityhub:us-east-1::productv2/aws/guardduty"],
     ])("trusts the AWS product %s", (productArn) => {
       const event = loadEvent("security-hub-principal-name");
       asff(event).ProductArn = productArn;
@@ -201,6 +203,11 @@ describe("parseSecurityHubEvent", () => {
       ],
       ["an aws product with a trailing path", "arn:aws:securityhub:us-east-1::product/aws/guardduty/extra"],
       ["a look-alike service", "arn:aws:securityhubx:us-east-1::product/aws/guardduty"],
+      ["a look-alike resource type", "arn:aws:securityhub:us-east-1::productv3/aws/guardduty"],
+      [
+        "a V2 product named aws by an account",
+        "arn:aws:securityhub:us-east-1:333333333333:productv2/aws/guardduty",
+      ],
       ["a ProductArn with a line break", "arn:aws:securityhub:us-east-1::product/aws/guardduty\nx"],
     ])("does not trust %s", (_, productArn) => {
       const event = loadEvent("security-hub-principal-name");
@@ -258,6 +265,61 @@ describe("parseSecurityHubEvent", () => {
     expect(findings(parse(fresh))[0]?.update).toBe(false);
     expect(findings(parse(updated))[0]?.update).toBe(true);
     expect(findings(parse(counted))[0]).toMatchObject({ update: true, occurrences: 3 });
+  });
+
+  describe("reading the key first for GuardDuty's findings", () => {
+    it("reads first for a GuardDuty finding of the bus's own region: the guardduty function saw it too", () => {
+      expect(findings(parse(loadEvent("security-hub-principal-name")))[0]).toMatchObject({
+        region: "us-east-1",
+        update: true,
+      });
+    });
+
+    it("writes directly for a GuardDuty finding of another region, aggregated onto this bus", () => {
+      const [finding] = findings(parse(loadEvent("security-hub-other-region")));
+
+      expect(finding).toMatchObject({
+        accessKeyId: "AKIAHEIDI00000000001",
+        userName: "heidi",
+        region: "eu-west-1",
+        update: false,
+      });
+    });
+
+    it("takes the finding's region from the resource when the finding has none", () => {
+      const event = loadEvent("security-hub-other-region");
+      delete asff(event).Region;
+
+      expect(findings(parse(event))[0]).toMatchObject({ region: "eu-west-1", update: false });
+    });
+
+    it("reads first when the bus region or the finding's region is unknown", () => {
+      const noBus = loadEvent("security-hub-other-region");
+      delete noBus.region;
+      const noFinding = loadEvent("security-hub-other-region");
+      delete asff(noFinding).Region;
+      delete asff(noFinding).Resources[0].Region;
+
+      expect(findings(parse(noBus))[0]?.update).toBe(true);
+      expect(findings(parse(noFinding))[0]?.update).toBe(true);
+    });
+
+    it("writes directly for another AWS product of the bus's own region", () => {
+      const event = loadEvent("security-hub-principal-name");
+      asff(event).ProductArn = "arn:aws:securityhub:us-east-1::product/aws/macie";
+
+      expect(findings(parse(event))[0]?.update).toBe(false);
+    });
+
+    it("still reads first for an update of a finding from another region", () => {
+      const updated = loadEvent("security-hub-other-region");
+      asff(updated).UpdatedAt = "2026-11-21T10:00:00.000Z";
+      const counted = loadEvent("security-hub-other-region");
+      asff(counted).ProductFields["aws/guardduty/service/count"] = "2";
+
+      expect(findings(parse(updated))[0]?.update).toBe(true);
+      expect(findings(parse(counted))[0]?.update).toBe(true);
+    });
   });
 
   it("ignores insight results", () => {

@@ -1,0 +1,243 @@
+import * as z from "zod/mini";
+import { type Envelope, facts, looksGenerated, mismatch, toIsoTime } from "./common";
+import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
+import { isAwsProduct, labelSeverity, mayRepeatGuardDuty, principalTypeOf } from "./security-hub";
+
+/** The detail-type of Security Hub's OCSF findings; its ASFF findings come as "Security Hub Findings - Imported". */
+export const FINDINGS_IMPORTED_V2 = "Findings Imported V2";
+
+/** The OCSF resource type of an IAM access key; its `uid` is the bare key ID. */
+const KEY_RESOURCE_TYPE = "AWS::IAM::AccessKey";
+
+const Time = z.optional(z.union([z.number(), z.string()]));
+const AccountRef = z.optional(z.looseObject({ uid: z.optional(z.string()) }));
+
+/** Only access-key resources are read field by field: another resource's odd shape is none of our business. */
+const KeyResource = z.looseObject({
+  type: z.literal(KEY_RESOURCE_TYPE),
+  uid: z.optional(z.string()),
+  region: z.optional(z.string()),
+  cloud_partition: z.optional(z.string()),
+  owner: z.optional(z.looseObject({ account: AccountRef })),
+  // GuardDuty's key details; `user.name` is the OCSF resource's own user field.
+  data: z.optional(
+    z.looseObject({
+      access_key_id: z.optional(z.string()),
+      user_name: z.optional(z.string()),
+      user_type: z.optional(z.string()),
+      principal_id: z.optional(z.string()),
+    }),
+  ),
+  user: z.optional(z.looseObject({ name: z.optional(z.string()) })),
+});
+type KeyResource = z.infer<typeof KeyResource>;
+
+const OcsfFinding = z.looseObject({
+  finding_info: z.looseObject({
+    uid: z.string().check(z.minLength(1)),
+    title: z.optional(z.string()),
+    types: z.optional(z.array(z.string())),
+    first_seen_time: Time,
+    first_seen_time_dt: z.optional(z.string()),
+    created_time: Time,
+    created_time_dt: z.optional(z.string()),
+    modified_time: Time,
+    modified_time_dt: z.optional(z.string()),
+  }),
+  metadata: z.optional(
+    z.looseObject({
+      product: z.optional(z.looseObject({ uid: z.optional(z.string()), name: z.optional(z.string()) })),
+    }),
+  ),
+  cloud: z.optional(
+    z.looseObject({
+      account: AccountRef,
+      region: z.optional(z.string()),
+      cloud_partition: z.optional(z.string()),
+    }),
+  ),
+  // Recommended, not required, in OCSF: a finding without resources names no key.
+  resources: z.optional(z.array(z.looseObject({ type: z.optional(z.unknown()) }))),
+  severity: z.optional(z.string()),
+  severity_id: z.optional(z.number()),
+  status: z.optional(z.string()),
+  status_id: z.optional(z.number()),
+  activity_id: z.optional(z.number()),
+  activity_name: z.optional(z.string()),
+  count: z.optional(z.number()),
+  time: Time,
+  time_dt: z.optional(z.string()),
+});
+type OcsfFinding = z.infer<typeof OcsfFinding>;
+
+const SecurityHubV2Detail = z.looseObject({ findings: z.array(z.unknown()) });
+
+/** OCSF severity_id 1–6 (Informational … Fatal) on GuardDuty's 0–10 scale; 0 Unknown and 99 Other have none. */
+const SEVERITY_ID: Record<number, number> = { 1: 0, 2: 1, 3: 4, 4: 7, 5: 9, 6: 10 };
+
+/** The normalized severity_id first, then its caption (the labels ASFF uses, plus Fatal); otherwise none. */
+const severityOf = (f: OcsfFinding): number | undefined => {
+  if (f.severity_id !== undefined && Object.hasOwn(SEVERITY_ID, f.severity_id))
+    return SEVERITY_ID[f.severity_id];
+  if (f.severity?.toUpperCase() === "FATAL") return SEVERITY_ID[6];
+  return labelSeverity(f.severity);
+};
+
+/** OCSF status_id 1 New and 2 In Progress: the case is open. Suppressed, Resolved, Archived, Deleted are not. */
+const OPEN_STATUS_IDS = [1, 2];
+const OPEN_STATUSES = ["new", "in progress"];
+/** OCSF activity_id 3 (Close): Security Hub counts every finding with activity_name Close as closed. */
+const CLOSE_ACTIVITY_ID = 3;
+
+/**
+ * Why an OCSF finding is closed, or undefined while it is open. A person suppressing or resolving a finding makes
+ * Security Hub send it again: that must never disable the key again. Like ASFF's workflow status, only the open
+ * values count as open; a finding that states no status at all is taken as open.
+ */
+export const closedReasonV2 = (f: {
+  status?: string;
+  status_id?: number;
+  activity_id?: number;
+  activity_name?: string;
+}): string | undefined => {
+  if (f.activity_id === CLOSE_ACTIVITY_ID || f.activity_name?.toLowerCase() === "close") {
+    return `activity is ${f.activity_name ?? "Close"}`;
+  }
+  if (f.status_id !== undefined && !OPEN_STATUS_IDS.includes(f.status_id)) {
+    return `status is ${f.status ?? "not New or In Progress"} (status_id ${f.status_id})`;
+  }
+  if (f.status !== undefined && !OPEN_STATUSES.includes(f.status.toLowerCase()))
+    return `status is ${f.status}`;
+  return undefined;
+};
+
+/** OCSF activity_id 2 (Update): the finding was seen before. */
+const isUpdate = (f: OcsfFinding): boolean =>
+  f.activity_id === 2 || (f.activity_id === undefined && f.activity_name?.toLowerCase() === "update");
+
+/** A uid that is missing, empty or "null" (as ASFF writes a console sign-in's key) names no key. */
+const present = (value: string | undefined): string | undefined =>
+  value === undefined || value === "" || value === "null" ? undefined : value;
+
+/** The key and every user a key resource names. Two different names for one key are kept, for the plan to refuse. */
+interface NamedKey {
+  accessKeyId: string;
+  resource: KeyResource;
+  userNames: string[];
+}
+
+/** One entry per distinct key: resources that repeat a key add only the user names not seen yet. */
+const namedKeys = (resources: KeyResource[]): NamedKey[] => {
+  const byKey = new Map<string, NamedKey>();
+  for (const resource of resources) {
+    const accessKeyId = present(resource.uid) ?? present(resource.data?.access_key_id);
+    if (!accessKeyId) continue;
+    const entry = byKey.get(accessKeyId) ?? { accessKeyId, resource, userNames: [] };
+    for (const name of [resource.data?.user_name, resource.user?.name]) {
+      if (name && !entry.userNames.includes(name)) entry.userNames.push(name);
+    }
+    byKey.set(accessKeyId, entry);
+  }
+  return [...byKey.values()];
+};
+
+const findingsOf = (f: OcsfFinding, keyResources: KeyResource[], envelope: Envelope): Finding[] => {
+  const info = f.finding_info;
+  const product = f.metadata?.product;
+  const aws = isAwsProduct(product?.uid);
+  const closed = closedReasonV2(f);
+  const type = info.types?.[0] ?? "Security Hub finding";
+  return namedKeys(keyResources).flatMap(({ accessKeyId, resource, userNames }) => {
+    const region = f.cloud?.region ?? resource.region;
+    const data = resource.data;
+    const base: Omit<Finding, "userName" | "principalType" | "sample"> = {
+      source: Source.SecurityHub,
+      findingId: info.uid,
+      eventId: envelope.id,
+      type,
+      title: info.title ?? type,
+      severity: severityOf(f),
+      accessKeyId,
+      principalId: data?.principal_id,
+      // Kept as sent when it is not an account ID: the plan then refuses to write.
+      account: f.cloud?.account?.uid ?? resource.owner?.account?.uid,
+      region,
+      partition: resource.cloud_partition ?? f.cloud?.cloud_partition,
+      firstSeen: toIsoTime(info.first_seen_time_dt ?? info.first_seen_time),
+      observedAt: toIsoTime(
+        info.modified_time_dt ??
+          info.modified_time ??
+          info.created_time_dt ??
+          info.created_time ??
+          f.time_dt ??
+          f.time,
+      ),
+      occurrences: f.count,
+      // As for ASFF: a GuardDuty finding of this region, an update or a repeated count reads the key first.
+      update: mayRepeatGuardDuty(product?.uid, region, envelope.region) || isUpdate(f) || (f.count ?? 1) > 1,
+      requestedStatus: "Inactive",
+      provenance: { product: product?.uid ?? "(no metadata.product.uid)", aws },
+      closed,
+      details: facts({
+        "Security Hub finding": info.uid,
+        Product: product?.uid,
+        "Product name": product?.name,
+      }),
+    };
+    // Without a user, the owner is looked up from the key (GetAccessKeyLastUsed), as for Health.
+    const owners = userNames.length > 0 ? userNames : [undefined];
+    return owners.map(
+      (userName): Finding => ({
+        ...base,
+        userName,
+        principalType: data?.user_type
+          ? principalTypeOf(data.user_type)
+          : userName
+            ? PrincipalType.IAMUser
+            : PrincipalType.Unknown,
+        sample: looksGenerated(accessKeyId, userName, data?.principal_id),
+      }),
+    );
+  });
+};
+
+/**
+ * Turns a "Findings Imported V2" event (Security Hub's OCSF findings) into one Finding per access key named by an
+ * `AWS::IAM::AccessKey` resource. The same trust rules as ASFF: only an AWS product may lead to a write, and a
+ * closed finding never does.
+ */
+export const parseSecurityHubV2Event = (envelope: Envelope): ParsedEvent => {
+  const eventId = envelope.id;
+  const source = Source.SecurityHub;
+  if (envelope["detail-type"] !== FINDINGS_IMPORTED_V2) {
+    return { kind: "ignored", source, eventId, reason: `not an OCSF finding: ${envelope["detail-type"]}` };
+  }
+  const head = SecurityHubV2Detail.safeParse(envelope.detail);
+  if (!head.success) return mismatch(source, eventId, "Security Hub V2 event", head.error);
+  const findings: Finding[] = [];
+  for (const [index, raw] of head.data.findings.entries()) {
+    const path = `detail.findings.${index}`;
+    const parsed = OcsfFinding.safeParse(raw);
+    if (!parsed.success) return mismatch(source, eventId, "Security Hub finding (OCSF)", parsed.error, path);
+    const keyResources: KeyResource[] = [];
+    for (const [at, candidate] of (parsed.data.resources ?? []).entries()) {
+      if (candidate.type !== KEY_RESOURCE_TYPE) continue;
+      const resource = KeyResource.safeParse(candidate);
+      if (!resource.success) {
+        return mismatch(
+          source,
+          eventId,
+          "Security Hub key resource (OCSF)",
+          resource.error,
+          `${path}.resources.${at}`,
+        );
+      }
+      keyResources.push(resource.data);
+    }
+    findings.push(...findingsOf(parsed.data, keyResources, envelope));
+  }
+  if (findings.length === 0) {
+    return { kind: "ignored", source, eventId, reason: "no finding names an access key" };
+  }
+  return { kind: "findings", source, eventId, findings };
+};

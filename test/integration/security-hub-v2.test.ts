@@ -1,0 +1,164 @@
+// Security Hub's OCSF findings (Findings Imported V2) through the securityHub handler and the loopback double, and
+// one GuardDuty finding reaching the responder three ways (natively, as ASFF, as OCSF) with one write among them.
+import { describe, expect, it } from "vitest";
+import type { EditableEvent } from "../support/fixtures";
+import {
+  freshHandler,
+  invoke,
+  lambdaContext,
+  loadEvent,
+  loopbackDouble,
+  publishedDocument,
+} from "../support/harness";
+
+const double = loopbackDouble();
+
+const GRACE_KEY = "AKIAGRACE00000000001";
+const HEIDI_KEY = "AKIAHEIDI00000000001";
+const CUSTOM_PRODUCT = "arn:aws:securityhub:us-east-1:333333333333:product/333333333333/default";
+
+/** The published alert's outcome attribute and readable text. */
+const published = () => {
+  const { message, structured } = publishedDocument(double);
+  return { outcome: message.attributes.outcome?.StringValue, text: structured.default as string };
+};
+
+const securityHub = (event: unknown) =>
+  invoke(freshHandler("securityHub"), event, lambdaContext("securityHub"));
+
+describe("Security Hub V2 (OCSF) findings", () => {
+  it("disables grace's key from a GuardDuty finding, looking the owner up from the key", async () => {
+    const { summary, error } = await securityHub(loadEvent("security-hub-v2-guardduty"));
+
+    expect(error).toBeUndefined();
+    expect(double.keyStatus(GRACE_KEY)).toBe("Inactive");
+    // Owner from the key, then (a GuardDuty finding of this region may be a repeat) a read before the write,
+    // the write, and the read-back.
+    expect(double.actions("iam")).toEqual([
+      "GetAccessKeyLastUsed",
+      "ListAccessKeys",
+      "UpdateAccessKey",
+      "ListAccessKeys",
+    ]);
+    expect(double.writes().map((c) => c.params)).toEqual([
+      { AccessKeyId: GRACE_KEY, UserName: "grace", Status: "Inactive" },
+    ]);
+    expect(summary?.outcomes).toMatchObject([
+      { accessKeyId: GRACE_KEY, userName: "grace", status: "disabled" },
+    ]);
+    expect(published().outcome).toBe("contained");
+  });
+
+  it("makes no write for a finding from a product that is not AWS's, and names the product", async () => {
+    const { summary, error } = await securityHub(loadEvent("security-hub-v2-custom-product"));
+
+    expect(error).toBeUndefined();
+    expect(double.calls.filter((c) => c.service === "iam")).toEqual([]);
+    expect(double.keyStatus(GRACE_KEY)).toBe("Active");
+    expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "untrusted-product" }]);
+    const { outcome, text } = published();
+    expect(outcome).toBe("action-required");
+    expect(text).toContain(CUSTOM_PRODUCT);
+  });
+
+  it.each([
+    ["resolved", (e: EditableEvent) => e],
+    [
+      "suppressed",
+      (e: EditableEvent) => Object.assign(e.detail.findings[0], { status: "Suppressed", status_id: 3 }),
+    ],
+    [
+      "closed",
+      (e: EditableEvent) => Object.assign(e.detail.findings[0], { activity_id: 3, activity_name: "Close" }),
+    ],
+  ])("never touches the key when a person %s the finding", async (_, change) => {
+    const event = loadEvent("security-hub-v2-resolved");
+    change(event);
+
+    const { summary } = await securityHub(event);
+
+    expect(double.calls.filter((c) => c.service === "iam")).toEqual([]);
+    expect(double.keyStatus(GRACE_KEY)).toBe("Active");
+    expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "closed" }]);
+    expect(published().outcome).toBe("no-action");
+  });
+
+  it("tells a person about a malformed V2 event and makes no write", async () => {
+    const event = loadEvent("security-hub-v2-guardduty");
+    delete event.detail.findings[0].finding_info;
+
+    const { summary } = await securityHub(event);
+
+    expect(double.calls.filter((c) => c.service === "iam")).toEqual([]);
+    expect(summary).toMatchObject({ result: "invalid", reason: expect.stringContaining("finding_info") });
+    expect(double.published).toHaveLength(1);
+  });
+});
+
+describe("one GuardDuty finding, delivered natively, as ASFF and as OCSF", () => {
+  /** The native GuardDuty event of events/guardduty-iam-user.json, about grace's key. */
+  const nativeForGrace = (): EditableEvent => {
+    const event = loadEvent("guardduty-iam-user");
+    event.detail.resource.accessKeyDetails = {
+      accessKeyId: GRACE_KEY,
+      principalId: "AIDAGRACEEXAMPLE00001",
+      userType: "IAMUser",
+      userName: "grace",
+    };
+    return event;
+  };
+
+  it("is written once; the Security Hub copies read the key and report a repeat", async () => {
+    const native = await invoke(freshHandler("guardduty"), nativeForGrace(), lambdaContext("guardduty"));
+    // Each copy reaches a new container, so no memory of recent events helps: only the read does.
+    const asff = await securityHub(loadEvent("security-hub-principal-name"));
+    const ocsf = await securityHub(loadEvent("security-hub-v2-guardduty"));
+
+    expect(double.keyStatus(GRACE_KEY)).toBe("Inactive");
+    expect(double.writes()).toHaveLength(1);
+    expect(native.summary?.outcomes).toMatchObject([{ accessKeyId: GRACE_KEY, status: "disabled" }]);
+    expect(asff.summary?.outcomes).toMatchObject([{ accessKeyId: GRACE_KEY, status: "already-done" }]);
+    expect(ocsf.summary?.outcomes).toMatchObject([{ accessKeyId: GRACE_KEY, status: "already-done" }]);
+    expect(double.published.map((m) => m.attributes.outcome?.StringValue)).toEqual([
+      "contained",
+      "no-action",
+      "no-action",
+    ]);
+    expect(publishedDocument(double, 1).document.keys[0].status).toBe("already-done");
+    expect(publishedDocument(double, 2).document.keys[0].status).toBe("already-done");
+  });
+
+  it("is written once in the other order too: OCSF first, then ASFF", async () => {
+    const ocsf = await securityHub(loadEvent("security-hub-v2-guardduty"));
+    const asff = await securityHub(loadEvent("security-hub-principal-name"));
+
+    expect(double.writes()).toHaveLength(1);
+    expect(ocsf.summary?.outcomes).toMatchObject([{ status: "disabled" }]);
+    expect(asff.summary?.outcomes).toMatchObject([{ status: "already-done" }]);
+  });
+});
+
+describe("a GuardDuty finding from another region", () => {
+  it("is written directly, without reading the key first (ASFF)", async () => {
+    const { summary, error } = await securityHub(loadEvent("security-hub-other-region"));
+
+    expect(error).toBeUndefined();
+    expect(double.keyStatus(HEIDI_KEY)).toBe("Inactive");
+    expect(double.actions("iam")).toEqual(["UpdateAccessKey", "ListAccessKeys"]);
+    expect(summary?.outcomes).toMatchObject([
+      { accessKeyId: HEIDI_KEY, userName: "heidi", status: "disabled" },
+    ]);
+    expect(published().outcome).toBe("contained");
+  });
+
+  it("is written directly, without reading the key first (OCSF)", async () => {
+    const event = loadEvent("security-hub-v2-guardduty");
+    event.detail.findings[0].cloud.region = "eu-west-1";
+    event.detail.findings[0].resources[0].region = "eu-west-1";
+
+    await securityHub(event);
+
+    expect(double.keyStatus(GRACE_KEY)).toBe("Inactive");
+    expect(double.actions("iam")).toEqual(["GetAccessKeyLastUsed", "UpdateAccessKey", "ListAccessKeys"]);
+  });
+});
