@@ -80,8 +80,13 @@ export class RecentEvents {
   }
 }
 
+/**
+ * The finding (not the delivery: copies of one Health event, from us-east-1 and its backup us-west-2, come in
+ * different envelopes with one event ARN), its account and its key. Each page of a paged Health event names other
+ * keys, so it is never taken for a repeat; a finding seen again only adds a read before the write.
+ */
 const deliveryKey = (finding: Finding): string =>
-  `${finding.eventId ?? finding.findingId}|${finding.account ?? ""}|${finding.accessKeyId}`;
+  `${finding.findingId}|${finding.account ?? ""}|${finding.accessKeyId}`;
 
 /**
  * Groups plans by key, so that an event naming a key twice gets one plan and at most one write. Key IDs are unique

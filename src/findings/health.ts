@@ -29,7 +29,12 @@ const HealthDetail = z.looseObject({
     }),
   ),
   eventDescription: z.optional(z.array(z.looseObject({ latestDescription: z.optional(z.string()) }))),
+  eventRegion: z.optional(z.unknown()),
+  backupEvent: z.optional(z.unknown()),
+  page: z.optional(z.unknown()),
+  totalPages: z.optional(z.unknown()),
 });
+type HealthDetail = z.infer<typeof HealthDetail>;
 
 const accountOf = (affected: string | undefined, fromMetadata: unknown): string | undefined => {
   const metadata = typeof fromMetadata === "string" && fromMetadata !== "" ? fromMetadata : undefined;
@@ -41,6 +46,43 @@ const accountOf = (affected: string | undefined, fromMetadata: unknown): string 
 
 const isCredentialCode = (code: string): boolean =>
   (HEALTH_CREDENTIAL_CODES as readonly string[]).includes(code);
+
+/**
+ * Where each partition first delivers global events (IAM's among them); AWS Health sends a backup copy to us-west-2
+ * (Health user guide, "Creating EventBridge rules for AWS Region coverage"). A partition not listed has no known
+ * primary Region, so every copy there is treated as a possible backup.
+ */
+const GLOBAL_EVENTS_REGION: Readonly<Record<string, string>> = {
+  aws: "us-east-1",
+  "aws-us-gov": "us-gov-west-1",
+};
+
+/** The Region an event is about: `detail.eventRegion`, else the Region in its ARN; "global" for IAM events. */
+const impactedRegion = (d: HealthDetail): string | undefined => {
+  if (typeof d.eventRegion === "string" && d.eventRegion !== "") return d.eventRegion;
+  return d.eventArn.split(":")[3] || undefined;
+};
+
+/**
+ * Whether this delivery may be the second copy of an event: `detail.backupEvent` says so (documented only for the
+ * China Regions), or it was delivered to another Region than the one the event is first delivered to (us-west-2 for
+ * a global event). Either way the key is read before the write, so a copy of a contained key makes no second write;
+ * a read is all that it adds, so a primary copy taken for a backup costs one call and never a skipped write.
+ */
+const mayBeBackupCopy = (envelope: Envelope, d: HealthDetail): boolean => {
+  if (String(d.backupEvent).toLowerCase() === "true") return true;
+  const impacted = impactedRegion(d);
+  const partition = d.eventArn.split(":")[1] ?? "";
+  const primary = impacted === "global" ? GLOBAL_EVENTS_REGION[partition] : impacted;
+  return primary === undefined || envelope.region !== primary;
+};
+
+/** "2 of 3" for one page of an event split into pages (each carries its own keys); nothing for a single page. */
+const pageOf = (d: HealthDetail): string | undefined => {
+  const page = Number(d.page);
+  const total = Number(d.totalPages);
+  return Number.isInteger(page) && Number.isInteger(total) && total > 1 ? `${page} of ${total}` : undefined;
+};
 
 /**
  * Turns an AWS Health RISK event into one Finding per distinct key. Keys come from every affected entity, the
@@ -92,6 +134,7 @@ export const parseHealthEvent = (envelope: Envelope): ParsedEvent => {
   const account = accountOf(d.affectedAccount, meta.accountId);
   const metaKey = typeof meta.publicKey === "string" ? meta.publicKey : undefined;
   const metaUser = typeof meta.userName === "string" ? meta.userName : undefined;
+  const backup = mayBeBackupCopy(envelope, d);
   const findings = keys.map(
     (accessKeyId): Finding => ({
       source: Source.Health,
@@ -108,11 +151,17 @@ export const parseHealthEvent = (envelope: Envelope): ParsedEvent => {
       sample: false,
       firstSeen: toIsoTime(d.startTime),
       observedAt: toIsoTime(d.lastUpdatedTime ?? d.startTime) ?? toIsoTime(envelope.time),
-      update: false,
+      // A possible backup copy reads the key first. The pages of a large event each list their own keys (Health
+      // user guide, "Viewing paginated lists of AWS Health events"): each is handled in full, never as a repeat.
+      update: backup,
       requestedStatus: "Inactive",
       details: facts({
         "Exposed at": meta.exposedUrl,
         Description: d.eventDescription?.[0]?.latestDescription,
+        Page: pageOf(d),
+        Delivery: backup
+          ? `possibly a backup copy (delivered to ${envelope.region ?? "an unknown Region"})`
+          : undefined,
       }),
     }),
   );

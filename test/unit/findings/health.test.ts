@@ -217,3 +217,129 @@ describe("parseHealthEvent", () => {
     });
   });
 });
+
+describe("parseHealthEvent with copies and pages of one event", () => {
+  const updateOf = (event: unknown): boolean[] => findings(parse(event)).map((f) => f.update);
+
+  it("writes without a read first for the copy delivered to us-east-1, where global events arrive first", () => {
+    expect(updateOf(loadEvent("health-member-account"))).toEqual([false]);
+  });
+
+  it("reads the key first for the backup copy delivered to us-west-2, and says so in the alert's facts", () => {
+    const [finding] = findings(parse(loadEvent("health-backup-us-west-2")));
+
+    expect(finding).toMatchObject({ update: true, region: "us-west-2" });
+    expect(finding?.details.Delivery).toBe("possibly a backup copy (delivered to us-west-2)");
+  });
+
+  it("gives both copies the same finding id (the event ARN), account and key, but keeps each delivery's id", () => {
+    const [primary] = findings(parse(loadEvent("health-member-account")));
+    const [backup] = findings(parse(loadEvent("health-backup-us-west-2")));
+
+    expect(backup).toMatchObject({
+      findingId: primary?.findingId,
+      account: MEMBER,
+      accessKeyId: primary?.accessKeyId,
+    });
+    expect(backup?.eventId).not.toBe(primary?.eventId);
+  });
+
+  it.each([
+    ["true", true],
+    ['"true"', "true"],
+  ])("reads first when detail.backupEvent is %s, even in us-east-1", (_, flag) => {
+    const event = loadEvent("health-member-account");
+    event.detail.backupEvent = flag;
+
+    expect(updateOf(event)).toEqual([true]);
+  });
+
+  it("still reads first in us-west-2 when detail.backupEvent says false: any sign of a copy adds the read", () => {
+    const event = loadEvent("health-backup-us-west-2");
+    event.detail.backupEvent = false;
+
+    expect(updateOf(event)).toEqual([true]);
+  });
+
+  it("takes the impacted Region from the event ARN when eventRegion is missing", () => {
+    const event = loadEvent("health-member-account");
+    delete event.detail.eventRegion;
+    const backup = loadEvent("health-backup-us-west-2");
+    delete backup.detail.eventRegion;
+
+    expect(updateOf(event)).toEqual([false]);
+    expect(updateOf(backup)).toEqual([true]);
+  });
+
+  it.each([
+    {
+      what: "a regional event delivered to its own Region",
+      eventRegion: "eu-central-1",
+      region: "eu-central-1",
+      expected: false,
+    },
+    {
+      what: "a regional event delivered to another Region",
+      eventRegion: "eu-central-1",
+      region: "us-west-2",
+      expected: true,
+    },
+    {
+      what: "a global event with no Region on the envelope",
+      eventRegion: "global",
+      region: undefined,
+      expected: true,
+    },
+  ])("for $what, reads first: $expected", ({ eventRegion, region, expected }) => {
+    const event = loadEvent("health-credentials-compromised");
+    event.detail.eventRegion = eventRegion;
+    if (region === undefined) delete event.region;
+    else event.region = region;
+
+    expect(updateOf(event)).toEqual([expected]);
+  });
+
+  it.each([
+    {
+      what: "GovCloud, delivered to us-gov-west-1",
+      partition: "aws-us-gov",
+      region: "us-gov-west-1",
+      expected: false,
+    },
+    {
+      what: "China, where no primary Region for global events is known",
+      partition: "aws-cn",
+      region: "cn-north-1",
+      expected: true,
+    },
+  ])("for a global event in $what, reads first: $expected", ({ partition, region, expected }) => {
+    const event = loadEvent("health-credentials-compromised");
+    event.detail.eventArn = event.detail.eventArn.replace(/^arn:aws:/, `arn:${partition}:`);
+    event.region = region;
+
+    expect(updateOf(event)).toEqual([expected]);
+  });
+
+  it("turns each page into findings for its own keys, with one event ARN and the page in the facts", () => {
+    const first = findings(parse(loadEvent("health-paged-1-of-2")));
+    const second = findings(parse(loadEvent("health-paged-2-of-2")));
+
+    expect(first.map((f) => f.accessKeyId)).toEqual(["AKIABOB0000000000001", "AKIACAROL00000000001"]);
+    expect(second.map((f) => f.accessKeyId)).toEqual(["AKIAALICE00000000001", "AKIADAVE000000000002"]);
+    expect(new Set([...first, ...second].map((f) => f.findingId)).size).toBe(1);
+    expect(first.map((f) => f.details.Page)).toEqual(["1 of 2", "1 of 2"]);
+    expect(second.map((f) => f.details.Page)).toEqual(["2 of 2", "2 of 2"]);
+  });
+
+  it("never takes a page of the primary delivery for a repeat: each is written without a read first", () => {
+    expect(updateOf(loadEvent("health-paged-1-of-2"))).toEqual([false, false]);
+    expect(updateOf(loadEvent("health-paged-2-of-2"))).toEqual([false, false]);
+  });
+
+  it("adds no page fact to an event that fits on one page", () => {
+    const [finding] = findings(parse(loadEvent("health-credentials-compromised")));
+
+    expect(finding?.details).not.toHaveProperty("Page");
+    expect(finding?.details).not.toHaveProperty("Delivery");
+  });
+});

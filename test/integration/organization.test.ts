@@ -1,0 +1,210 @@
+// Organization-wide AWS Health, driven through the leakedCredentials handler against the loopback double: the
+// delegated administrator (111111111111) receives an event for a member account's key (222222222222, erin), AWS
+// Health delivers a global event twice (us-east-1, and us-west-2 as the backup), and a large event comes in pages.
+import { describe, expect, it } from "vitest";
+import { MEMBER_ACCOUNT, SELF_ACCOUNT } from "../support/aws-double";
+import type { EditableEvent } from "../support/fixtures";
+import {
+  freshHandler,
+  type Invocation,
+  invoke,
+  lambdaContext,
+  loadEvent,
+  loopbackDouble,
+  publishedDocument,
+  useDouble,
+} from "../support/harness";
+
+const double = loopbackDouble();
+
+const MEMBER_ROLE = "AccessKeyResponderMember";
+const ERIN_KEY = "AKIAERIN000000000001";
+const PAGE_KEYS = {
+  "health-paged-1-of-2": { AKIABOB0000000000001: "bob", AKIACAROL00000000001: "carol" },
+  "health-paged-2-of-2": { AKIAALICE00000000001: "alice", AKIADAVE000000000002: "dave" },
+} as const;
+
+type Handler = ReturnType<typeof freshHandler>;
+
+/** A new container of the leakedCredentials function. */
+const container = (): Handler => freshHandler("leakedCredentials");
+
+const deliver = (handler: Handler, event: EditableEvent | string): Promise<Invocation> =>
+  invoke(handler, typeof event === "string" ? loadEvent(event) : event, lambdaContext("leakedCredentials"));
+
+/** The calls to IAM and STS from the `from`-th call on, as "Action:signing account". */
+const awsLog = (from = 0) =>
+  double.calls
+    .slice(from)
+    .filter((c) => c.service !== "sns")
+    .map((c) => `${c.action}:${c.account}`);
+
+/** The calls IAM answered about one user or one key of theirs, from the `from`-th call on. */
+const callsAbout = (userName: string, accessKeyId: string, from = 0) =>
+  double.calls
+    .slice(from)
+    .filter((c) => c.params.UserName === userName || c.params.AccessKeyId === accessKeyId)
+    .map((c) => c.action);
+
+const published = (index = -1) => {
+  const { message, structured, document } = publishedDocument(double, index);
+  return { outcome: message.attributes.outcome?.StringValue, text: structured.default as string, document };
+};
+
+const withMemberRole = (): void => {
+  double.addRole(MEMBER_ROLE, MEMBER_ACCOUNT);
+  useDouble(double, { MEMBER_ROLE_NAME: MEMBER_ROLE });
+};
+
+describe("a Health event for a member account, received by the delegated administrator", () => {
+  it("assumes the member role there, then looks up the owner and writes with the member account's credentials", async () => {
+    withMemberRole();
+
+    const { summary, error } = await deliver(container(), "health-member-account");
+
+    expect(error).toBeUndefined();
+    expect(awsLog()).toEqual([
+      `AssumeRole:${SELF_ACCOUNT}`,
+      `GetAccessKeyLastUsed:${MEMBER_ACCOUNT}`,
+      `UpdateAccessKey:${MEMBER_ACCOUNT}`,
+      `ListAccessKeys:${MEMBER_ACCOUNT}`,
+    ]);
+    expect(double.calls[0]?.params.RoleArn).toBe(`arn:aws:iam::${MEMBER_ACCOUNT}:role/${MEMBER_ROLE}`);
+    expect(double.writes().map((c) => c.params)).toEqual([
+      { UserName: "erin", AccessKeyId: ERIN_KEY, Status: "Inactive" },
+    ]);
+    expect(double.keyStatus(ERIN_KEY)).toBe("Inactive");
+    expect(summary?.outcomes).toMatchObject([
+      { accessKeyId: ERIN_KEY, userName: "erin", account: MEMBER_ACCOUNT, status: "disabled" },
+    ]);
+    const { outcome, text } = published();
+    expect(outcome).toBe("contained");
+    expect(text).toContain(MEMBER_ACCOUNT);
+  });
+
+  it("without a member role, makes no call and sends an alert for a person that names the account", async () => {
+    const { summary, error } = await deliver(container(), "health-member-account");
+
+    expect(error).toBeUndefined();
+    expect(awsLog()).toEqual([]);
+    expect(double.keyStatus(ERIN_KEY)).toBe("Active");
+    expect(summary?.outcomes).toMatchObject([
+      { accessKeyId: ERIN_KEY, account: MEMBER_ACCOUNT, status: "skipped", reason: "other-account" },
+    ]);
+    const { outcome, text } = published();
+    expect(outcome).toBe("action-required");
+    expect(text).toContain(MEMBER_ACCOUNT);
+    expect(text).toContain("MEMBER_ROLE_NAME");
+  });
+});
+
+describe("the us-east-1 copy and the us-west-2 backup copy of one global event", () => {
+  it("in one container, the backup copy reads the key, finds it Inactive and reports a repeat: one write", async () => {
+    withMemberRole();
+    const handler = container();
+
+    const first = await deliver(handler, "health-member-account");
+    const from = double.calls.length;
+    const second = await deliver(handler, "health-backup-us-west-2");
+
+    expect(first.summary?.outcomes).toMatchObject([{ status: "disabled" }]);
+    expect(second.error).toBeUndefined();
+    expect(double.writes()).toHaveLength(1);
+    expect(awsLog(from).filter((call) => !call.startsWith("AssumeRole:"))).toEqual([
+      `GetAccessKeyLastUsed:${MEMBER_ACCOUNT}`,
+      `ListAccessKeys:${MEMBER_ACCOUNT}`,
+    ]);
+    expect(second.summary?.outcomes).toMatchObject([
+      { accessKeyId: ERIN_KEY, account: MEMBER_ACCOUNT, status: "already-done" },
+    ]);
+    expect(double.published).toHaveLength(2);
+    const { outcome, text } = published();
+    expect(outcome).toBe("no-action");
+    expect(text).toContain("a repeat");
+    expect(text).toContain("possibly a backup copy (delivered to us-west-2)");
+  });
+
+  it("in another container, the backup copy still reads first: the parser knows it, not the memory", async () => {
+    withMemberRole();
+
+    await deliver(container(), "health-member-account");
+    const { summary } = await deliver(container(), "health-backup-us-west-2");
+
+    expect(double.writes()).toHaveLength(1);
+    expect(summary?.outcomes).toMatchObject([{ status: "already-done" }]);
+  });
+
+  it("when the backup copy comes first, the us-east-1 copy after it in the same container reads first", async () => {
+    withMemberRole();
+    const handler = container();
+
+    const first = await deliver(handler, "health-backup-us-west-2");
+    const second = await deliver(handler, "health-member-account");
+
+    expect(first.summary?.outcomes).toMatchObject([{ status: "disabled" }]);
+    expect(second.summary?.outcomes).toMatchObject([{ status: "already-done" }]);
+    expect(double.writes()).toHaveLength(1);
+  });
+
+  it("a backup copy of a key nobody contained yet is written: a read first never skips the write", async () => {
+    withMemberRole();
+
+    const { summary } = await deliver(container(), "health-backup-us-west-2");
+
+    expect(callsAbout("erin", ERIN_KEY)).toEqual([
+      "GetAccessKeyLastUsed",
+      "ListAccessKeys",
+      "UpdateAccessKey",
+      "ListAccessKeys",
+    ]);
+    expect(summary?.outcomes).toMatchObject([{ status: "disabled" }]);
+    expect(double.keyStatus(ERIN_KEY)).toBe("Inactive");
+  });
+});
+
+describe("a Health event split into pages", () => {
+  it("handles each page in full: every key of both pages is disabled, none taken for a repeat", async () => {
+    const handler = container();
+
+    for (const [page, keys] of Object.entries(PAGE_KEYS)) {
+      const from = double.calls.length;
+      const { summary, error } = await deliver(handler, page);
+
+      expect(error).toBeUndefined();
+      expect(summary?.outcomes.map((o) => [o.accessKeyId, o.userName, o.status])).toEqual(
+        Object.entries(keys).map(([key, user]) => [key, user, "disabled"]),
+      );
+      // No read before the write: the page is not a repeat of the one before it.
+      for (const [key, user] of Object.entries(keys)) {
+        expect(callsAbout(user, key, from)).toEqual([
+          "GetAccessKeyLastUsed",
+          "UpdateAccessKey",
+          "ListAccessKeys",
+        ]);
+      }
+      expect(published().document.keys.map((k: { accessKeyId: string }) => k.accessKeyId)).toEqual(
+        Object.keys(keys),
+      );
+    }
+
+    expect(double.writes()).toHaveLength(4);
+    for (const keys of Object.values(PAGE_KEYS)) {
+      for (const key of Object.keys(keys)) expect(double.keyStatus(key)).toBe("Inactive");
+    }
+  });
+
+  it("the backup copy of one page reads that page's keys and repeats only them", async () => {
+    const handler = container();
+    await deliver(handler, "health-paged-2-of-2");
+    const backup = loadEvent("health-paged-2-of-2");
+    backup.id = "5e8c2b17-94da-4f06-a1c3-7b9e0d4f6a28";
+    backup.region = "us-west-2";
+
+    const { summary } = await deliver(handler, backup);
+
+    expect(summary?.outcomes.map((o) => o.status)).toEqual(["already-done", "already-done"]);
+    expect(double.writes()).toHaveLength(2);
+    expect(double.keyStatus("AKIABOB0000000000001")).toBe("Active");
+    expect(double.keyStatus("AKIACAROL00000000001")).toBe("Active");
+  });
+});
