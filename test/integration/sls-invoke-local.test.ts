@@ -48,16 +48,20 @@ const positives: [string, string[]][] = [
   ["trusted-advisor-exposed-key", ["AKIAFRANK00000000001"]],
   ["security-hub-legacy-user-name", ["AKIAHEIDI00000000001"]],
   ["manual-disable", ["AKIAIVAN000000000001"]],
+  ["guardduty-attack-sequence-iam-user", ["AKIAALICE00000000001"]],
 ];
 const extraPositives: [string, string[]][] = [
   ["guardduty-s3-with-key", ["AKIAALICE00000000001"]],
   ["guardduty-sns-wrapped", ["AKIABOB0000000000001"]],
+  ["guardduty-attack-sequence-two-actors", ["AKIABOB0000000000001", "AKIACAROL00000000001"]],
   ["health-credentials-exposure-suspected", ["AKIABOB0000000000001"]],
   ["health-credentials-compromised", ["AKIABOB0000000000001"]],
   ["health-credentials-compromise-suspected", ["AKIABOB0000000000001"]],
   ["health-iam-quarantine", ["AKIABOB0000000000001"]],
   ["health-with-metadata", ["AKIACAROL00000000001"]],
   ["security-hub-principal-name", ["AKIAGRACE00000000001"]],
+  ["security-hub-other-region", ["AKIAHEIDI00000000001"]],
+  ["security-hub-v2-guardduty", ["AKIAGRACE00000000001"]],
   ["manual-disable-no-user", ["AKIAIVAN000000000001"]],
   ["manual-at-sign-user", ["AKIAJUDY000000000001"]],
 ];
@@ -66,6 +70,7 @@ const noWrite = [
   "guardduty-root",
   "guardduty-assumed-role",
   "guardduty-user-temporary-key",
+  "guardduty-attack-sequence-temporary-key",
   "guardduty-member-account",
   "guardduty-low-severity",
   "guardduty-ec2",
@@ -81,6 +86,8 @@ const noWrite = [
   "security-hub-insight-results",
   "security-hub-custom-product",
   "security-hub-archived",
+  "security-hub-v2-custom-product",
+  "security-hub-v2-resolved",
   "manual-invalid",
   "manual-reactivate-no-reason",
   // Run on the guardduty function: only the manual function, invoked directly, may set a key Active.
