@@ -15,5 +15,7 @@ export default defineConfig({
       AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
     },
     testTimeout: 20_000,
+    // A passing test's console output (a printed alert, a log line) is noise; a failing test's is kept.
+    silent: "passed-only",
   },
 });

@@ -47,17 +47,64 @@ const callerOf = (context: Context): string | undefined => {
   return cognito ? `Cognito identity ${cognito}` : undefined;
 };
 
+/** Whether a variable is set (an empty value means unset, as everywhere else in the configuration). */
+const isSet = (env: NodeJS.ProcessEnv, name: string): boolean => Boolean(env[name]);
+
+/**
+ * Logging and metrics for where the handler runs. In Lambda nothing changes: Powertools' defaults (INFO, EMF on
+ * stdout for CloudWatch). Under `sls invoke local` (`IS_LOCAL=true`) stdout is for the person: the alert text, then
+ * the result. Log lines are then printed from WARN up only (on stderr, where Node's console writes warnings and
+ * errors) unless a level is asked for (`LOG_LEVEL=DEBUG`, `POWERTOOLS_LOG_LEVEL`), and metrics are not recorded
+ * (there is no CloudWatch to read them) unless `POWERTOOLS_METRICS_DISABLED=false` asks for them.
+ */
+export const observabilityFor = (env: NodeJS.ProcessEnv): { logLevel?: "WARN"; metrics: boolean } => {
+  const local = env.IS_LOCAL === "true";
+  const levelAsked = ["POWERTOOLS_LOG_LEVEL", "LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"].some((name) =>
+    isSet(env, name),
+  );
+  return {
+    logLevel: local && !levelAsked ? "WARN" : undefined,
+    metrics: !local || env.POWERTOOLS_METRICS_DISABLED === "false",
+  };
+};
+
+/**
+ * Powertools Metrics warns "No application metrics to publish" whenever an invocation stored none: an ignored
+ * event, a problem alert, and every event whose points all carry a dimension (they flush on their own). That is
+ * expected here, so Metrics' own messages go to the Logger: its warnings at DEBUG, its errors as errors.
+ */
+const metricsDiagnostics = (logger: Logger) => ({
+  trace: (message: string) => logger.debug(message),
+  debug: (message: string) => logger.debug(message),
+  info: (message: string) => logger.debug(message),
+  warn: (message: string) => logger.debug(message),
+  error: (message: string) => logger.error(message),
+});
+
 /**
  * Builds a Lambda handler: one per container, with its clients and memory. Every handler accepts every supported
- * event; the name labels the logs and metrics.
+ * event; the name labels the logs and metrics. `print` is where a local run's alert goes (tests capture it).
  */
-export const createHandler = (functionName: string, env: NodeJS.ProcessEnv = process.env) => {
-  const logger = new Logger({ serviceName: SERVICE_NAME, persistentKeys: { handler: functionName } });
-  const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-  const runtime = createRuntime(env, asLog(logger), recordTo(metrics), console.log, functionName);
+export const createHandler = (
+  functionName: string,
+  env: NodeJS.ProcessEnv = process.env,
+  print: (line: string) => void = console.log,
+) => {
+  const observability = observabilityFor(env);
+  const logger = new Logger({
+    serviceName: SERVICE_NAME,
+    persistentKeys: { handler: functionName },
+    ...(observability.logLevel ? { logLevel: observability.logLevel } : {}),
+  });
+  const metrics = new Metrics({
+    namespace: METRICS_NAMESPACE,
+    serviceName: SERVICE_NAME,
+    logger: metricsDiagnostics(logger),
+  });
+  const record = observability.metrics ? recordTo(metrics) : () => {};
+  const runtime = createRuntime(env, asLog(logger), record, print, functionName);
   const core = async (event: unknown, context: Context): Promise<Summary> =>
     respond(event, runtime(context), context.awsRequestId, callerOf(context));
-  return middy(core)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics));
+  const handler = middy(core).use(injectLambdaContext(logger, { resetKeys: true }));
+  return observability.metrics ? handler.use(logMetrics(metrics)) : handler;
 };

@@ -259,6 +259,13 @@ export const runCriticalPath = async (double: AwsDouble): Promise<SectionResult>
             "delivers those findings, so a mirrored finding would never reach this path, and the read-first flag would only " +
             "apply to real updates (`count > 1` or `UpdatedAt ≠ CreatedAt`). That holds only where GuardDuty's own events " +
             "reach this account's event bus.",
+      ...(!met && readFirst
+        ? {
+            tradeOff:
+              "2 calls: a GuardDuty finding mirrored into Security Hub reads the key first (ListAccessKeys), so one " +
+              "finding delivered twice is written once.",
+          }
+        : {}),
     });
   }
 

@@ -6,7 +6,10 @@ export { chatCard, messageBytes, snsMessage } from "./render";
 
 export const ALERT_PERMISSIONS = ["sns:Publish"] as const;
 
-/** Publishes the alert, or prints it as JSON when no topic is configured (local runs). */
+/**
+ * Publishes the alert, or prints it when no topic is configured (local runs): the text a person reads first, then
+ * the JSON document programs would receive.
+ */
 export const publishAlert = async (
   sns: SNSClient | undefined,
   topicArn: string | undefined,
@@ -14,6 +17,7 @@ export const publishAlert = async (
   print: (line: string) => void,
 ): Promise<"published" | "printed"> => {
   if (!topicArn || !sns) {
+    print(alert.text);
     print(
       JSON.stringify(
         { alert: { subject: alert.subject, attributes: alert.attributes, ...alert.document } },
@@ -21,7 +25,6 @@ export const publishAlert = async (
         2,
       ),
     );
-    print(alert.text);
     return "printed";
   }
   await sns.send(

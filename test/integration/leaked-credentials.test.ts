@@ -199,11 +199,12 @@ describe("manual requests", () => {
   it.each([
     ["manual-reactivate-no-reason", "reason: a reason is required to reactivate a key"],
     ["manual-invalid", "accessKeyId: must be 16–128 letters, digits or underscores"],
-  ])("refuses %s with a clear error and no IAM call", async (fixture, message) => {
-    const { summary, error } = await invoke(freshHandler("manual"), loadEvent(fixture));
-    expect(error).toBeUndefined();
-    expect(summary?.result).toBe("invalid");
-    expect(summary?.reason).toContain(message);
+  ])("refuses %s with a clear error, a failed invocation and no AWS call", async (fixture, message) => {
+    const { error } = await invoke(freshHandler("manual"), loadEvent(fixture));
+    // The person who invoked it sees the error (non-zero exit); there is no finding to alert about.
+    expect(error?.name).toBe("ResponderError");
+    expect(error?.summary?.result).toBe("invalid");
+    expect(error?.summary?.reason).toContain(message);
     expect(double.calls).toEqual([]);
   });
 

@@ -20,11 +20,13 @@ interface Run {
   stderr: string;
 }
 
-const sls = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
+/** Runs `sls invoke local`; a variable given as undefined is removed from the child's environment. */
+const sls = (args: string[], env: Record<string, string | undefined> = {}): Promise<Run> =>
   new Promise((resolve, reject) => {
+    const merged = Object.entries({ ...process.env, ...env }).filter(([, value]) => value !== undefined);
     const child = spawn(SLS, ["invoke", "local", ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: Object.fromEntries(merged),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -39,8 +41,19 @@ const sls = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 
-/** An isolated, offline environment: only what the test gives, no credentials from the machine. */
-const offline = { AWS_PROFILE: "", AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", AWS_ENDPOINT_URL: "" };
+/**
+ * An isolated, offline environment: only what the test gives, no credentials from the machine, and logging and
+ * metrics as in a person's shell (vitest's own settings silence them).
+ */
+const offline = {
+  AWS_PROFILE: "",
+  AWS_ACCESS_KEY_ID: "",
+  AWS_SECRET_ACCESS_KEY: "",
+  AWS_ENDPOINT_URL: "",
+  POWERTOOLS_LOG_LEVEL: undefined,
+  // Powertools refuses an empty value, so the variable is removed rather than emptied.
+  POWERTOOLS_METRICS_DISABLED: undefined,
+};
 
 const positives: [string, string[]][] = [
   ["guardduty-iam-user", ["AKIAALICE00000000001"]],
@@ -88,8 +101,6 @@ const noWrite = [
   "security-hub-archived",
   "security-hub-v2-custom-product",
   "security-hub-v2-resolved",
-  "manual-invalid",
-  "manual-reactivate-no-reason",
   // Run on the guardduty function: only the manual function, invoked directly, may set a key Active.
   "manual-reactivate",
 ];
@@ -103,15 +114,71 @@ const cases = (events: [string, string[]][]) =>
       );
 
 describe("sls invoke local", { timeout: 120_000 }, () => {
-  it("runs the README's dry run offline with no AWS account: prints the plan and the alert, exits 0", async () => {
+  it("runs the README's dry run offline with no AWS account: the alert text first, then the result, exits 0", async () => {
     const run = await sls(
       ["-f", "guardduty", "-p", "events/guardduty-iam-user.json", "-e", "DRY_RUN=true"],
       offline,
     );
-    expect(run.code).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
+    // Our first output is the alert a person reads; the JSON document and the handler's result follow it.
+    const text = run.stdout.indexOf("access-key-responder: Dry run");
+    expect(text).toBeGreaterThanOrEqual(0);
+    expect(run.stdout.indexOf("{")).toBeGreaterThan(text);
+    expect(run.stdout.indexOf("[DRY RUN] AKIAALICE00000000001 - user alice")).toBeGreaterThan(text);
+    expect(run.stdout.indexOf('"result": "handled"')).toBeGreaterThan(run.stdout.indexOf('"schema"'));
     expect(run.stdout).toContain('"action": "disable-key"');
-    expect(run.stdout).toContain("[DRY RUN] AKIAALICE00000000001 - user alice");
     expect(run.stdout).toContain('"status": "dry-run"');
+    // No log lines or metrics in between: locally they are on stderr (warnings) or off.
+    expect(run.stdout).not.toContain('"level":');
+    expect(run.stdout).not.toContain('"_aws"');
+    expect(`${run.stdout}${run.stderr}`).not.toContain("No application metrics to publish");
+  });
+
+  it("prints log lines locally when LOG_LEVEL asks for them", async () => {
+    const run = await sls(
+      [
+        "-f",
+        "guardduty",
+        "-p",
+        "events/guardduty-iam-user.json",
+        "-e",
+        "DRY_RUN=true",
+        "-e",
+        "LOG_LEVEL=DEBUG",
+      ],
+      offline,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(`${run.stdout}${run.stderr}`).toContain('"message":"plans made"');
+  });
+
+  it("without credentials: reports that AWS could not be reached (never an invalid event), a real error name, exits 1", async () => {
+    const run = await sls(["-f", "guardduty", "-p", "events/guardduty-iam-user.json"], {
+      ...offline,
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_CONFIG_FILE: "/dev/null",
+      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    });
+    expect(run.code).toBe(1);
+    const text = run.stdout.indexOf("access-key-responder: Could not reach AWS - no change was made");
+    expect(text).toBeGreaterThanOrEqual(0);
+    expect(run.stdout.indexOf("{")).toBeGreaterThan(text);
+    expect(run.stdout).toContain("set DRY_RUN=true to run offline, or provide credentials");
+    expect(run.stdout).toContain('"outcome": "failed"');
+    expect(run.stdout).not.toContain('"outcome": "invalid"');
+    expect(run.stdout).not.toContain("so the parser can be fixed");
+    expect(run.stdout).toContain('"errorType": "ResponderError"');
+  });
+
+  it.each([
+    ["manual-invalid", "accessKeyId"],
+    ["manual-reactivate-no-reason", "a reason is required to reactivate a key"],
+  ])("refuses the invalid manual request %s with a non-zero exit and no IAM call", async (event, message) => {
+    const run = await sls(["-f", "manual", "-p", `events/${event}.json`], double.env());
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('"errorType": "ResponderError"');
+    expect(run.stdout).toContain(message);
+    expect(double.calls).toEqual([]);
   });
 
   it.each(cases(FULL ? [...positives, ...extraPositives] : positives))(
@@ -130,7 +197,7 @@ describe("sls invoke local", { timeout: 120_000 }, () => {
     },
   );
 
-  it.each(FULL ? noWrite : ["guardduty-root", "health-non-credential", "manual-invalid"])(
+  it.each(FULL ? noWrite : ["guardduty-root", "health-non-credential", "guardduty-missing-detail"])(
     "%s makes no IAM write and exits 0",
     async (event) => {
       const run = await sls(["-f", "guardduty", "-p", `events/${event}.json`], double.env());

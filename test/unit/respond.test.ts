@@ -249,18 +249,45 @@ describe("respond", () => {
     });
   });
 
-  it("answers a person's invalid request directly instead of alerting", async () => {
+  it("answers a person's invalid request with an error instead of an alert, so their script notices", async () => {
     const { responder, publish } = fakeResponder();
 
-    const summary = await respond(loadEvent("manual-reactivate-no-reason"), responder, "request-1");
+    const error = await respond(loadEvent("manual-reactivate-no-reason"), responder, "request-1").catch(
+      (e: unknown) => e,
+    );
 
-    expect(summary).toMatchObject({
+    expect(error).toBeInstanceOf(ResponderError);
+    expect((error as ResponderError).summary).toMatchObject({
       result: "invalid",
       source: "manual",
       reason: "invalid manual request: reason: a reason is required to reactivate a key",
     });
     expect(publish).not.toHaveBeenCalled();
     expect(iamMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it("never calls the event invalid when AWS cannot be reached: a failed alert, the offline hint, an error", async () => {
+    const { responder, alerts, identity } = fakeResponder();
+    identity.mockRejectedValue(
+      Object.assign(new Error("Could not load credentials from any providers"), {
+        name: "CredentialsProviderError",
+      }),
+    );
+
+    const error = await respond(loadEvent("guardduty-iam-user"), responder).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ResponderError);
+    expect((error as ResponderError).name).toBe("ResponderError");
+    expect((error as ResponderError).summary).toMatchObject({ result: "failed", alert: "published" });
+    expect(iamMock).not.toHaveReceivedAnyCommand();
+    const alert = alerts[0] as Alert;
+    expect(alert.document.verdict).toBe("failed");
+    expect(alert.attributes.outcome).toBe("failed");
+    expect(alert.subject).toMatch(/^Could not reach AWS for guardduty event /);
+    expect(alert.text).toContain("Could not reach AWS - no change was made");
+    expect(alert.text).toContain("set DRY_RUN=true to run offline, or provide credentials");
+    expect(alert.text).not.toMatch(/invalid|parser/i);
+    expect(alert.document.problem).toContain("CredentialsProviderError");
   });
 
   it("makes no IAM call in a dry run and says so in the alert", async () => {

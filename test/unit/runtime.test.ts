@@ -6,6 +6,7 @@ import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { renderProblemAlert } from "../../src/alert/render";
 import { ConfigError } from "../../src/config";
+import { observabilityFor } from "../../src/handler";
 import { silentLog } from "../../src/log";
 import type { Plan } from "../../src/plan/plan";
 import { clientConfig, createRuntime, identityFromArn, partitionOf, principalOf } from "../../src/runtime";
@@ -239,5 +240,23 @@ describe("createRuntime", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe("observabilityFor (where log lines and metrics go)", () => {
+  it("changes nothing in Lambda: Powertools' own level, metrics recorded", () => {
+    expect(observabilityFor({})).toEqual({ logLevel: undefined, metrics: true });
+    expect(observabilityFor({ POWERTOOLS_METRICS_DISABLED: "true" }).metrics).toBe(true);
+  });
+
+  it("under sls invoke local keeps stdout for the alert: warnings and errors only, no metrics", () => {
+    expect(observabilityFor({ IS_LOCAL: "true" })).toEqual({ logLevel: "WARN", metrics: false });
+  });
+
+  it("prints every log line locally when a level is asked for, and metrics when asked for", () => {
+    expect(observabilityFor({ IS_LOCAL: "true", LOG_LEVEL: "DEBUG" }).logLevel).toBeUndefined();
+    expect(observabilityFor({ IS_LOCAL: "true", POWERTOOLS_LOG_LEVEL: "INFO" }).logLevel).toBeUndefined();
+    expect(observabilityFor({ IS_LOCAL: "true", LOG_LEVEL: "" }).logLevel).toBe("WARN");
+    expect(observabilityFor({ IS_LOCAL: "true", POWERTOOLS_METRICS_DISABLED: "false" }).metrics).toBe(true);
   });
 });

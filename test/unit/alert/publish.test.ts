@@ -111,7 +111,7 @@ describe("publishAlert", () => {
     await expect(publishAlert(sns, TOPIC, aliceDisabled(), vi.fn())).rejects.toThrow("throttled");
   });
 
-  it("prints the alert as JSON, then the text, when no topic is configured", async () => {
+  it("prints the text first, then the alert as JSON, when no topic is configured", async () => {
     const alert = aliceDisabled();
     const print = vi.fn();
 
@@ -119,7 +119,8 @@ describe("publishAlert", () => {
 
     expect(snsMock).not.toHaveReceivedAnyCommand();
     expect(print).toHaveBeenCalledTimes(2);
-    const printed = JSON.parse(print.mock.calls[0]?.[0] as string);
+    expect(print).toHaveBeenNthCalledWith(1, alert.text);
+    const printed = JSON.parse(print.mock.calls[1]?.[0] as string);
     expect(printed.alert).toMatchObject({
       subject: alert.subject,
       attributes: alert.attributes,
@@ -127,7 +128,6 @@ describe("publishAlert", () => {
       verdict: "contained",
       keys: [expect.objectContaining({ accessKeyId: "AKIAALICE00000000001" })],
     });
-    expect(print).toHaveBeenLastCalledWith(alert.text);
   });
 
   it("prints rather than publishes when it has a client but no topic", async () => {
@@ -180,7 +180,7 @@ describe("messageBytes", () => {
 });
 
 describe("chatCard", () => {
-  it("is an AWS Chatbot custom notification naming the key, its status and the next steps", () => {
+  it("is an Amazon Q Developer (AWS Chatbot) custom notification naming the key, its status and the next steps", () => {
     const alert = aliceDisabled();
 
     expect(chatCard(alert)).toMatchObject({
@@ -193,7 +193,17 @@ describe("chatCard", () => {
           "*disabled* `AKIAALICE00000000001` (alice): AKIAALICE00000000001 of alice is now Inactive",
         keywords: ["contained", "guardduty"],
       },
-      metadata: { relatedResources: ["AKIAALICE00000000001"], additionalContext: alert.attributes },
+      metadata: {
+        threadId: "access-key-responder-key-AKIAALICE00000000001",
+        relatedResources: ["AKIAALICE00000000001"],
+        additionalContext: {
+          outcome: "contained",
+          source: "guardduty",
+          accessKeyId: "AKIAALICE00000000001",
+          userName: "alice",
+          account: "111111111111",
+        },
+      },
     });
   });
 });
