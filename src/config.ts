@@ -1,11 +1,26 @@
+import { Source } from "./findings/finding";
 import { ROLE_NAME_PATTERN, USER_NAME_PATTERN } from "./identifiers";
+
+/** What the responder does with a finding it would act on. */
+export const Mode = {
+  /** Set the key Inactive at once (the default). */
+  Contain: "contain",
+  /** Make no write; alert with the command that approves it. A person's request to the manual function is carried out. */
+  Approve: "approve",
+  /** Plan and alert only, with no IAM or STS call at all (the dry run; DRY_RUN=true is its alias). */
+  Observe: "observe",
+} as const;
+export type Mode = (typeof Mode)[keyof typeof Mode];
 
 /** Settings read once from the environment. Every name is documented in the README's configuration table. */
 export interface Config {
   /** SNS topic for alerts; unset means the alert is printed on stdout as JSON. */
   alertTopicArn?: string;
-  /** Plan and alert, but make no IAM call at all. */
+  mode: Mode;
+  /** Plan and alert, but make no IAM call at all: `mode` is `observe` (RESPONDER_MODE=observe or DRY_RUN=true). */
   dryRun: boolean;
+  /** In approve mode, findings contained at once: a source name (`health`) or a finding type prefix (with a ':'). */
+  containWithoutApproval: readonly string[];
   /** Users never touched, whatever the finding says (lower-cased for comparison: IAM names are case-insensitive). */
   protectedUsers: readonly string[];
   /** Role to assume in another account of the organization; unset means other accounts get alerts only. */
@@ -64,6 +79,52 @@ const readUserList = (env: Environment, name: string): string[] => {
   return names.map((entry) => entry.toLowerCase());
 };
 
+const MODES: readonly string[] = Object.values(Mode);
+
+/**
+ * RESPONDER_MODE, with DRY_RUN=true as the alias of observe. RESPONDER_MODE=contain is serverless.yml's default, so DRY_RUN=true wins over
+ * it (the safer reading). DRY_RUN=true with RESPONDER_MODE=approve is refused: approve carries out a person's request, observe
+ * never writes, and guessing which was meant could mean a write nobody expected, or none that someone approved.
+ */
+const readMode = (env: Environment): Mode => {
+  const value = read(env, "RESPONDER_MODE");
+  if (value !== undefined && !MODES.includes(value)) {
+    throw new ConfigError(`RESPONDER_MODE must be one of ${MODES.join(", ")} (or unset), got "${value}"`);
+  }
+  const mode = (value ?? Mode.Contain) as Mode;
+  if (!readFlag(env, "DRY_RUN")) return mode;
+  if (mode === Mode.Approve) {
+    throw new ConfigError(
+      "DRY_RUN=true contradicts RESPONDER_MODE=approve: DRY_RUN=true is the alias of RESPONDER_MODE=observe; unset one of them",
+    );
+  }
+  return Mode.Observe;
+};
+
+/** A manual request is approved by reaching the manual function directly; relayed ones must not skip approval. */
+const SOURCES: readonly string[] = Object.values(Source).filter((source) => source !== Source.Manual);
+
+/** Source names, or finding type prefixes (which have a ':', as GuardDuty types do); a typo fails, naming the variable. */
+const readApprovalExceptions = (env: Environment, name: string): string[] => {
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  const entries = raw.split(",");
+  const invalid = entries.filter(
+    (entry) =>
+      entry === "" ||
+      entry !== entry.trim() ||
+      /\s/.test(entry) ||
+      (!SOURCES.includes(entry) && !(entry.includes(":") && entry.length > 1)),
+  );
+  if (invalid.length > 0) {
+    throw new ConfigError(
+      `${name} must be comma-separated sources (${SOURCES.join(", ")}) or finding type prefixes with a ':', ` +
+        `with no spaces; invalid: ${invalid.map((entry) => `"${entry}"`).join(", ")}`,
+    );
+  }
+  return entries;
+};
+
 /** Reads and validates the configuration; a bad value fails loudly, naming the variable. */
 export const loadConfig = (env: Environment = process.env): Config => {
   const alertTopicArn = read(env, "ALERT_TOPIC_ARN");
@@ -74,9 +135,12 @@ export const loadConfig = (env: Environment = process.env): Config => {
   if (memberRoleName !== undefined && !ROLE_NAME_PATTERN.test(memberRoleName)) {
     throw new ConfigError(`MEMBER_ROLE_NAME must be a role name (not an ARN), got "${memberRoleName}"`);
   }
+  const mode = readMode(env);
   return {
     alertTopicArn,
-    dryRun: readFlag(env, "DRY_RUN"),
+    mode,
+    dryRun: mode === Mode.Observe,
+    containWithoutApproval: readApprovalExceptions(env, "CONTAIN_WITHOUT_APPROVAL"),
     protectedUsers: readUserList(env, "PROTECTED_USERS"),
     memberRoleName,
     minSeverity: readNumber(env, "MIN_SEVERITY", 4, 0, 10),

@@ -14,6 +14,8 @@ export const Status = {
   /** The plan made no write (sample, root, temporary key, other account, threshold, protected list, bad input). */
   Skipped: "skipped",
   DryRun: "dry-run",
+  /** Approval mode: no write was made, and the key may still be Active until a person approves. */
+  ApprovalNeeded: "approval-needed",
   Failed: "failed",
 } as const;
 export type Status = (typeof Status)[keyof typeof Status];

@@ -192,6 +192,14 @@ export const carryOut = async (initial: Plan, ctx: ContainContext): Promise<Outc
     const owner = plan.resolveOwner ? " (after looking up the owner with GetAccessKeyLastUsed)" : "";
     return outcome(plan, Status.DryRun, `dry run: ${DRY_RUN_VERBS[plan.action]}${owner}`);
   }
+  if (plan.awaitsApproval) {
+    // No IAM call at all, reads included: the approval (a request to the manual function) reads before it writes.
+    return outcome(
+      plan,
+      Status.ApprovalNeeded,
+      "approval needed: no change was made, so the key may still be Active until a person approves",
+    );
+  }
   try {
     const iam = await ctx.iamFor(plan);
     if (plan.resolveOwner) {

@@ -1,4 +1,4 @@
-import type { Config } from "../config";
+import { type Config, Mode } from "../config";
 import { type Finding, KeyStatus, PrincipalType, Source } from "../findings";
 import { isAccessKeyId, isAccountId, isUserName, KeyKind, keyKind, ROLE_NAME_PATTERN } from "../identifiers";
 
@@ -61,6 +61,8 @@ export interface Plan {
   /** For temporary keys with session revocation on: whose sessions to revoke. */
   sessionTarget?: { kind: "role" | "user"; name: string };
   dryRun: boolean;
+  /** Approval mode: the write waits for a person, who approves it through the manual function. No IAM call is made. */
+  awaitsApproval?: boolean;
   /** A person must act now (root credentials, protected principals, a key we may not touch). */
   urgent: boolean;
 }
@@ -94,9 +96,34 @@ const isProtected = (config: Config, name: string | undefined): boolean =>
 const isRoot = (finding: Finding): boolean =>
   finding.principalType === PrincipalType.Root || finding.userName?.toLowerCase() === "root";
 
-/** Only a person, invoking the manual function directly, may set a key Active: never a finding, never via SNS. */
-const mayReactivate = (finding: Finding, identity: Identity): boolean =>
+/** A person's request, sent straight to the manual function: never a finding, never relayed through SNS. */
+const isDirectRequest = (finding: Finding, identity: Identity): boolean =>
   finding.source === Source.Manual && identity.handler === "manual" && finding.viaSns !== true;
+
+/** Only a person, invoking the manual function directly, may set a key Active. */
+const mayReactivate = isDirectRequest;
+
+/** The CONTAIN_WITHOUT_APPROVAL entry that lets this finding be contained at once: its source, or a type prefix. */
+const approvalException = (finding: Finding, config: Config): string | undefined =>
+  config.containWithoutApproval.find((entry) =>
+    entry.includes(":") ? finding.type.startsWith(entry) : entry === finding.source,
+  );
+
+/**
+ * Why the write goes ahead in approve mode (a person's direct request is the approval; an exception listed in
+ * CONTAIN_WITHOUT_APPROVAL), or undefined when it must wait for a person. Always "goes ahead" in the other modes.
+ */
+const approvedBecause = (finding: Finding, config: Config, identity: Identity): string | undefined => {
+  if (config.mode !== Mode.Approve || config.dryRun) return "";
+  if (isDirectRequest(finding, identity))
+    return " (approve mode: a person's request to the manual function is the approval)";
+  const entry = approvalException(finding, config);
+  return entry === undefined
+    ? undefined
+    : ` (approve mode: contained without approval, CONTAIN_WITHOUT_APPROVAL has "${entry}")`;
+};
+
+const AWAITING = "approve mode, so no change is made until a person approves";
 
 const sameName = (a: string | undefined, b: string | undefined): boolean =>
   a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
@@ -112,7 +139,12 @@ const isResponder = (finding: Finding, config: Config, identity: Identity): bool
   return (ours && sameName(name, identity.roleName)) || sameName(name, config.memberRoleName);
 };
 
-const planTemporaryKey = (finding: Finding, config: Config, base: Omit<Plan, "action" | "why">): Plan => {
+const planTemporaryKey = (
+  finding: Finding,
+  config: Config,
+  base: Omit<Plan, "action" | "why">,
+  approved: string | undefined,
+): Plan => {
   const name = finding.userName;
   const kind =
     finding.principalType === PrincipalType.AssumedRole
@@ -125,7 +157,10 @@ const planTemporaryKey = (finding: Finding, config: Config, base: Omit<Plan, "ac
       ...base,
       action: Action.RevokeSessions,
       sessionTarget: { kind, name },
-      why: `${finding.accessKeyId} is a temporary key of ${kind} ${name}: sessions issued before now ${config.dryRun ? "would be" : "are"} revoked`,
+      why:
+        approved === undefined
+          ? `${finding.accessKeyId} is a temporary key of ${kind} ${name}: ${AWAITING} the revocation of sessions issued before now`
+          : `${finding.accessKeyId} is a temporary key of ${kind} ${name}: sessions issued before now ${config.dryRun ? "would be" : "are"} revoked${approved}`,
     };
   }
   return none(
@@ -259,6 +294,7 @@ export const planContainment = (finding: Finding, config: Config, identity: Iden
     );
   }
 
+  const approved = approvedBecause(finding, config, identity);
   const base = {
     finding,
     account,
@@ -267,26 +303,31 @@ export const planContainment = (finding: Finding, config: Config, identity: Iden
       : undefined,
     userName: ownerName(finding),
     resolveOwner: false,
-    checkFirst: finding.update,
+    // Approval mode waits for a person before any IAM call, reads included: the manual function reads when approved.
+    checkFirst: finding.update && approved !== undefined,
     dryRun: config.dryRun,
+    ...(approved === undefined ? { awaitsApproval: true } : {}),
     urgent: false,
   };
   if (kind === KeyKind.Temporary) {
     // Revoking sessions is the opposite of what a reactivation asks for.
     if (reactivate)
       return none(finding, config, Skip.InvalidInput, "a temporary (ASIA) key cannot be reactivated");
-    return planTemporaryKey(finding, config, base);
+    return planTemporaryKey(finding, config, base, approved);
   }
 
   const verb = `${config.dryRun ? "would be" : "is"} ${reactivate ? "reactivated" : "set Inactive"}`;
-  const resolveOwner = base.userName === undefined;
+  // The owner is looked up before a write only; a key awaiting approval keeps whatever name the event gave.
+  const resolveOwner = base.userName === undefined && approved !== undefined;
   return {
     ...base,
     action: reactivate ? Action.ReactivateKey : Action.DisableKey,
     resolveOwner,
     why: reactivate
       ? `a person asked to reactivate the key: ${finding.reason ?? ""}`.trim()
-      : `${describe(finding)}: the key ${verb}${resolveOwner ? " once its owner is looked up" : ""}`,
+      : approved === undefined
+        ? `${describe(finding)}: ${AWAITING} setting the key Inactive`
+        : `${describe(finding)}: the key ${verb}${resolveOwner ? " once its owner is looked up" : ""}${approved}`,
   };
 };
 
@@ -313,8 +354,12 @@ export const planForOwner = (
   return { ...replanned, checkFirst: replanned.checkFirst || plan.checkFirst };
 };
 
-/** Urgent refusals (root, protected, temporary, unusable) first, then writes, then quiet skips. */
-const caution = (plan: Plan): number => (plan.action === Action.None ? (plan.urgent ? 2 : 0) : 1);
+/**
+ * Urgent refusals (root, protected, temporary, unusable) first, then writes (one made at once before one awaiting
+ * approval: a finding that CONTAIN_WITHOUT_APPROVAL lets through is enough on its own), then quiet skips.
+ */
+const caution = (plan: Plan): number =>
+  plan.action === Action.None ? (plan.urgent ? 3 : 0) : plan.awaitsApproval ? 1 : 2;
 
 /**
  * One plan for a key that an event names more than once, the most cautious: a later finding never turns a root
@@ -327,7 +372,7 @@ export const mergePlans = (plans: Plan[], config: Config): Plan => {
   if (!first) throw new Error("mergePlans needs at least one plan");
   const writes = ranked.filter((plan) => plan.action !== Action.None);
   const owners = new Set(writes.map((plan) => `${plan.account ?? ""}:${plan.userName ?? ""}:${plan.action}`));
-  if (caution(first) === 1 && owners.size > 1) {
+  if (first.action !== Action.None && owners.size > 1) {
     return none(
       first.finding,
       config,

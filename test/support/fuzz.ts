@@ -8,6 +8,8 @@
 //  (f) the alert subject is at most 100 printable ASCII characters, and every message fits SNS's 256 KiB
 //  (g) no line of an alert (text, subject, chat card) starts with text the event wrote: no forged lines
 //  (h) no key is set Active except by a reactivation request invoked directly on the manual function
+//  (i) approve mode makes no IAM call except for a request sent directly to the manual function or a Health event
+//      (the approve configuration's CONTAIN_WITHOUT_APPROVAL)
 // The (c) and (d) oracles read the raw event and the IAM calls, never the parsers' output, so a parser bug cannot
 // hide itself; (e) takes parseEvent's kind as the contract, as the issue states it.
 import { readdirSync, readFileSync } from "node:fs";
@@ -59,6 +61,7 @@ const KIND_OF: Record<string, ViolationKind> = {
   f: "alert",
   g: "alert",
   h: "invalid-write",
+  i: "invalid-write",
 };
 
 /** Thrown by a property: every broken rule of one case, each tagged with its property letter. */
@@ -1013,6 +1016,25 @@ export const forbiddenKeysOf = (event: unknown): Map<string, string> => {
 const mayReactivate = (event: unknown, handler: FunctionName): boolean =>
   handler === "manual" && isRecord(event) && event.status === "Active" && !("Records" in event);
 
+/** Approve mode may call IAM: a request sent directly to the manual function, or a Health event (listed exception). */
+const approvedWithout = (event: unknown, handler: FunctionName): boolean => {
+  if (!isRecord(event)) return false;
+  const direct =
+    handler === "manual" && "accessKeyId" in event && !("Records" in event) && !("source" in event);
+  const records = event.Records;
+  const inner =
+    Array.isArray(records) && isRecord(records[0]) && isRecord(records[0].Sns)
+      ? (() => {
+          try {
+            return JSON.parse(String(records[0].Sns.Message)) as unknown;
+          } catch {
+            return undefined;
+          }
+        })()
+      : event;
+  return direct || (isRecord(inner) && inner.source === "aws.health");
+};
+
 /** The text (g) looks for at the start of every alert line; INJECTION_STRINGS put it into every kind of field. */
 export const FORGED_LINE = "ALL CLEAR";
 
@@ -1052,6 +1074,12 @@ export const CONFIG_ENVS = {
     ENRICH_CLOUDTRAIL: "true",
   },
   "dry-run": { PROTECTED_USERS, DRY_RUN: "true" },
+  approve: {
+    PROTECTED_USERS,
+    RESPONDER_MODE: "approve",
+    CONTAIN_WITHOUT_APPROVAL: "health",
+    REVOKE_SESSIONS: "true",
+  },
 } as const satisfies Record<string, Record<string, string>>;
 export type ConfigName = keyof typeof CONFIG_ENVS;
 
@@ -1108,6 +1136,7 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
     "opt-ins",
     "opt-ins",
     "dry-run",
+    "approve",
   ),
   owner: fc.oneof(
     { weight: 8, arbitrary: fc.constant(FUZZ_OWNER) },
@@ -1404,6 +1433,14 @@ export const checkRespond = async (
   const calls = stub.calls();
   if (CONFIGS[scenario.config].dryRun && calls.length > 0) {
     fail("c", `dry run sent ${calls.length} IAM command(s)`);
+  }
+  // Approve mode calls IAM only for a person's direct request or a listed exception (CONTAIN_WITHOUT_APPROVAL=health).
+  if (
+    CONFIGS[scenario.config].mode === "approve" &&
+    calls.length > 0 &&
+    !approvedWithout(event, scenario.handler)
+  ) {
+    fail("i", `approve mode sent ${calls.length} IAM command(s) for an event nobody approved`);
   }
   let guarded = keyForbidden.size > 0;
   for (const [index, call] of calls.entries()) {

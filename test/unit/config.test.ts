@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config";
+import { ConfigError, loadConfig, Mode } from "../../src/config";
 
 /** The error loadConfig throws for an environment, so that a test can check its type and message together. */
 const errorFor = (env: Record<string, string>): unknown => {
@@ -19,7 +19,9 @@ describe("loadConfig", () => {
   it("defaults to live, alert-only extras off, act from severity 4, no topic, no member role", () => {
     expect(loadConfig({})).toEqual({
       alertTopicArn: undefined,
+      mode: "contain",
       dryRun: false,
+      containWithoutApproval: [],
       protectedUsers: [],
       memberRoleName: undefined,
       minSeverity: 4,
@@ -34,7 +36,9 @@ describe("loadConfig", () => {
   it("treats empty and blank values as unset, as serverless.yml passes blank parameters", () => {
     const blank = {
       ALERT_TOPIC_ARN: "",
+      RESPONDER_MODE: "",
       DRY_RUN: "",
+      CONTAIN_WITHOUT_APPROVAL: "",
       PROTECTED_USERS: "  ",
       MEMBER_ROLE_NAME: "",
       MIN_SEVERITY: " ",
@@ -52,7 +56,8 @@ describe("loadConfig", () => {
     expect(
       loadConfig({
         ALERT_TOPIC_ARN: "arn:aws:sns:us-east-1:111111111111:access-key-responder-alerts",
-        DRY_RUN: "true",
+        RESPONDER_MODE: "approve",
+        CONTAIN_WITHOUT_APPROVAL: "health",
         PROTECTED_USERS: "breakglass-admin,deployer",
         MEMBER_ROLE_NAME: "ResponderMember",
         MIN_SEVERITY: "7",
@@ -64,7 +69,9 @@ describe("loadConfig", () => {
       }),
     ).toEqual({
       alertTopicArn: "arn:aws:sns:us-east-1:111111111111:access-key-responder-alerts",
-      dryRun: true,
+      mode: "approve",
+      dryRun: false,
+      containWithoutApproval: ["health"],
       protectedUsers: ["breakglass-admin", "deployer"],
       memberRoleName: "ResponderMember",
       minSeverity: 7,
@@ -176,5 +183,78 @@ describe("ConfigError", () => {
 
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe("ConfigError");
+  });
+});
+
+describe("RESPONDER_MODE and its alias DRY_RUN", () => {
+  it.each([
+    [{}, Mode.Contain, false],
+    [{ RESPONDER_MODE: "contain" }, Mode.Contain, false],
+    [{ RESPONDER_MODE: "approve" }, Mode.Approve, false],
+    [{ RESPONDER_MODE: "observe" }, Mode.Observe, true],
+    [{ RESPONDER_MODE: "observe", DRY_RUN: "false" }, Mode.Observe, true],
+    [{ DRY_RUN: "true" }, Mode.Observe, true],
+    [{ RESPONDER_MODE: "contain", DRY_RUN: "true" }, Mode.Observe, true],
+    [{ RESPONDER_MODE: "observe", DRY_RUN: "true" }, Mode.Observe, true],
+    [{ RESPONDER_MODE: "approve", DRY_RUN: "false" }, Mode.Approve, false],
+    [{ RESPONDER_MODE: " ", DRY_RUN: "true" }, Mode.Observe, true],
+  ])("reads %o as mode %s (dry run: %s)", (env, mode, dryRun) => {
+    expect(loadConfig(env)).toMatchObject({ mode, dryRun });
+  });
+
+  it("refuses DRY_RUN=true with RESPONDER_MODE=approve, naming both variables", () => {
+    const error = errorFor({ RESPONDER_MODE: "approve", DRY_RUN: "true" });
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/DRY_RUN=true contradicts RESPONDER_MODE=approve/);
+  });
+
+  it.each(["Approve", "approved", "dry-run", "live", "true"])(
+    "refuses RESPONDER_MODE=%s, naming the variable",
+    (value) => {
+      const error = errorFor({ RESPONDER_MODE: value });
+
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toBe(
+        `RESPONDER_MODE must be one of contain, approve, observe (or unset), got "${value}"`,
+      );
+    },
+  );
+});
+
+describe("CONTAIN_WITHOUT_APPROVAL", () => {
+  it("reads sources and finding type prefixes", () => {
+    const config = loadConfig({
+      RESPONDER_MODE: "approve",
+      CONTAIN_WITHOUT_APPROVAL:
+        "health,trusted-advisor,UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration",
+    });
+
+    expect(config.containWithoutApproval).toEqual([
+      "health",
+      "trusted-advisor",
+      "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration",
+    ]);
+  });
+
+  it("treats a blank value as unset", () => {
+    expect(loadConfig({ CONTAIN_WITHOUT_APPROVAL: "  " }).containWithoutApproval).toEqual([]);
+  });
+
+  it.each([
+    ["an empty entry", "health,,trusted-advisor", '""'],
+    ["a trailing comma", "health,", '""'],
+    ["a space after a comma", "health, trusted-advisor", '" trusted-advisor"'],
+    ["an unknown source", "helth", '"helth"'],
+    ["a source in the wrong case", "Health", '"Health"'],
+    ["a type without a ':'", "UnauthorizedAccess", '"UnauthorizedAccess"'],
+    ["a space inside a prefix", "Unauthorized Access:IAMUser", '"Unauthorized Access:IAMUser"'],
+    ["the manual source, which approves by reaching the manual function", "manual", '"manual"'],
+  ])("refuses %s, naming the variable", (_, value, shown) => {
+    const error = errorFor({ CONTAIN_WITHOUT_APPROVAL: value });
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/^CONTAIN_WITHOUT_APPROVAL must be/);
+    expect((error as Error).message).toContain(`invalid: ${shown}`);
   });
 });

@@ -530,3 +530,133 @@ describe("mergePlans, for a key an event names more than once", () => {
     expect(mergePlans([plan({}), plan({ update: true })], config).checkFirst).toBe(true);
   });
 });
+
+describe("approve mode", () => {
+  const approve = (containWithoutApproval: string[] = []) =>
+    testConfig({ mode: "approve", containWithoutApproval });
+
+  it("makes no write for a GuardDuty finding and says it waits for a person", () => {
+    const plan = planContainment(findingOf("guardduty-iam-user"), approve(), identity);
+
+    expect(plan).toMatchObject({
+      action: Action.DisableKey,
+      awaitsApproval: true,
+      userName: "alice",
+      resolveOwner: false,
+      checkFirst: false,
+      dryRun: false,
+    });
+    expect(plan.why).toBe(
+      "UnauthorizedAccess:IAMUser/TorIPCaller at severity 5: approve mode, so no change is made until a person " +
+        "approves setting the key Inactive",
+    );
+  });
+
+  it("makes no read either: neither the owner look-up nor the read before a repeat's write", () => {
+    const unnamed = planContainment(findingOf("health-credentials-compromised"), approve(), identity);
+    const update = planContainment(findingOf("guardduty-iam-user-update"), approve(), identity);
+
+    expect(unnamed).toMatchObject({ awaitsApproval: true, resolveOwner: false });
+    expect(update).toMatchObject({ awaitsApproval: true, checkFirst: false });
+  });
+
+  it("contains a finding whose source is listed in CONTAIN_WITHOUT_APPROVAL at once, and says why", () => {
+    const plan = planContainment(findingOf("health-credentials-compromised"), approve(["health"]), identity);
+
+    expect(plan.awaitsApproval).toBeUndefined();
+    expect(plan).toMatchObject({ action: Action.DisableKey, resolveOwner: true });
+    expect(plan.why).toContain('contained without approval, CONTAIN_WITHOUT_APPROVAL has "health"');
+  });
+
+  it("contains a finding whose type starts with a listed prefix at once, and no other", () => {
+    const config = approve(["UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration"]);
+    const exfiltration = findingOf("guardduty-iam-user", {
+      type: "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+    });
+
+    expect(planContainment(exfiltration, config, identity).awaitsApproval).toBeUndefined();
+    expect(planContainment(findingOf("guardduty-iam-user"), config, identity).awaitsApproval).toBe(true);
+  });
+
+  it("does not take a source name for a type prefix, nor a prefix for a source", () => {
+    const health = findingOf("health-credentials-compromised");
+
+    expect(planContainment(health, approve(["guardduty"]), identity).awaitsApproval).toBe(true);
+    expect(planContainment(health, approve([`${health.type.slice(0, 3)}:`]), identity).awaitsApproval).toBe(
+      true,
+    );
+  });
+
+  it("carries out a person's disable request to the manual function: the request is the approval", () => {
+    const plan = planContainment(findingOf("manual-disable"), approve(), manualIdentity);
+
+    expect(plan.awaitsApproval).toBeUndefined();
+    expect(plan.action).toBe(Action.DisableKey);
+    expect(plan.why).toContain("a person's request to the manual function is the approval");
+  });
+
+  it("waits for approval when a manual request is relayed through SNS or reaches another function", () => {
+    const viaSns = findingOf("manual-disable", { viaSns: true });
+
+    expect(planContainment(viaSns, approve(), manualIdentity).awaitsApproval).toBe(true);
+    expect(planContainment(findingOf("manual-disable"), approve(), identity).awaitsApproval).toBe(true);
+  });
+
+  it("keeps the reactivation rules: only the manual function, directly", () => {
+    expect(planContainment(findingOf("manual-reactivate"), approve(), manualIdentity)).toMatchObject({
+      action: Action.ReactivateKey,
+    });
+    expect(planContainment(findingOf("manual-reactivate"), approve(), identity)).toMatchObject({
+      action: Action.None,
+      skip: Skip.ReactivationRefused,
+    });
+  });
+
+  it("still refuses root and protected keys first", () => {
+    expect(planContainment(findingOf("guardduty-root"), approve(), identity).skip).toBe(Skip.Root);
+    expect(
+      planContainment(
+        findingOf("guardduty-iam-user"),
+        testConfig({ mode: "approve", protectedUsers: ["alice"] }),
+        identity,
+      ).skip,
+    ).toBe(Skip.Protected);
+  });
+
+  it("lets observe win: a dry run never awaits approval", () => {
+    const plan = planContainment(
+      findingOf("guardduty-iam-user"),
+      testConfig({ mode: "observe", dryRun: true }),
+      identity,
+    );
+
+    expect(plan).toMatchObject({ dryRun: true, action: Action.DisableKey });
+    expect(plan.awaitsApproval).toBeUndefined();
+  });
+
+  it("asks approval to revoke sessions of a temporary key when revocation is on", () => {
+    const plan = planContainment(
+      findingOf("guardduty-assumed-role"),
+      testConfig({ mode: "approve", revokeSessions: true }),
+      identity,
+    );
+
+    expect(plan).toMatchObject({ action: Action.RevokeSessions, awaitsApproval: true });
+    expect(plan.why).toContain("no change is made until a person approves");
+  });
+
+  it("merges a finding contained at once ahead of one awaiting approval for the same key", () => {
+    const config = approve(["UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration"]);
+    const waiting = planContainment(findingOf("guardduty-iam-user"), config, identity);
+    const now = planContainment(
+      findingOf("guardduty-iam-user", {
+        type: "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS",
+      }),
+      config,
+      identity,
+    );
+
+    expect(mergePlans([waiting, now], config).awaitsApproval).toBeUndefined();
+    expect(mergePlans([waiting, waiting], config).awaitsApproval).toBe(true);
+  });
+});
