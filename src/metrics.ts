@@ -1,4 +1,6 @@
+import { Source } from "./findings/finding";
 import { type Outcome, Status } from "./outcome";
+import { Skip } from "./plan/plan";
 
 /** One metric data point. The handler wiring hands these to Powertools Metrics (CloudWatch EMF). */
 export interface MetricPoint {
@@ -15,6 +17,10 @@ export const MetricName = {
   ContainmentFailures: "ContainmentFailures",
   AlertFailures: "AlertFailures",
   TimeToContainment: "TimeToContainment",
+  /** Approve mode: keys left as they were, awaiting a person's approval. */
+  ApprovalsRequested: "ApprovalsRequested",
+  /** A GuardDuty sample finding went the whole way (the drill, src/drill.ts); DrillMissingAlarm watches it. */
+  DrillCompleted: "DrillCompleted",
 } as const;
 
 const CONTAINED: readonly Status[] = [Status.Disabled, Status.SessionsRevoked];
@@ -46,8 +52,16 @@ export const metricsFor = (outcomes: Outcome[], alertFailed: boolean): MetricPoi
       points.push({ name: MetricName.TimeToContainment, unit: "Milliseconds", value: to - from });
     }
   }
+  const approvals = outcomes.filter((o) => o.status === Status.ApprovalNeeded).length;
+  if (approvals > 0) points.push({ name: MetricName.ApprovalsRequested, unit: "Count", value: approvals });
   const failures = outcomes.filter((o) => o.status === Status.Failed).length;
   if (failures > 0) points.push({ name: MetricName.ContainmentFailures, unit: "Count", value: failures });
   if (alertFailed) points.push({ name: MetricName.AlertFailures, unit: "Count", value: 1 });
+  // Only GuardDuty's own delivery counts: the drill checks the guardduty rule and function, not a Security Hub copy.
+  // And only once the alert went out: a drill whose alert failed has not reached a person.
+  const drill =
+    !alertFailed &&
+    outcomes.some((o) => o.plan.skip === Skip.Sample && o.plan.finding.source === Source.GuardDuty);
+  if (drill) points.push({ name: MetricName.DrillCompleted, unit: "Count", value: 1 });
   return points;
 };

@@ -1,4 +1,5 @@
 import { ALERT_PERMISSIONS } from "../alert/publish";
+import { DRILL_PERMISSIONS } from "../drill";
 import { ENRICH_PERMISSIONS } from "../enrich/cloudtrail";
 import { ACCESS_KEY_PERMISSIONS } from "./access-keys";
 import { AUDIT_PERMISSIONS } from "./audit";
@@ -23,6 +24,8 @@ export const OPT_IN_PERMISSIONS = {
   attachQuarantinePolicy: [declaredBy(AUDIT_PERMISSIONS, "iam:AttachUserPolicy")],
   enrichCloudTrail: [...ENRICH_PERMISSIONS],
   memberRoleName: [...MEMBER_ACCOUNT_PERMISSIONS],
+  // The drill function's (src/drill.ts): the role is shared, so the grant is too, only while drill is "true".
+  drill: [...DRILL_PERMISSIONS],
 } as const;
 
 export type OptIn = keyof typeof OPT_IN_PERMISSIONS;
@@ -60,4 +63,5 @@ export const DECLARED_ACTIONS = [
   ...MEMBER_ACCOUNT_PERMISSIONS,
   ...ALERT_PERMISSIONS,
   ...ENRICH_PERMISSIONS,
+  ...DRILL_PERMISSIONS,
 ] as const;

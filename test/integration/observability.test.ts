@@ -100,4 +100,21 @@ describe("structured logs and metrics", () => {
     await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
     expect(metricNames()).toEqual(expect.arrayContaining(["ContainmentFailures", "AlertFailures"]));
   });
+
+  it("records DrillCompleted, under the service dimension DrillMissingAlarm watches, for a GuardDuty sample", async () => {
+    await invoke(freshHandler(), loadEvent("guardduty-sample"));
+    const point = emf().find((line) => "DrillCompleted" in line);
+    expect(point).toMatchObject({ DrillCompleted: 1, service: "access-key-responder" });
+    const aws = point?._aws as
+      | { CloudWatchMetrics?: { Namespace: string; Dimensions: string[][] }[] }
+      | undefined;
+    const directive = aws?.CloudWatchMetrics?.[0];
+    expect(directive).toEqual(
+      expect.objectContaining({ Namespace: "AccessKeyResponder", Dimensions: [["service"]] }),
+    );
+
+    lines.length = 0;
+    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    expect(metricNames()).not.toContain("DrillCompleted");
+  });
 });

@@ -4,11 +4,13 @@
 import { describe, expect, it } from "vitest";
 import {
   arnOf,
+  evaluateConditions,
   eventRules,
   loadPackaged,
   PACKAGED_CONFIGS,
   type PackagedConfigName,
   ref,
+  resolveConditionals,
   resource,
   resourcesOfType,
   roleStatements,
@@ -100,9 +102,14 @@ const keyUserProblems = (template: Template): string[] => {
   ];
 };
 
-/** The topic policy lets in CloudWatch for exactly the stack's alarms that notify the topic, and nothing else. */
+/**
+ * The topic policy lets in CloudWatch for exactly the stack's alarms that notify the topic, and nothing else. An
+ * alarm with a Condition (DrillMissingAlarm) counts where its Condition holds, and the policy names it by Fn::If.
+ */
 const topicPublisherProblems = (template: Template): string[] => {
+  const conditions = evaluateConditions(template);
   const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm")
+    .filter(([, alarm]) => alarm.Condition === undefined || conditions[alarm.Condition] === true)
     .filter(([, alarm]) =>
       [...asArray(alarm.Properties?.AlarmActions), ...asArray(alarm.Properties?.OKActions)].some((action) =>
         same(action, ref("AlertTopic")),
@@ -116,7 +123,9 @@ const topicPublisherProblems = (template: Template): string[] => {
       if (!same(services, ["cloudwatch.amazonaws.com"])) {
         return [`${where} lets in ${JSON.stringify(statement.Principal)}, not only the stack's alarms`];
       }
-      const arns = asArray(statement.Condition?.ArnEquals?.["aws:SourceArn"]);
+      const arns = asArray(
+        resolveConditionals(statement.Condition?.ArnEquals?.["aws:SourceArn"], conditions),
+      );
       const sorted = (list: unknown[]) => list.map((item) => JSON.stringify(item)).sort();
       return same(sorted(arns), sorted(alarms))
         ? []

@@ -3,12 +3,15 @@ import { describe, expect, it } from "vitest";
 import { clientConfig } from "../../src/runtime";
 import { arnOf, eventRules, loadTemplate, ref, resource, resourcesOfType } from "../support/template";
 
-const FUNCTIONS = [
+/** The functions that handle findings and requests, and alert. */
+const RESPONDERS = [
   "GuarddutyLambdaFunction",
   "LeakedCredentialsLambdaFunction",
   "SecurityHubLambdaFunction",
   "ManualLambdaFunction",
 ];
+/** Every function: the responders and the drill (deployed always, scheduled only with param drill). */
+const FUNCTIONS = [...RESPONDERS, "DrillLambdaFunction"];
 
 const propertiesOf = (logicalId: string): Record<string, unknown> =>
   resource(loadTemplate(), logicalId).Properties ?? {};
@@ -26,7 +29,7 @@ describe("encryption", () => {
 });
 
 describe("asynchronous invocation", () => {
-  it("the template lists exactly the four functions", () => {
+  it("the template lists exactly the five functions", () => {
     const functions = resourcesOfType(loadTemplate(), "AWS::Lambda::Function").map(([id]) => id);
     expect(functions.sort()).toEqual([...FUNCTIONS].sort());
   });
@@ -78,7 +81,7 @@ describe("functions", () => {
     expect(sdkWorstCaseMs).toBeLessThan(timeout * 1000);
   });
 
-  it.each(FUNCTIONS)("%s is told the alert topic and whether this is a dry run", (id) => {
+  it.each(RESPONDERS)("%s is told the alert topic and whether this is a dry run", (id) => {
     const variables = (propertiesOf(id).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(variables.ALERT_TOPIC_ARN).toEqual(ref("AlertTopic"));
     expect(["true", "false"]).toContain(variables.DRY_RUN);

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import type { Finding } from "../../src/findings";
+import { MetricName, metricsFor } from "../../src/metrics";
+import { Status } from "../../src/outcome";
+import { Skip } from "../../src/plan/plan";
+import { findingOf } from "../support/fixtures";
+import { outcome, planFor, skipPlan } from "./alert/outcomes";
+
+const drillPoints = (outcomes: Parameters<typeof metricsFor>[0], alertFailed = false) =>
+  metricsFor(outcomes, alertFailed).filter((point) => point.name === MetricName.DrillCompleted);
+
+const sampleOutcome = (finding: Finding = findingOf("guardduty-sample")) =>
+  outcome(planFor(finding), Status.Skipped);
+
+describe("metricsFor: DrillCompleted", () => {
+  it("records one drill when a GuardDuty sample finding was handled and alerted on", () => {
+    const handled = sampleOutcome();
+    expect(handled.plan.skip).toBe(Skip.Sample);
+    expect(drillPoints([handled])).toEqual([{ name: MetricName.DrillCompleted, unit: "Count", value: 1 }]);
+  });
+
+  it("records one point per event, however many sample findings it held", () => {
+    expect(drillPoints([sampleOutcome(), sampleOutcome()])).toHaveLength(1);
+  });
+
+  it("records none when the alert failed: the drill did not reach a person", () => {
+    expect(drillPoints([sampleOutcome()], true)).toEqual([]);
+  });
+
+  it("records none for a sample that came another way (a Security Hub copy)", () => {
+    const copy = findingOf("guardduty-sample", { source: "security-hub" });
+    expect(drillPoints([outcome(skipPlan(copy, Skip.Sample, false), Status.Skipped)])).toEqual([]);
+  });
+
+  it("records none for a real finding", () => {
+    const real = outcome(planFor(findingOf("guardduty-iam-user")), Status.Disabled);
+    expect(drillPoints([real])).toEqual([]);
+  });
+
+  it("still counts the sample as a skipped action, by reason", () => {
+    expect(metricsFor([sampleOutcome()], false)).toContainEqual({
+      name: MetricName.ActionsSkipped,
+      unit: "Count",
+      value: 1,
+      dimension: { name: "Reason", value: Skip.Sample },
+    });
+  });
+});
