@@ -1,5 +1,5 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
-import { type Alert, renderAlerts, renderProblemAlert } from "./alert/render";
+import { type Alert, type ProblemKind, renderAlerts, renderProblemAlert } from "./alert/render";
 import { KEY_CONCURRENCY, mapBounded } from "./concurrency";
 import type { Config } from "./config";
 import { type ContainContext, carryOut } from "./contain/carry-out";
@@ -41,7 +41,8 @@ export interface KeySummary {
 
 /** The handler's result: what was done to every key, and whether a person was told. */
 export interface Summary {
-  result: "ignored" | "invalid" | "handled";
+  /** `failed`: AWS could not be reached, so nothing was tried (the invocation fails too, so that Lambda retries). */
+  result: "ignored" | "invalid" | "handled" | "failed";
   source?: Source;
   eventId?: string;
   dryRun: boolean;
@@ -150,15 +151,19 @@ const tell = async (responder: Responder, alert: Alert, summary: Summary, log: L
   }
 };
 
-/** No write was made for an event: tells a person why, and fails the run if it must be retried. */
+/**
+ * No write was made for an event: tells a person why, and fails the run when it must be retried (AWS could not be
+ * reached) or when a person's request was refused (so that their script notices). An event that could not be read
+ * gets an alert and no retry: reading it again would give the same answer.
+ */
 const handleProblem = async (
-  problem: { source?: Source; eventId?: string; reason: string },
+  problem: { source?: Source; eventId?: string; reason: string; kind: ProblemKind },
   responder: Responder,
   log: Log,
   retry?: unknown,
 ): Promise<Summary> => {
   const summary: Summary = {
-    result: "invalid",
+    result: problem.kind === "unreachable" ? "failed" : "invalid",
     source: problem.source,
     eventId: problem.eventId,
     dryRun: responder.config.dryRun,
@@ -167,8 +172,10 @@ const handleProblem = async (
     alert: "none",
   };
   log.warn("no write was made", { reason: problem.reason });
-  // A person who typed a bad request reads the result; a finding nobody could act on must reach a person.
-  if (problem.source === Source.Manual && retry === undefined) return summary;
+  // A person who typed a bad request reads the error; a finding nobody could act on must reach a person.
+  if (problem.source === Source.Manual && problem.kind === "unreadable") {
+    throw new ResponderError(problem.reason, summary);
+  }
   const error = await tell(
     responder,
     renderProblemAlert(problem, { dryRun: responder.config.dryRun, now: responder.now() }),
@@ -220,15 +227,17 @@ export const respond = async (
       alert: "none",
     };
   }
-  if (parsed.kind === "invalid") return handleProblem(parsed, responder, log);
+  if (parsed.kind === "invalid") return handleProblem({ ...parsed, kind: "unreadable" }, responder, log);
 
   let identity: Identity;
   try {
     identity = await responder.identity();
   } catch (error) {
     // Without our own account, no finding can be told apart from another account's: tell people, then retry.
-    const reason = `could not determine the responder's own account, so no key was touched: ${errorMessage(error)}`;
-    return handleProblem({ source: parsed.source, eventId: parsed.eventId, reason }, responder, log, error);
+    // The event itself was fine: this is AWS (credentials, network, STS) that could not be reached.
+    const reason = `could not determine the responder's own account (AWS could not be reached), so no key was touched: ${errorMessage(error)}`;
+    const problem = { source: parsed.source, eventId: parsed.eventId, reason, kind: "unreachable" as const };
+    return handleProblem(problem, responder, log, error);
   }
   const plans = byKey(parsed.findings.map((finding) => planContainment(finding, config, identity)))
     .map((group) => mergePlans(group, config))

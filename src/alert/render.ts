@@ -1,7 +1,8 @@
+import { createHash } from "node:crypto";
 import type { Finding, Source } from "../findings";
 import { clip, isAccessKeyId, isAccountId, isUserName, KeyKind, keyKind } from "../identifiers";
 import { type Outcome, Status } from "../outcome";
-import { Skip } from "../plan/plan";
+import { Action, Skip } from "../plan/plan";
 
 export const ALERT_SCHEMA = "access-key-responder/alert";
 export const ALERT_VERSION = 1;
@@ -21,6 +22,8 @@ export const Verdict = {
   Invalid: "invalid",
   /** A person's request to undo a containment was carried out. */
   Reactivated: "reactivated",
+  /** Approve mode: no write was made; a key may still be Active until a person approves. Chat buttons key on it. */
+  ApprovalNeeded: "approval-needed",
 } as const;
 export type Verdict = (typeof Verdict)[keyof typeof Verdict];
 
@@ -148,6 +151,9 @@ const keyCommand = (user: string | undefined, accessKeyId: string, status: "Acti
   `aws iam update-access-key --user-name ${shellSafe(user, isUserName, "<user-name>")} ` +
   `--access-key-id ${shellSafe(accessKeyId, isAccessKeyId, "<access-key-id>")} --status ${status}`;
 
+const ownerCommand = (finding: Finding): string =>
+  `aws iam get-access-key-last-used --access-key-id ${shellSafe(finding.accessKeyId, isAccessKeyId, "<access-key-id>")}`;
+
 /** CloudTrail's event history is regional: the finding's region is where the key was seen. */
 const cloudTrailCommand = (finding: Finding): string =>
   "aws cloudtrail lookup-events --lookup-attributes " +
@@ -162,6 +168,27 @@ const manualReactivationCommand = (finding: Finding, user: string | undefined): 
     ...(isAccountId(finding.account) ? { account: finding.account } : {}),
     status: "Active",
     reason: "<why the key is safe to use again>",
+  };
+  return (
+    "aws lambda invoke --function-name access-key-responder-<stage>-manual " +
+    `--cli-binary-format raw-in-base64-out --payload '${JSON.stringify(request)}' response.json`
+  );
+};
+
+/** A finding id echoed into a command only when nothing in it can end the quotes or the JSON string. */
+const SAFE_ID = /^[\w.:/@+=-]{1,200}$/;
+
+/**
+ * Approve mode: the request that approves the write. The manual function carries out a person's request at once; it
+ * looks the owner up when the request does not name one, and refuses a root or protected owner as usual.
+ */
+const manualApprovalCommand = (finding: Finding, user: string | undefined): string => {
+  const request = {
+    accessKeyId: shellSafe(finding.accessKeyId, isAccessKeyId, "<access-key-id>"),
+    ...(isUserName(user) ? { userName: user } : {}),
+    ...(isAccountId(finding.account) ? { account: finding.account } : {}),
+    reason: `approved: ${SAFE_ID.test(finding.findingId) ? `finding ${finding.findingId}` : "<why the key must be disabled>"}`,
+    requestedBy: "<you>",
   };
   return (
     "aws lambda invoke --function-name access-key-responder-<stage>-manual " +
@@ -243,11 +270,42 @@ const nextSteps = (o: Outcome, k: Omit<AlertKey, "nextSteps">): Step[] => {
       ];
     case Status.DryRun:
       return [{ say: "Dry run: nothing was changed. Set DRY_RUN=false to act on findings like this one." }];
+    case Status.ApprovalNeeded:
+      return approvalSteps(o, user, where, review);
     case Status.Skipped:
       return [...skippedSteps(o, k, review, disableByHand), ...siblings];
     default:
       return [];
   }
+};
+
+/** Approve mode: how a person approves the write (or makes it by hand), after looking at what the key did. */
+const approvalSteps = (o: Outcome, user: string | undefined, where: string, review: Step): Step[] => {
+  const f = o.plan.finding;
+  if (o.plan.action === Action.RevokeSessions) {
+    return [
+      review,
+      {
+        say:
+          "Approval needed: nothing was changed. To approve, revoke the sessions by hand (IAM console: the role or " +
+          "user > Revoke active sessions), or deploy with MODE=contain to have it done automatically.",
+      },
+    ];
+  }
+  return [
+    {
+      say: `Approval needed: nothing was changed and the key may still be Active. Review what it did${where}:`,
+      run: review.run,
+    },
+    {
+      say: "To approve, invoke the manual function directly, in the responder's account: it sets the key Inactive.",
+      run: manualApprovalCommand(f, user),
+    },
+    ...(isUserName(user)
+      ? []
+      : [{ say: `The event does not name the key's owner; to find it${where}:`, run: ownerCommand(f) }]),
+    { say: `Or set it Inactive by hand${where}:`, run: keyCommand(user, f.accessKeyId, "Inactive") },
+  ];
 };
 
 const skippedSteps = (
@@ -345,6 +403,7 @@ const STATUS_LABELS: Record<Outcome["status"], string> = {
   [Status.SessionsRevoked]: "SESSIONS REVOKED",
   [Status.Skipped]: "NOT CHANGED",
   [Status.DryRun]: "DRY RUN",
+  [Status.ApprovalNeeded]: "APPROVAL NEEDED - NOT CHANGED",
   [Status.Failed]: "FAILED",
 };
 
@@ -386,9 +445,16 @@ export const isSettled = (o: Outcome): boolean =>
   SETTLED_STATUSES.includes(o.status) ||
   (o.status === Status.Skipped && o.plan.skip !== undefined && SETTLED_SKIPS.includes(o.plan.skip));
 
+const awaitsApproval = (o: Outcome): boolean => o.status === Status.ApprovalNeeded;
+
+/**
+ * The worst first: failed > action-required > approval-needed > the rest. A key awaiting approval is not settled (it
+ * may still be Active), so the event never reads no-action or contained; a refusal a person must act on outranks it.
+ */
 export const verdictOf = (outcomes: Outcome[], dryRun: boolean): Verdict => {
   if (outcomes.some((o) => o.status === Status.Failed)) return Verdict.Failed;
-  if (!outcomes.every(isSettled)) return Verdict.ActionRequired;
+  if (outcomes.some((o) => !isSettled(o) && !awaitsApproval(o))) return Verdict.ActionRequired;
+  if (outcomes.some(awaitsApproval)) return Verdict.ApprovalNeeded;
   if (dryRun) return Verdict.DryRun;
   if (outcomes.some((o) => o.status === Status.Disabled || o.status === Status.SessionsRevoked)) {
     return Verdict.Contained;
@@ -528,6 +594,7 @@ const VERDICT_HEADLINES: Record<Verdict, string> = {
   [Verdict.DryRun]: "Dry run",
   [Verdict.Invalid]: "Could not act on event",
   [Verdict.Reactivated]: "Key REACTIVATED",
+  [Verdict.ApprovalNeeded]: "APPROVAL NEEDED",
 };
 
 /** SNS subjects are at most 100 printable ASCII characters, with no line breaks. */
@@ -690,16 +757,49 @@ export const renderAlerts = (outcomes: Outcome[], ctx: AlertContext): Alert[] =>
   }
 };
 
-/** An event that looked relevant but could not be read: no write was made, and a person is told. */
+/**
+ * Why no write was made for a whole event: it could not be read (`unreadable`: the parser must be fixed, retrying
+ * gives the same answer), or AWS could not be reached (`unreachable`: credentials, network or STS; the run fails and
+ * Lambda retries it). The event is never called invalid for the second.
+ */
+export type ProblemKind = "unreadable" | "unreachable";
+
+/** The hint for a run without AWS: locally, the usual cause is that no credentials are set. */
+export const OFFLINE_HINT = "set DRY_RUN=true to run offline, or provide credentials";
+
+const PROBLEM_WORDING: Record<ProblemKind, { headline: string; subject: string; steps: string[] }> = {
+  unreadable: {
+    headline: "Could not act on event - no change was made",
+    subject: "Could not act on",
+    steps: [
+      "Look the finding up in its console and contain any key it names by hand.",
+      "Keep the event (see the responder's logs) so the parser can be fixed.",
+    ],
+  },
+  unreachable: {
+    headline: "Could not reach AWS - no change was made",
+    subject: "Could not reach AWS for",
+    steps: [
+      "The event was read; AWS could not be reached, so no key was touched. The invocation failed and Lambda retries it.",
+      "If it keeps failing, look the finding up in its console and contain any key it names by hand.",
+      "In Lambda, check the execution role and the network path to STS and IAM.",
+      `Running locally: ${OFFLINE_HINT}.`,
+    ],
+  },
+};
+
+/** No write was made for an event (it could not be read, or AWS could not be reached), and a person is told. */
 export const renderProblemAlert = (
-  problem: { source?: Source; eventId?: string; reason: string },
+  problem: { source?: Source; eventId?: string; reason: string; kind?: ProblemKind },
   ctx: AlertContext,
 ): Alert => {
+  const kind = problem.kind ?? "unreadable";
+  const wording = PROBLEM_WORDING[kind];
   const source = maybe(problem.source, LIMITS.type) as Source | undefined;
   const document: AlertDocument = {
     schema: ALERT_SCHEMA,
     version: ALERT_VERSION,
-    verdict: Verdict.Invalid,
+    verdict: kind === "unreachable" ? Verdict.Failed : Verdict.Invalid,
     dryRun: ctx.dryRun,
     source,
     eventId: maybe(problem.eventId, LIMITS.id),
@@ -708,16 +808,15 @@ export const renderProblemAlert = (
     problem: untrusted(problem.reason, 1000),
   };
   const text = [
-    "access-key-responder: Could not act on event - no change was made",
+    `access-key-responder: ${wording.headline}`,
     `Source: ${source ?? "unknown"}${document.eventId ? `, event ${document.eventId}` : ""}`,
     `Problem: ${document.problem}`,
     "Next steps:",
-    "  - Look the finding up in its console and contain any key it names by hand.",
-    "  - Keep the event (see the responder's logs) so the parser can be fixed.",
+    ...wording.steps.map((step) => `  - ${step}`),
   ].join("\n");
   return {
     subject: subjectLine(
-      `Could not act on ${source ?? "an"} event${document.eventId ? ` ${document.eventId}` : ""}`,
+      `${wording.subject} ${source ?? "an"} event${document.eventId ? ` ${document.eventId}` : ""}`,
     ),
     text,
     document,
@@ -763,35 +862,133 @@ const cardSteps = (keys: AlertKey[]): string[] => {
   return steps;
 };
 
-/** An AWS Chatbot custom notification, so the alert reads well in Slack, Teams or Chime. */
+/**
+ * The custom-notification schema of Amazon Q Developer in chat applications (formerly AWS Chatbot): `version` must be
+ * "1.0" and `source` "custom"; `content.textType` "client-markdown" is the only one supported. The documentation gives
+ * no length limits for the fields, so these caps are ours, chosen to stay well inside what Slack and Teams show in one
+ * message: the title is the SNS subject (at most 100 characters already).
+ */
+export const CHAT_CARD_LIMITS = {
+  title: 100,
+  summary: 100,
+  description: 8_000,
+  nextSteps: LIMITS.cardSteps,
+  keywords: 5,
+  keyword: 40,
+  threadId: 160,
+} as const;
+
+/** Where the card keeps what the chat buttons read (`metadata.additionalContext`); serverless.yml reads the same names. */
+export const CHAT_CONTEXT = {
+  outcome: "outcome",
+  accessKeyId: "accessKeyId",
+  userName: "userName",
+  account: "account",
+} as const;
+
+/** Key statuses a "Disable key" button may act on: a dry run, or a key waiting for a person's approval. */
+const DISABLE_CANDIDATES: readonly string[] = [Status.DryRun, "approval-needed"];
+
+/** At most `max` characters, cut on a code point (never halving a surrogate pair), marked with an ellipsis. */
+const within = (value: string, max: number): string => {
+  const points = Array.from(value);
+  return points.length > max ? `${points.slice(0, max - 1).join("")}…` : value;
+};
+
+const shortHash = (value: string): string => createHash("sha256").update(value).digest("hex").slice(0, 24);
+
+/**
+ * One thread per access key, so that a key's disable, repeat and reactivate alerts sit together. A part of a
+ * multi-key event threads under its first key: a card has one thread, and the first key is the one its title names.
+ * A key ID that fails the identifier check is hashed, so the thread is still per key but shows nothing forged.
+ */
+const threadIdOf = (document: AlertDocument): string | undefined => {
+  const first = document.keys[0];
+  if (!first)
+    return document.eventId === undefined
+      ? undefined
+      : `access-key-responder-event-${shortHash(document.eventId)}`;
+  const key = isAccessKeyId(first.accessKeyId) ? first.accessKeyId : `h${shortHash(first.accessKeyId)}`;
+  return `access-key-responder-key-${key}`.slice(0, CHAT_CARD_LIMITS.threadId);
+};
+
+/** Unique per alert: the same event's parts differ by number; an event without an id by its time. */
+const cardIdOf = (document: AlertDocument): string =>
+  `akr-${shortHash(JSON.stringify([document.eventId ?? document.generatedAt, document.part?.number ?? 1, document.verdict]))}`;
+
+/**
+ * The one key the chat buttons may act on, with the identifiers the manual function needs, each given only when it
+ * passes the same checks IAM writes go through; otherwise nothing, and the buttons (which require all three) stay
+ * hidden rather than act on a forged or ambiguous value. Exactly one candidate key per card, long-term keys only.
+ */
+const buttonTarget = (document: AlertDocument): Record<string, string> => {
+  const candidates = document.keys.filter((k) =>
+    document.verdict === Verdict.Contained
+      ? k.status === Status.Disabled
+      : DISABLE_CANDIDATES.includes(k.status),
+  );
+  const k = candidates.length === 1 ? candidates[0] : undefined;
+  if (!k || !isAccessKeyId(k.accessKeyId) || keyKind(k.accessKeyId) !== KeyKind.LongTerm) return {};
+  return {
+    [CHAT_CONTEXT.accessKeyId]: k.accessKeyId,
+    ...(isUserName(k.userName) ? { [CHAT_CONTEXT.userName]: k.userName } : {}),
+    ...(isAccountId(k.account) ? { [CHAT_CONTEXT.account]: k.account } : {}),
+  };
+};
+
+/** Whole key lines up to the description's cap, then a count of the rest. */
+const cardDescription = (document: AlertDocument): string => {
+  if (!document.keys.length) {
+    return document.problem !== undefined
+      ? within(`Could not act on the event: ${markdown(document.problem)}`, CHAT_CARD_LIMITS.description)
+      : "";
+  }
+  const more = (n: number) => `...and ${n} more keys: see the email or the alert document.`;
+  const lines: string[] = [];
+  let used = 0;
+  for (const k of document.keys.slice(0, LIMITS.cardKeys)) {
+    const line = cardLine(k);
+    // Room is kept for the count line and the line breaks.
+    if (used + line.length + 1 > CHAT_CARD_LIMITS.description - more(document.keys.length).length - 1) break;
+    lines.push(line);
+    used += line.length + 1;
+  }
+  const hidden = document.keys.length - lines.length;
+  return [...lines, ...(hidden > 0 ? [more(hidden)] : [])].join("\n");
+};
+
+/**
+ * An Amazon Q Developer in chat applications (formerly AWS Chatbot) custom notification, so the alert reads well in
+ * Slack, Teams or Chime. `additionalContext` holds only our own values and validated identifiers: the chat buttons
+ * (serverless.yml, `chatActions`) pass them to the manual function.
+ */
 export const chatCard = (alert: Alert): object => {
   const { document } = alert;
-  const shown = document.keys.slice(0, LIMITS.cardKeys);
-  const hidden = document.keys.length - shown.length;
-  const description = document.keys.length
-    ? [
-        ...shown.map(cardLine),
-        ...(hidden > 0 ? [`...and ${hidden} more keys: see the email or the alert document.`] : []),
-      ].join("\n")
-    : document.problem !== undefined
-      ? `Could not act on the event: ${markdown(document.problem)}`
-      : "";
+  const threadId = threadIdOf(document);
   return {
     version: "1.0",
     source: "custom",
+    id: cardIdOf(document),
     content: {
       textType: "client-markdown",
-      title: alert.subject,
-      description,
-      nextSteps: cardSteps(document.keys),
-      keywords: [document.verdict, document.source ?? "unknown"],
+      title: within(alert.subject, CHAT_CARD_LIMITS.title),
+      description: cardDescription(document),
+      nextSteps: cardSteps(document.keys).slice(0, CHAT_CARD_LIMITS.nextSteps),
+      keywords: [document.verdict, document.source ?? "unknown"]
+        .slice(0, CHAT_CARD_LIMITS.keywords)
+        .map((keyword) => within(keyword, CHAT_CARD_LIMITS.keyword)),
     },
     metadata: {
-      threadId: document.eventId,
-      summary: alert.subject,
+      ...(threadId ? { threadId } : {}),
+      summary: within(alert.subject, CHAT_CARD_LIMITS.summary),
       eventType: "access-key-responder",
       relatedResources: document.keys.map((k) => k.accessKeyId),
-      additionalContext: alert.attributes,
+      additionalContext: {
+        [CHAT_CONTEXT.outcome]: document.verdict,
+        severity: alert.attributes.severity ?? "none",
+        source: alert.attributes.source ?? "unknown",
+        ...buttonTarget(document),
+      },
     },
   };
 };

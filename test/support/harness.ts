@@ -51,7 +51,9 @@ export const invoke = async (
 export const useDouble = (double: AwsDouble, extra: Record<string, string> = {}): void => {
   for (const name of [
     "ALERT_TOPIC_ARN",
+    "RESPONDER_MODE",
     "DRY_RUN",
+    "CONTAIN_WITHOUT_APPROVAL",
     "PROTECTED_USERS",
     "MEMBER_ROLE_NAME",
     "MIN_SEVERITY",
@@ -66,8 +68,14 @@ export const useDouble = (double: AwsDouble, extra: Record<string, string> = {})
   Object.assign(process.env, double.env(), { ALERT_TOPIC_ARN: TOPIC_ARN }, extra);
 };
 
-/** A new container: fresh clients and an empty memory of recent events. */
-export const freshHandler = (name: (typeof FUNCTION_NAMES)[number] = "guardduty") => createHandler(name);
+/**
+ * A new container: fresh clients and an empty memory of recent events. An alert printed because no topic is set
+ * goes to `print` (by default nowhere), never to the test output.
+ */
+export const freshHandler = (
+  name: (typeof FUNCTION_NAMES)[number] = "guardduty",
+  print: (line: string) => void = () => {},
+) => createHandler(name, process.env, print);
 
 /** The published alert's document (what SQS and Lambda subscribers receive). */
 export const publishedDocument = (double: AwsDouble, index = -1) => {

@@ -33,6 +33,8 @@ export const PACKAGED_CONFIGS = {
       enrichCloudTrail: "true",
       memberRoleName: "AccessKeyResponderMember",
       organizationId: "o-a1b2c3d4e5",
+      chatActions: "true",
+      drill: "true",
     },
   },
 } as const satisfies Record<string, PackagedConfig>;
@@ -97,18 +99,20 @@ export interface EventRule {
   state: unknown;
 }
 
-/** Every AWS::Events::Rule with its EventPattern and target. */
+/** Every AWS::Events::Rule that matches events (has an EventPattern), with its target; schedules are not listed. */
 export const eventRules = (template: Template): EventRule[] =>
-  resourcesOfType(template, "AWS::Events::Rule").map(([logicalId, rule]) => {
-    const targets = (rule.Properties?.Targets ?? []) as Array<Record<string, unknown>>;
-    return {
-      logicalId,
-      pattern: rule.Properties?.EventPattern,
-      targetFunction: getAttTarget(targets[0]?.Arn),
-      targets,
-      state: rule.Properties?.State,
-    };
-  });
+  resourcesOfType(template, "AWS::Events::Rule")
+    .filter(([, rule]) => rule.Properties?.EventPattern !== undefined)
+    .map(([logicalId, rule]) => {
+      const targets = (rule.Properties?.Targets ?? []) as Array<Record<string, unknown>>;
+      return {
+        logicalId,
+        pattern: rule.Properties?.EventPattern,
+        targetFunction: getAttTarget(targets[0]?.Arn),
+        targets,
+        state: rule.Properties?.State,
+      };
+    });
 
 export interface Statement {
   Sid?: string;
@@ -272,6 +276,7 @@ export const OPT_IN_CONDITIONS = {
   attachQuarantinePolicy: "AttachQuarantinePolicy",
   enrichCloudTrail: "EnrichCloudTrail",
   memberRoleName: "HasMemberRole",
+  drill: "Drill",
 } as const satisfies Record<OptIn, string>;
 export const ORGANIZATION_CONDITION = "HasOrganizationId";
 
