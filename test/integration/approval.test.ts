@@ -17,11 +17,6 @@ const ALICE_KEY = "AKIAALICE00000000001";
 const BOB_KEY = "AKIABOB0000000000001";
 const IVAN_KEY = "AKIAIVAN000000000001";
 
-const published = () => {
-  const { message, structured, document } = publishedDocument(double);
-  return { outcome: message.attributes.outcome?.StringValue, text: structured.default as string, document };
-};
-
 describe("RESPONDER_MODE=approve", () => {
   it("makes no IAM call for a GuardDuty finding and publishes an approval-needed alert with the command", async () => {
     useDouble(double, { RESPONDER_MODE: "approve" });
@@ -33,7 +28,7 @@ describe("RESPONDER_MODE=approve", () => {
     expect(double.actions("iam")).toEqual([]);
     expect(double.keyStatus(ALICE_KEY)).toBe("Active");
     expect(summary?.outcomes).toMatchObject([{ accessKeyId: ALICE_KEY, status: "approval-needed" }]);
-    const { outcome, text, document } = published();
+    const { outcome, text, document } = publishedDocument(double);
     expect(outcome).toBe("approval-needed");
     expect(document.keys[0]).toMatchObject({ status: "approval-needed" });
     const command = text
@@ -53,7 +48,7 @@ describe("RESPONDER_MODE=approve", () => {
   it("carries out the approval: the command's request, sent to the manual function, disables the key", async () => {
     useDouble(double, { RESPONDER_MODE: "approve" });
     await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
-    const command = published()
+    const command = publishedDocument(double)
       .text.split("\n")
       .find((line) => line.includes("aws lambda invoke"));
     const request = JSON.parse(/--payload '([^']*)'/.exec(command ?? "")?.[1] ?? "null");
@@ -67,7 +62,7 @@ describe("RESPONDER_MODE=approve", () => {
     expect(error).toBeUndefined();
     expect(double.keyStatus(ALICE_KEY)).toBe("Inactive");
     expect(summary?.outcomes).toMatchObject([{ status: "disabled" }]);
-    expect(published().outcome).toBe("contained");
+    expect(publishedDocument(double).outcome).toBe("contained");
   });
 
   it("with CONTAIN_WITHOUT_APPROVAL=health, disables the key of a Health event but not a GuardDuty finding's", async () => {
@@ -86,7 +81,7 @@ describe("RESPONDER_MODE=approve", () => {
     expect(double.writes().map((call) => call.params.AccessKeyId)).toEqual([BOB_KEY]);
     expect(health.summary?.outcomes).toMatchObject([{ status: "disabled" }]);
     expect(guardDuty.summary?.outcomes).toMatchObject([{ status: "approval-needed" }]);
-    expect(published().outcome).toBe("approval-needed");
+    expect(publishedDocument(double).outcome).toBe("approval-needed");
   });
 
   it("disables a key on a manual request: the person's request is the approval", async () => {
@@ -101,7 +96,7 @@ describe("RESPONDER_MODE=approve", () => {
     expect(error).toBeUndefined();
     expect(double.keyStatus(IVAN_KEY)).toBe("Inactive");
     expect(summary?.outcomes).toMatchObject([{ status: "disabled", userName: "ivan" }]);
-    expect(published().outcome).toBe("contained");
+    expect(publishedDocument(double).outcome).toBe("contained");
   });
 
   it("asks for approval when a manual request reaches another function", async () => {

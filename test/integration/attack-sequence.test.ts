@@ -17,12 +17,6 @@ const ROLE_KEY = "ASIAROLE000000000002";
 const BOB_KEY = "AKIABOB0000000000001";
 const CAROL_KEY = "AKIACAROL00000000001";
 
-/** The published alert's outcome attribute, readable text and document. */
-const published = () => {
-  const { message, structured, document } = publishedDocument(double);
-  return { outcome: message.attributes.outcome?.StringValue, text: structured.default as string, document };
-};
-
 const updates = () => double.calls.filter((c) => c.action === "UpdateAccessKey").map((c) => c.params);
 
 describe("an attack sequence with an IAM user's long-term key", () => {
@@ -39,12 +33,12 @@ describe("an attack sequence with an IAM user's long-term key", () => {
       outcomes: [{ accessKeyId: ALICE_KEY, userName: "alice", status: "disabled" }],
       alert: "published",
     });
-    expect(published().outcome).toBe("contained");
+    expect(publishedDocument(double).outcome).toBe("contained");
   });
 
   it("shows the sequence's description, signals with their counts, and indicators in the alert", async () => {
     await invoke(freshHandler(), loadEvent("guardduty-attack-sequence-iam-user"));
-    const { text, document } = published();
+    const { text, document } = publishedDocument(double);
 
     for (const expected of [
       "AttackSequence:IAM/CompromisedCredentials (severity 9)",
@@ -88,7 +82,7 @@ describe("an attack sequence with a temporary (ASIA) key", () => {
     expect(summary?.outcomes).toMatchObject([
       { accessKeyId: ROLE_KEY, status: "skipped", reason: "temporary-key" },
     ]);
-    const { outcome, text } = published();
+    const { outcome, text } = publishedDocument(double);
     expect(outcome).toBe("action-required");
     expect(text).toContain("Revoke active sessions");
     expect(text).toContain("UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS ×1");
@@ -129,7 +123,7 @@ describe("an attack sequence with two actors", () => {
     expect(double.keyStatus(BOB_KEY)).toBe("Inactive");
     expect(double.keyStatus(CAROL_KEY)).toBe("Inactive");
     expect(double.actions("sns")).toEqual(["Publish"]);
-    const { outcome, text, document } = published();
+    const { outcome, text, document } = publishedDocument(double);
     expect(outcome).toBe("contained");
     expect(document.keys.map((k: { accessKeyId: string }) => k.accessKeyId)).toEqual([BOB_KEY, CAROL_KEY]);
     expect(text).toContain(
@@ -155,7 +149,7 @@ describe("an attack sequence with two actors", () => {
       { accessKeyId: BOB_KEY, status: "disabled" },
       { accessKeyId: CAROL_KEY, reason: "protected" },
     ]);
-    expect(published().outcome).toBe("action-required");
+    expect(publishedDocument(double).outcome).toBe("action-required");
   });
 });
 
@@ -186,6 +180,6 @@ describe("an attack sequence that names no credential", () => {
     expect(error).toBeUndefined();
     expect(summary).toMatchObject({ result: "invalid", alert: "published" });
     expect(double.writes()).toEqual([]);
-    expect(published().outcome).toBe("invalid");
+    expect(publishedDocument(double).outcome).toBe("invalid");
   });
 });

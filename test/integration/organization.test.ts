@@ -46,11 +46,6 @@ const callsAbout = (userName: string, accessKeyId: string, from = 0) =>
     .filter((c) => c.params.UserName === userName || c.params.AccessKeyId === accessKeyId)
     .map((c) => c.action);
 
-const published = (index = -1) => {
-  const { message, structured, document } = publishedDocument(double, index);
-  return { outcome: message.attributes.outcome?.StringValue, text: structured.default as string, document };
-};
-
 const withMemberRole = (): void => {
   double.addRole(MEMBER_ROLE, MEMBER_ACCOUNT);
   useDouble(double, { MEMBER_ROLE_NAME: MEMBER_ROLE });
@@ -77,7 +72,7 @@ describe("a Health event for a member account, received by the delegated adminis
     expect(summary?.outcomes).toMatchObject([
       { accessKeyId: ERIN_KEY, userName: "erin", account: MEMBER_ACCOUNT, status: "disabled" },
     ]);
-    const { outcome, text } = published();
+    const { outcome, text } = publishedDocument(double);
     expect(outcome).toBe("contained");
     expect(text).toContain(MEMBER_ACCOUNT);
   });
@@ -91,7 +86,7 @@ describe("a Health event for a member account, received by the delegated adminis
     expect(summary?.outcomes).toMatchObject([
       { accessKeyId: ERIN_KEY, account: MEMBER_ACCOUNT, status: "skipped", reason: "other-account" },
     ]);
-    const { outcome, text } = published();
+    const { outcome, text } = publishedDocument(double);
     expect(outcome).toBe("action-required");
     expect(text).toContain(MEMBER_ACCOUNT);
     expect(text).toContain("MEMBER_ROLE_NAME");
@@ -118,7 +113,7 @@ describe("the us-east-1 copy and the us-west-2 backup copy of one global event",
       { accessKeyId: ERIN_KEY, account: MEMBER_ACCOUNT, status: "already-done" },
     ]);
     expect(double.published).toHaveLength(2);
-    const { outcome, text } = published();
+    const { outcome, text } = publishedDocument(double);
     expect(outcome).toBe("no-action");
     expect(text).toContain("a repeat");
     expect(text).toContain("possibly a backup copy (delivered to us-west-2)");
@@ -182,9 +177,9 @@ describe("a Health event split into pages", () => {
           "ListAccessKeys",
         ]);
       }
-      expect(published().document.keys.map((k: { accessKeyId: string }) => k.accessKeyId)).toEqual(
-        Object.keys(keys),
-      );
+      expect(
+        publishedDocument(double).document.keys.map((k: { accessKeyId: string }) => k.accessKeyId),
+      ).toEqual(Object.keys(keys));
     }
 
     expect(double.writes()).toHaveLength(4);

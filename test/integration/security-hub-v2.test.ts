@@ -17,12 +17,6 @@ const GRACE_KEY = "AKIAGRACE00000000001";
 const HEIDI_KEY = "AKIAHEIDI00000000001";
 const CUSTOM_PRODUCT = "arn:aws:securityhub:us-east-1:333333333333:product/333333333333/default";
 
-/** The published alert's outcome attribute and readable text. */
-const published = () => {
-  const { message, structured } = publishedDocument(double);
-  return { outcome: message.attributes.outcome?.StringValue, text: structured.default as string };
-};
-
 const securityHub = (event: unknown) =>
   invoke(freshHandler("securityHub"), event, lambdaContext("securityHub"));
 
@@ -46,7 +40,7 @@ describe("Security Hub V2 (OCSF) findings", () => {
     expect(summary?.outcomes).toMatchObject([
       { accessKeyId: GRACE_KEY, userName: "grace", status: "disabled" },
     ]);
-    expect(published().outcome).toBe("contained");
+    expect(publishedDocument(double).outcome).toBe("contained");
   });
 
   it("makes no write for a finding from a product that is not AWS's, and names the product", async () => {
@@ -56,7 +50,7 @@ describe("Security Hub V2 (OCSF) findings", () => {
     expect(double.calls.filter((c) => c.service === "iam")).toEqual([]);
     expect(double.keyStatus(GRACE_KEY)).toBe("Active");
     expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "untrusted-product" }]);
-    const { outcome, text } = published();
+    const { outcome, text } = publishedDocument(double);
     expect(outcome).toBe("action-required");
     expect(text).toContain(CUSTOM_PRODUCT);
   });
@@ -80,7 +74,7 @@ describe("Security Hub V2 (OCSF) findings", () => {
     expect(double.calls.filter((c) => c.service === "iam")).toEqual([]);
     expect(double.keyStatus(GRACE_KEY)).toBe("Active");
     expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "closed" }]);
-    expect(published().outcome).toBe("no-action");
+    expect(publishedDocument(double).outcome).toBe("no-action");
   });
 
   it("tells a person about a malformed V2 event and makes no write", async () => {
@@ -148,7 +142,7 @@ describe("a GuardDuty finding from another region", () => {
     expect(summary?.outcomes).toMatchObject([
       { accessKeyId: HEIDI_KEY, userName: "heidi", status: "disabled" },
     ]);
-    expect(published().outcome).toBe("contained");
+    expect(publishedDocument(double).outcome).toBe("contained");
   });
 
   it("is written directly, without reading the key first (OCSF)", async () => {

@@ -20,12 +20,6 @@ const ALICE_KEY = "AKIAALICE00000000001";
 const IVAN_KEY = "AKIAIVAN000000000001";
 const CUSTOM_PRODUCT = "arn:aws:securityhub:us-east-1:333333333333:product/333333333333/default";
 
-/** The published alert's outcome attribute and readable text. */
-const published = () => {
-  const { message, structured, document } = publishedDocument(double);
-  return { outcome: message.attributes.outcome?.StringValue, text: structured.default as string, document };
-};
-
 const snsWrapped = (event: unknown) => ({
   Records: [{ EventSource: "aws:sns", Sns: { Type: "Notification", Message: JSON.stringify(event) } }],
 });
@@ -42,7 +36,7 @@ describe("a key whose owner is not the one the event names", () => {
     expect(double.keyStatus(ALICE_KEY)).toBe("Inactive");
     expect(double.writes().map((c) => c.params.UserName)).toEqual(["alice-renamed"]);
     expect(summary?.outcomes).toMatchObject([{ status: "disabled", userName: "alice-renamed" }]);
-    const { outcome, text } = published();
+    const { outcome, text } = publishedDocument(double);
     expect(outcome).toBe("contained");
     expect(text).toContain("alice-renamed");
     expect(text).not.toContain("no longer exists");
@@ -56,7 +50,7 @@ describe("a key whose owner is not the one the event names", () => {
     expect(double.keyStatus(ALICE_KEY)).toBe("Inactive");
     expect(double.keyStatus("AKIABOB0000000000001")).toBe("Active");
     expect(summary?.outcomes).toMatchObject([{ status: "disabled", userName: "alice" }]);
-    expect(published().outcome).toBe("contained");
+    expect(publishedDocument(double).outcome).toBe("contained");
   });
 
   it("refuses when the real owner is protected, and marks the alert for a person", async () => {
@@ -66,7 +60,7 @@ describe("a key whose owner is not the one the event names", () => {
     await invoke(freshHandler("manual"), request, lambdaContext("manual"));
 
     expect(double.keyStatus(ALICE_KEY)).toBe("Active");
-    expect(published().outcome).toBe("action-required");
+    expect(publishedDocument(double).outcome).toBe("action-required");
   });
 
   it("says the key no longer exists only when the key itself is gone", async () => {
@@ -77,7 +71,7 @@ describe("a key whose owner is not the one the event names", () => {
     await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
 
     expect(double.actions("iam")).toEqual(["UpdateAccessKey", "GetAccessKeyLastUsed"]);
-    expect(published().outcome).toBe("no-action");
+    expect(publishedDocument(double).outcome).toBe("no-action");
   });
 });
 
@@ -92,7 +86,7 @@ describe("Security Hub findings are evidence only when AWS made them", () => {
     expect(double.writes()).toEqual([]);
     expect(double.keyStatus("AKIAGRACE00000000001")).toBe("Active");
     expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "untrusted-product" }]);
-    const { outcome, text } = published();
+    const { outcome, text } = publishedDocument(double);
     expect(outcome).toBe("action-required");
     expect(text).toContain(CUSTOM_PRODUCT);
   });
@@ -109,7 +103,7 @@ describe("Security Hub findings are evidence only when AWS made them", () => {
 
     expect(double.calls.filter((c) => c.service === "iam")).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "closed" }]);
-    expect(published().outcome).toBe("no-action");
+    expect(publishedDocument(double).outcome).toBe("no-action");
   });
 
   it("makes no write for an archived GuardDuty finding", async () => {
@@ -143,7 +137,7 @@ describe("reactivation only through the manual function, invoked directly", () =
       expect(double.keyStatus(IVAN_KEY)).toBe("Inactive");
       expect(double.writes()).toEqual([]);
       expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "reactivation-refused" }]);
-      expect(published().outcome).toBe("action-required");
+      expect(publishedDocument(double).outcome).toBe("action-required");
     },
   );
 
@@ -158,7 +152,7 @@ describe("reactivation only through the manual function, invoked directly", () =
 
     expect(double.keyStatus(IVAN_KEY)).toBe("Inactive");
     expect(summary?.outcomes).toMatchObject([{ reason: "reactivation-refused" }]);
-    expect(published().outcome).toBe("action-required");
+    expect(publishedDocument(double).outcome).toBe("action-required");
   });
 
   it("honours a reactivation invoked directly on the manual function", async () => {
@@ -167,7 +161,7 @@ describe("reactivation only through the manual function, invoked directly", () =
     await invoke(freshHandler("manual"), loadEvent("manual-reactivate"), lambdaContext("manual"));
 
     expect(double.keyStatus(IVAN_KEY)).toBe("Active");
-    expect(published().outcome).toBe("reactivated");
+    expect(publishedDocument(double).outcome).toBe("reactivated");
   });
 
   it("still disables through an SNS wrapper and through any function", async () => {
@@ -217,7 +211,7 @@ describe("an account field that is not an account", () => {
 
       expect(double.writes()).toEqual([]);
       expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "invalid-input" }]);
-      expect(published().outcome).toBe("action-required");
+      expect(publishedDocument(double).outcome).toBe("action-required");
     },
   );
 });
@@ -235,7 +229,7 @@ describe("the responder never acts on itself", () => {
     expect(double.writes()).toEqual([]);
     expect(double.rolePolicies(ownRole, SELF_ACCOUNT)).toEqual({});
     expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "responder-itself" }]);
-    expect(published().outcome).toBe("action-required");
+    expect(publishedDocument(double).outcome).toBe("action-required");
   });
 });
 

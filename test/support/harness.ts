@@ -82,7 +82,16 @@ export const publishedDocument = (double: AwsDouble, index = -1) => {
   const message = double.published.at(index);
   if (!message) throw new Error("no alert was published");
   const structured = JSON.parse(message.message) as Record<string, string>;
-  return { subject: message.subject, structured, document: JSON.parse(structured.sqs as string), message };
+  return {
+    subject: message.subject,
+    structured,
+    document: JSON.parse(structured.sqs as string),
+    message,
+    /** The `outcome` message attribute subscribers filter on. */
+    outcome: message.attributes.outcome?.StringValue,
+    /** The readable text (the `default` protocol). */
+    text: structured.default as string,
+  };
 };
 
 /**
