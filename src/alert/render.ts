@@ -269,7 +269,13 @@ const nextSteps = (o: Outcome, k: Omit<AlertKey, "nextSteps">): Step[] => {
         ...siblings,
       ];
     case Status.DryRun:
-      return [{ say: "Dry run: nothing was changed. Set DRY_RUN=false to act on findings like this one." }];
+      return [
+        {
+          say:
+            "Dry run (observe mode): nothing was changed. Deploy with mode=contain (RESPONDER_MODE) and dryRun=false " +
+            "to act on findings like this one, or mode=approve to be asked first.",
+        },
+      ];
     case Status.ApprovalNeeded:
       return approvalSteps(o, user, where, review);
     case Status.Skipped:

@@ -507,6 +507,8 @@ describe("renderAlerts", () => {
     expect(alert.document).toMatchObject({ verdict: "dry-run", dryRun: true });
     expect(alert.text).toContain("access-key-responder: Dry run (DRY RUN: no change was made)");
     expect(alert.subject.startsWith("Dry run:")).toBe(true);
+    // The way out of a dry run names the mode setting, not only the old flag.
+    expect(alert.document.keys[0].nextSteps.join(" ")).toContain("mode=contain (RESPONDER_MODE)");
   });
 
   it("keeps the subject to 100 printable ASCII characters on one line", () => {
