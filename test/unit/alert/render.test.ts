@@ -508,7 +508,7 @@ describe("renderAlerts", () => {
     expect(alert.text).toContain("access-key-responder: Dry run (DRY RUN: no change was made)");
     expect(alert.subject.startsWith("Dry run:")).toBe(true);
     // The way out of a dry run names the mode setting, not only the old flag.
-    expect(alert.document.keys[0].nextSteps.join(" ")).toContain("mode=contain (RESPONDER_MODE)");
+    expect(alert.document.keys[0]?.nextSteps.join(" ")).toContain("mode=contain (RESPONDER_MODE)");
   });
 
   it("keeps the subject to 100 printable ASCII characters on one line", () => {
