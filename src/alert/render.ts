@@ -160,20 +160,24 @@ const cloudTrailCommand = (finding: Finding): string =>
   `AttributeKey=AccessKeyId,AttributeValue=${shellSafe(finding.accessKeyId, isAccessKeyId, "<access-key-id>")}` +
   (isRegion(finding.region) ? ` --region ${finding.region}` : "");
 
-/** The only way a key is reactivated through the responder: a request sent straight to the manual function. */
-const manualReactivationCommand = (finding: Finding, user: string | undefined): string => {
-  const request = {
-    accessKeyId: shellSafe(finding.accessKeyId, isAccessKeyId, "<access-key-id>"),
-    ...(isUserName(user) ? { userName: user } : {}),
-    ...(isAccountId(finding.account) ? { account: finding.account } : {}),
+/** The key a manual request names, with only the identifiers that pass their checks. */
+const keyRequest = (finding: Finding, user: string | undefined) => ({
+  accessKeyId: shellSafe(finding.accessKeyId, isAccessKeyId, "<access-key-id>"),
+  ...(isUserName(user) ? { userName: user } : {}),
+  ...(isAccountId(finding.account) ? { account: finding.account } : {}),
+});
+
+/** A request sent straight to the manual function: the only way it reactivates a key, or approves a write. */
+const manualCommand = (request: Record<string, string>): string =>
+  "aws lambda invoke --function-name access-key-responder-<stage>-manual " +
+  `--cli-binary-format raw-in-base64-out --payload '${JSON.stringify(request)}' response.json`;
+
+const manualReactivationCommand = (finding: Finding, user: string | undefined): string =>
+  manualCommand({
+    ...keyRequest(finding, user),
     status: "Active",
     reason: "<why the key is safe to use again>",
-  };
-  return (
-    "aws lambda invoke --function-name access-key-responder-<stage>-manual " +
-    `--cli-binary-format raw-in-base64-out --payload '${JSON.stringify(request)}' response.json`
-  );
-};
+  });
 
 /** A finding id echoed into a command only when nothing in it can end the quotes or the JSON string. */
 const SAFE_ID = /^[\w.:/@+=-]{1,200}$/;
@@ -182,19 +186,12 @@ const SAFE_ID = /^[\w.:/@+=-]{1,200}$/;
  * Approve mode: the request that approves the write. The manual function carries out a person's request at once; it
  * looks the owner up when the request does not name one, and refuses a root or protected owner as usual.
  */
-const manualApprovalCommand = (finding: Finding, user: string | undefined): string => {
-  const request = {
-    accessKeyId: shellSafe(finding.accessKeyId, isAccessKeyId, "<access-key-id>"),
-    ...(isUserName(user) ? { userName: user } : {}),
-    ...(isAccountId(finding.account) ? { account: finding.account } : {}),
+const manualApprovalCommand = (finding: Finding, user: string | undefined): string =>
+  manualCommand({
+    ...keyRequest(finding, user),
     reason: `approved: ${SAFE_ID.test(finding.findingId) ? `finding ${finding.findingId}` : "<why the key must be disabled>"}`,
     requestedBy: "<you>",
-  };
-  return (
-    "aws lambda invoke --function-name access-key-responder-<stage>-manual " +
-    `--cli-binary-format raw-in-base64-out --payload '${JSON.stringify(request)}' response.json`
-  );
-};
+  });
 
 const isCommand = (step: string): boolean => step.startsWith("aws ");
 
@@ -294,7 +291,7 @@ const approvalSteps = (o: Outcome, user: string | undefined, where: string, revi
       {
         say:
           "Approval needed: nothing was changed. To approve, revoke the sessions by hand (IAM console: the role or " +
-          "user > Revoke active sessions), or deploy with MODE=contain to have it done automatically.",
+          "user > Revoke active sessions), or deploy with mode=contain (RESPONDER_MODE) to have it done automatically.",
       },
     ];
   }
@@ -503,7 +500,8 @@ const alertKey = (o: Outcome): AlertKey => {
     skip: o.plan.skip,
     why: untrusted(o.plan.why, LIMITS.sentence),
     detail: untrusted(o.detail, LIMITS.sentence),
-    urgent: o.status === Status.Failed || !isSettled(o),
+    // A failure is never settled, so it is urgent too.
+    urgent: !isSettled(o),
     finding: {
       id: untrusted(f.findingId, LIMITS.id),
       type: untrusted(f.type, LIMITS.type),

@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
 import { clip } from "../identifiers";
-import type { ParsedEvent, Source } from "./finding";
+import { type ParsedEvent, PrincipalType, type Source } from "./finding";
 
 // zod/mini loads no locale, so every issue would read "Invalid input". English alone keeps the messages that
 // reach alerts and logs as full zod wrote them, without bundling every other locale. Every parser imports this
@@ -68,3 +68,21 @@ export const facts = (entries: Record<string, unknown>): Record<string, string> 
 /** GuardDuty fills generated sample findings with `GeneratedFinding…` placeholders. */
 export const looksGenerated = (...values: (string | undefined)[]): boolean =>
   values.some((value) => value?.startsWith("GeneratedFinding"));
+
+/**
+ * The principal type a source reports (GuardDuty `userType`, ASFF `PrincipalType`, OCSF `user_type`), which follow
+ * CloudTrail's `userIdentity.type`. A role is never an IAM user; anything unknown stays Unknown.
+ */
+export const principalTypeOf = (type: string | undefined): PrincipalType => {
+  switch (type) {
+    case "IAMUser":
+      return PrincipalType.IAMUser;
+    case "AssumedRole":
+    case "Role":
+      return PrincipalType.AssumedRole;
+    case "Root":
+      return PrincipalType.Root;
+    default:
+      return PrincipalType.Unknown;
+  }
+};

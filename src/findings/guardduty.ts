@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { type Envelope, facts, looksGenerated, mismatch, toIsoTime } from "./common";
+import { type Envelope, facts, looksGenerated, mismatch, principalTypeOf, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
 const AccessKeyDetails = z.looseObject({
@@ -123,20 +123,6 @@ export const GuardDutyDetail = z
     }),
   );
 export type GuardDutyDetail = z.infer<typeof GuardDutyDetail>;
-
-const principalTypeOf = (userType: string | undefined): PrincipalType => {
-  switch (userType) {
-    case "IAMUser":
-      return PrincipalType.IAMUser;
-    case "AssumedRole":
-    case "Role":
-      return PrincipalType.AssumedRole;
-    case "Root":
-      return PrincipalType.Root;
-    default:
-      return PrincipalType.Unknown;
-  }
-};
 
 const isTrue = (value: unknown): boolean => value === true || value === "true";
 

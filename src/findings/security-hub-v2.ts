@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
-import { type Envelope, facts, looksGenerated, mismatch, toIsoTime } from "./common";
+import { type Envelope, facts, looksGenerated, mismatch, principalTypeOf, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
-import { isAwsProduct, labelSeverity, mayRepeatGuardDuty, principalTypeOf } from "./security-hub";
+import { isAwsProduct, labelSeverity, mayRepeatGuardDuty } from "./security-hub";
 
 /** The detail-type of Security Hub's OCSF findings; its ASFF findings come as "Security Hub Findings - Imported". */
 export const FINDINGS_IMPORTED_V2 = "Findings Imported V2";

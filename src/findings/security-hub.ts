@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { type Envelope, facts, looksGenerated, mismatch, toIsoTime } from "./common";
+import { type Envelope, facts, looksGenerated, mismatch, principalTypeOf, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
 const KEY_RESOURCE_PREFIX = "AWS::IAM::AccessKey:";
@@ -64,13 +64,6 @@ const severityOf = (severity: AsffFinding["Severity"]): number | undefined => {
   if (fromLabel !== undefined) return fromLabel;
   if (severity?.Normalized !== undefined) return severity.Normalized / 10;
   return severity?.Product;
-};
-
-export const principalTypeOf = (type: string | undefined): PrincipalType => {
-  if (type === "IAMUser") return PrincipalType.IAMUser;
-  if (type === "AssumedRole" || type === "Role") return PrincipalType.AssumedRole;
-  if (type === "Root") return PrincipalType.Root;
-  return PrincipalType.Unknown;
 };
 
 const productFieldCount = (fields: Record<string, unknown> | undefined): number | undefined => {

@@ -114,7 +114,7 @@ const approvalException = (finding: Finding, config: Config): string | undefined
  * CONTAIN_WITHOUT_APPROVAL), or undefined when it must wait for a person. Always "goes ahead" in the other modes.
  */
 const approvedBecause = (finding: Finding, config: Config, identity: Identity): string | undefined => {
-  if (config.mode !== Mode.Approve || config.dryRun) return "";
+  if (config.mode !== Mode.Approve) return "";
   if (isDirectRequest(finding, identity))
     return " (approve mode: a person's request to the manual function is the approval)";
   const entry = approvalException(finding, config);

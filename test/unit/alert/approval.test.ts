@@ -93,6 +93,16 @@ describe("the approval alert", () => {
     expect(payloadOf(command)).toMatchObject({ reason: "approved: <why the key must be disabled>" });
   });
 
+  it("names the setting that really exists when a temporary key's session revocation awaits approval", () => {
+    const config = testConfig({ mode: "approve", revokeSessions: true });
+    const plan = planFor(findingOf("guardduty-assumed-role"), config);
+    const steps = renderOne([outcome(plan, Status.ApprovalNeeded)]).document.keys[0]?.nextSteps ?? [];
+
+    expect(plan.action).toBe("revoke-sessions");
+    expect(steps.join(" ")).toContain("mode=contain (RESPONDER_MODE)");
+    expect(steps.join(" ")).not.toMatch(/\bMODE=contain/);
+  });
+
   it("offers the chat card's Disable key target for the one key awaiting approval", () => {
     expect(cardOf(renderOne([awaiting()])).metadata.additionalContext).toMatchObject({
       outcome: "approval-needed",
