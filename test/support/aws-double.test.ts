@@ -100,6 +100,7 @@ describe("IAM UpdateAccessKey", () => {
         params: { UserName: "alice", AccessKeyId: "AKIAALICE00000000001", Status: "Inactive" },
         account: SELF_ACCOUNT,
         status: 200,
+        at: expect.any(Number),
       },
     ]);
   });
@@ -519,7 +520,14 @@ describe("STS", () => {
     expect(error.name).toBe("InvalidClientTokenId");
     expect(error.$metadata).toMatchObject({ httpStatusCode: 403 });
     expect(double.calls).toEqual([
-      { service: "iam", action: "ListAccessKeys", params: { UserName: "alice" }, account: "", status: 403 },
+      {
+        service: "iam",
+        action: "ListAccessKeys",
+        params: { UserName: "alice" },
+        account: "",
+        status: 403,
+        at: expect.any(Number),
+      },
     ]);
   });
 });
@@ -799,6 +807,18 @@ describe("faults", () => {
 });
 
 describe("wire format and housekeeping", () => {
+  it("stamps each call with its arrival time on the epoch clock other processes share", async () => {
+    const before = performance.timeOrigin + performance.now();
+    await rawPost("Action=CreateLoginProfile&Version=2010-05-08&UserName=x");
+    const after = performance.timeOrigin + performance.now();
+
+    const [call] = double.calls;
+    expect(call?.at).toBeGreaterThanOrEqual(before);
+    expect(call?.at).toBeLessThanOrEqual(after);
+    // Epoch milliseconds, not time since this process started: a child process's timeOrigin compares with it.
+    expect(Math.abs((call?.at ?? 0) - Date.now())).toBeLessThan(60_000);
+  });
+
   it("answers an unknown action with InvalidAction in the Query error format", async () => {
     const res = await rawPost("Action=CreateLoginProfile&Version=2010-05-08&UserName=x");
     const body = await res.text();
@@ -814,6 +834,7 @@ describe("wire format and housekeeping", () => {
         params: { UserName: "x" },
         account: SELF_ACCOUNT,
         status: 400,
+        at: expect.any(Number),
       },
     ]);
   });

@@ -37,6 +37,8 @@ export interface RecordedCall {
   account: string;
   /** HTTP status returned (0 while the reply is still pending). */
   status: number;
+  /** When the request arrived, whole, in epoch milliseconds with sub-millisecond precision (comparable across processes). */
+  at: number;
 }
 
 export interface PublishedMessage {
@@ -823,7 +825,8 @@ export class AwsDouble {
     const credential = parseCredential(req.headers.authorization);
     const service = isService(credential?.service) ? credential.service : serviceOfAction(action);
     const identity = credential && resolveIdentity(this.state, credential.accessKeyId);
-    const call: RecordedCall = { service, action, params, account: identity?.account ?? "", status: 0 };
+    const at = performance.timeOrigin + performance.now();
+    const call: RecordedCall = { service, action, params, account: identity?.account ?? "", status: 0, at };
     this.inFlight[service]++;
     this.peakInFlight[service] = Math.max(this.peakInFlight[service], this.inFlight[service]);
     this.calls.push(call);
