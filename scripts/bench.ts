@@ -48,6 +48,7 @@ const main = async (): Promise<number> => {
   const { pointSdkAt } = await import("./bench/fixtures");
   const { runCriticalPath } = await import("./bench/critical-path");
   const { runColdStart } = await import("./bench/cold-start");
+  const { runColdPath } = await import("./bench/cold-path");
   const { runBundleSize } = await import("./bench/bundle-size");
   const { runWarm } = await import("./bench/warm");
   const { runBurst } = await import("./bench/burst");
@@ -69,6 +70,7 @@ const main = async (): Promise<number> => {
         return out.section;
       },
     ],
+    ["Cold start to containment", () => runColdPath(double, settings, N.coldRuns, !smoke)],
     ["Bundle: deployment package size", () => runBundleSize(settings, callerEnv, bundleBytes, smoke)],
     ["Warm per-event cost", () => runWarm(double, N.warmEvents, N.ownRuns)],
     ["Burst: many findings under IAM throttling", () => runBurst(double, N.burst)],

@@ -7,7 +7,7 @@ import { ROOT, type ServerlessSettings } from "./serverless-config";
 import { int, kb, pct, table } from "./stats";
 import { listZip } from "./zip";
 
-const LIMIT_KB = 600;
+const LIMIT_KB = 300;
 export const PACKAGE_ARGS = ["sls", "package", "--stage", "bench", "--region", "us-east-1"];
 
 /** Newest modification time of the files a package is built from. */
