@@ -1,11 +1,9 @@
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { IAMClient } from "@aws-sdk/client-iam";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import type { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
-import { publishAlert } from "./alert/publish";
 import { loadConfig } from "./config";
-import { assumeMemberRole } from "./contain/member-account";
 import type { KeyActivity } from "./enrich/cloudtrail";
 import type { Log } from "./log";
 import type { MetricPoint } from "./metrics";
@@ -55,32 +53,35 @@ export const principalOf = (arn: string | undefined): Pick<Identity, "roleName" 
   return {};
 };
 
-/** Lazily built clients: an event that needs no STS or SNS never pays for creating them. */
+/**
+ * The clients. IAM is built with the container (Lambda's init phase), since nearly every event writes to it. SNS, STS
+ * and CloudTrail are loaded on first use: SNS only after the write, STS only for a member account or when the
+ * context has no function ARN, CloudTrail only when enrichment is on. Their code then costs nothing before the write.
+ */
 class Clients {
-  private iamClient?: IAMClient;
-  private snsClient?: SNSClient;
-  private stsClient?: STSClient;
+  readonly iam: IAMClient;
+  private snsClient?: Promise<SNSClient>;
+  private stsClient?: Promise<STSClient>;
   private cloudtrailClient?: Promise<CloudTrailClient>;
-  constructor(readonly config: ClientSettings) {}
-  get iam(): IAMClient {
-    this.iamClient ??= new IAMClient(this.config);
-    return this.iamClient;
+  constructor(readonly config: ClientSettings) {
+    this.iam = new IAMClient(config);
   }
-  get sns(): SNSClient {
-    this.snsClient ??= new SNSClient({ ...this.config, maxAttempts: 4 });
+  sns(): Promise<SNSClient> {
+    this.snsClient ??= import("./alert/publish").then(
+      ({ SNSClient }) => new SNSClient({ ...this.config, maxAttempts: 4 }),
+    );
     return this.snsClient;
   }
-  /** Loaded on first use: most deployments never enrich, and its code would only slow every cold start. */
+  sts(): Promise<STSClient> {
+    this.stsClient ??= import("./sts").then(({ STSClient }) => new STSClient(this.config));
+    return this.stsClient;
+  }
   cloudtrail(): Promise<CloudTrailClient> {
     // Enrichment is best effort: one retry at most, so a throttled look-up gives up quickly.
-    this.cloudtrailClient ??= import("@aws-sdk/client-cloudtrail").then(
+    this.cloudtrailClient ??= import("./enrich/cloudtrail").then(
       ({ CloudTrailClient }) => new CloudTrailClient({ ...this.config, maxAttempts: 2 }),
     );
     return this.cloudtrailClient;
-  }
-  get sts(): STSClient {
-    this.stsClient ??= new STSClient(this.config);
-    return this.stsClient;
   }
 }
 
@@ -99,7 +100,8 @@ export const createRuntime = (
   const seen = new RecentEvents();
   let cachedIdentity: Promise<Identity> | undefined;
   const lookUpIdentity = async (): Promise<Identity> => {
-    const result = await clients.sts.send(new GetCallerIdentityCommand({}));
+    const { GetCallerIdentityCommand } = await import("./sts");
+    const result = await (await clients.sts()).send(new GetCallerIdentityCommand({}));
     return {
       account: result.Account,
       partition: result.Arn?.split(":")[1] ?? "aws",
@@ -132,18 +134,25 @@ export const createRuntime = (
         const roleArn = plan.roleArn;
         let client = memberClients.get(roleArn);
         if (!client) {
-          client = assumeMemberRole(
-            clients.sts,
-            roleArn,
-            `access-key-responder-${context.awsRequestId ?? "local"}`,
-            clients.config,
+          client = Promise.all([import("./contain/member-account"), clients.sts()]).then(
+            ([{ assumeMemberRole }, sts]) =>
+              assumeMemberRole(
+                sts,
+                roleArn,
+                `access-key-responder-${context.awsRequestId ?? "local"}`,
+                clients.config,
+              ),
           );
           memberClients.set(roleArn, client);
         }
         return client;
       },
-      publish: (alert) =>
-        publishAlert(config.alertTopicArn ? clients.sns : undefined, config.alertTopicArn, alert, print),
+      publish: async (alert) => {
+        // After the write: the SNS client and the publishing code load only now.
+        const { publishAlert } = await import("./alert/publish");
+        const sns = config.alertTopicArn ? await clients.sns() : undefined;
+        return publishAlert(sns, config.alertTopicArn, alert, print);
+      },
       seen,
       now: () => new Date(),
       log,

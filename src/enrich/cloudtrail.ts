@@ -1,6 +1,9 @@
 import { type CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { isAccessKeyId } from "../identifiers";
 
+// Loaded on first use by the runtime; importing the client from here keeps the rest of the package out of the bundle.
+export { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+
 export const ENRICH_PERMISSIONS = ["cloudtrail:LookupEvents"] as const;
 
 /** What the key did recently, for the alert. Never on the critical path, never a reason to fail. */
