@@ -1,8 +1,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import middy from "@middy/core";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import middy, { type MiddlewareObj } from "@middy/core";
 import type { Context } from "aws-lambda";
 import type { Log } from "./log";
 import type { MetricPoint } from "./metrics";
@@ -24,22 +23,38 @@ const asLog = (logger: Logger): Log => ({
   },
 });
 
-const recordTo =
-  (metrics: Metrics) =>
-  (points: MetricPoint[]): void => {
-    for (const point of points) {
-      const unit = point.unit === "Milliseconds" ? MetricUnit.Milliseconds : MetricUnit.Count;
-      if (point.dimension) {
-        // A dimension for one point only: a single metric, flushed on its own.
-        metrics
-          .singleMetric()
-          .addDimension(point.dimension.name, point.dimension.value)
-          .addMetric(point.name, unit, point.value);
-      } else {
-        metrics.addMetric(point.name, unit, point.value);
-      }
+const recordTo = async (metrics: Metrics, points: MetricPoint[]): Promise<void> => {
+  const { MetricUnit } = await import("@aws-lambda-powertools/metrics");
+  for (const point of points) {
+    const unit = point.unit === "Milliseconds" ? MetricUnit.Milliseconds : MetricUnit.Count;
+    if (point.dimension) {
+      // A dimension for one point only: a single metric, flushed on its own.
+      metrics
+        .singleMetric()
+        .addDimension(point.dimension.name, point.dimension.value)
+        .addMetric(point.name, unit, point.value);
+    } else {
+      metrics.addMetric(point.name, unit, point.value);
     }
+  }
+};
+
+/**
+ * Metric points are kept during the invocation and written when it ends, succeeded or failed, as Powertools'
+ * logMetrics middleware does. Metrics itself loads only then: nothing of it runs before the write.
+ */
+const flushMetricsAfter = (
+  pending: MetricPoint[],
+  metrics: () => Promise<Metrics>,
+): MiddlewareObj<unknown, unknown> => {
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const target = await metrics();
+    await recordTo(target, pending.splice(0));
+    target.publishStoredMetrics();
   };
+  return { after: flush, onError: flush };
+};
 
 /** The invoking identity, when Lambda passes one (Amazon Cognito callers); a plain `aws lambda invoke` has none. */
 const callerOf = (context: Context): string | undefined => {
@@ -96,15 +111,23 @@ export const createHandler = (
     persistentKeys: { handler: functionName },
     ...(observability.logLevel ? { logLevel: observability.logLevel } : {}),
   });
-  const metrics = new Metrics({
-    namespace: METRICS_NAMESPACE,
-    serviceName: SERVICE_NAME,
-    logger: metricsDiagnostics(logger),
-  });
-  const record = observability.metrics ? recordTo(metrics) : () => {};
+  let metrics: Promise<Metrics> | undefined;
+  const loadMetrics = (): Promise<Metrics> => {
+    metrics ??= import("@aws-lambda-powertools/metrics").then(
+      ({ Metrics }) =>
+        new Metrics({
+          namespace: METRICS_NAMESPACE,
+          serviceName: SERVICE_NAME,
+          logger: metricsDiagnostics(logger),
+        }),
+    );
+    return metrics;
+  };
+  const pending: MetricPoint[] = [];
+  const record = observability.metrics ? (points: MetricPoint[]) => pending.push(...points) : () => {};
   const runtime = createRuntime(env, asLog(logger), record, print, functionName);
   const core = async (event: unknown, context: Context): Promise<Summary> =>
     respond(event, runtime(context), context.awsRequestId, callerOf(context));
   const handler = middy(core).use(injectLambdaContext(logger, { resetKeys: true }));
-  return observability.metrics ? handler.use(logMetrics(metrics)) : handler;
+  return observability.metrics ? handler.use(flushMetricsAfter(pending, loadMetrics)) : handler;
 };
