@@ -8,18 +8,32 @@ import { type ParsedEvent, PrincipalType, type Source } from "./finding";
 // module, so the locale is set before anything is parsed.
 z.config(en());
 
+/**
+ * Builds a value on first use, once. Parsers wrap their schemas in it: building zod schemas is most of what loading
+ * a parser costs, and a cold start should pay only for the source its event comes from, and only after it arrived.
+ */
+export const lazily = <T>(build: () => T): (() => T) => {
+  let built: T | undefined;
+  return () => {
+    built ??= build();
+    return built;
+  };
+};
+
 /** The EventBridge envelope fields every source shares. `detail` is validated by each parser. */
-export const Envelope = z.looseObject({
-  id: z.optional(z.string()),
-  "detail-type": z.string(),
-  source: z.string(),
-  account: z.optional(z.string()),
-  region: z.optional(z.string()),
-  time: z.optional(z.string()),
-  resources: z.optional(z.array(z.unknown())),
-  detail: z.optional(z.unknown()),
-});
-export type Envelope = z.infer<typeof Envelope>;
+export const Envelope = lazily(() =>
+  z.looseObject({
+    id: z.optional(z.string()),
+    "detail-type": z.string(),
+    source: z.string(),
+    account: z.optional(z.string()),
+    region: z.optional(z.string()),
+    time: z.optional(z.string()),
+    resources: z.optional(z.array(z.unknown())),
+    detail: z.optional(z.unknown()),
+  }),
+);
+export type Envelope = z.infer<ReturnType<typeof Envelope>>;
 
 /** A short, single-line account of why a schema failed, with the path of each problem. */
 export const describeIssues = (error: z.core.$ZodError, prefix = ""): string =>

@@ -1,128 +1,131 @@
 import * as z from "zod/mini";
-import { type Envelope, facts, looksGenerated, mismatch, principalTypeOf, toIsoTime } from "./common";
+import { type Envelope, facts, lazily, looksGenerated, mismatch, principalTypeOf, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
-const AccessKeyDetails = z.looseObject({
-  accessKeyId: z.optional(z.string()),
-  principalId: z.optional(z.string()),
-  userName: z.optional(z.string()),
-  userType: z.optional(z.string()),
-});
+const schemas = lazily(() => {
+  const AccessKeyDetails = z.looseObject({
+    accessKeyId: z.optional(z.string()),
+    principalId: z.optional(z.string()),
+    userName: z.optional(z.string()),
+    userType: z.optional(z.string()),
+  });
 
-const RemoteIp = z.looseObject({
-  ipAddressV4: z.optional(z.string()),
-  country: z.optional(z.looseObject({ countryName: z.optional(z.string()) })),
-  organization: z.optional(z.looseObject({ asnOrg: z.optional(z.string()) })),
-});
+  const RemoteIp = z.looseObject({
+    ipAddressV4: z.optional(z.string()),
+    country: z.optional(z.looseObject({ countryName: z.optional(z.string()) })),
+    organization: z.optional(z.looseObject({ asnOrg: z.optional(z.string()) })),
+  });
 
-// An Extended Threat Detection attack sequence (AttackSequence:IAM/CompromisedCredentials and others) names its
-// credentials in service.detection.sequence, not in resource.accessKeyDetails. Field names as in the GuardDuty API
-// reference (camelCase in events): Sequence, Actor, User, Account, Session, ResourceV2, ResourceData, AccessKey,
-// Signal and Indicator. Only what the responder reads is typed; a wrong type there makes the event invalid.
-const Text = z.optional(z.string());
-/** The API types these as Timestamp: an ISO-8601 string or epoch seconds/milliseconds are both read. */
-const Time = z.optional(z.union([z.string(), z.number()]));
+  // An Extended Threat Detection attack sequence (AttackSequence:IAM/CompromisedCredentials and others) names its
+  // credentials in service.detection.sequence, not in resource.accessKeyDetails. Field names as in the GuardDuty API
+  // reference (camelCase in events): Sequence, Actor, User, Account, Session, ResourceV2, ResourceData, AccessKey,
+  // Signal and Indicator. Only what the responder reads is typed; a wrong type there makes the event invalid.
+  const Text = z.optional(z.string());
+  /** The API types these as Timestamp: an ISO-8601 string or epoch seconds/milliseconds are both read. */
+  const Time = z.optional(z.union([z.string(), z.number()]));
 
-const SequenceUser = z.looseObject({
-  name: Text,
-  type: Text,
-  uid: Text,
-  credentialUid: Text,
-  /** Where the activity took place, "not necessarily the account that owns the user identity" (API_User). */
-  account: z.optional(z.looseObject({ uid: Text })),
-});
+  const SequenceUser = z.looseObject({
+    name: Text,
+    type: Text,
+    uid: Text,
+    credentialUid: Text,
+    /** Where the activity took place, "not necessarily the account that owns the user identity" (API_User). */
+    account: z.optional(z.looseObject({ uid: Text })),
+  });
 
-const SequenceActor = z.looseObject({
-  id: Text,
-  user: z.optional(SequenceUser),
-  session: z.optional(z.looseObject({ uid: Text, mfaStatus: Text, issuer: Text, createdTime: Time })),
-});
+  const SequenceActor = z.looseObject({
+    id: Text,
+    user: z.optional(SequenceUser),
+    session: z.optional(z.looseObject({ uid: Text, mfaStatus: Text, issuer: Text, createdTime: Time })),
+  });
 
-const SequenceResource = z.looseObject({
-  resourceType: Text,
-  uid: Text,
-  /** The account the resource belongs to (API_ResourceV2): for an ACCESS_KEY, the key's owner. */
-  accountId: Text,
-  data: z.optional(
-    z.looseObject({
-      accessKey: z.optional(z.looseObject({ principalId: Text, userName: Text, userType: Text })),
-    }),
-  ),
-});
-
-const Signal = z.looseObject({
-  name: Text,
-  type: Text,
-  count: z.optional(z.number()),
-  firstSeenAt: Time,
-  lastSeenAt: Time,
-  createdAt: Time,
-  updatedAt: Time,
-});
-
-const Indicator = z.looseObject({ key: Text, title: Text, values: z.optional(z.array(z.string())) });
-
-export const AttackSequence = z.looseObject({
-  uid: Text,
-  description: Text,
-  actors: z.optional(z.array(SequenceActor)),
-  resources: z.optional(z.array(SequenceResource)),
-  signals: z.optional(z.array(Signal)),
-  sequenceIndicators: z.optional(z.array(Indicator)),
-});
-export type AttackSequence = z.infer<typeof AttackSequence>;
-
-/** The fields of a GuardDuty finding the responder reads; everything else passes through untouched. */
-export const GuardDutyDetail = z
-  .looseObject({
-    id: z.string().check(z.minLength(1)),
-    type: z.string().check(z.minLength(1)),
-    accountId: z.optional(z.string()),
-    region: z.optional(z.string()),
-    partition: z.optional(z.string()),
-    severity: z.optional(z.number()),
-    title: z.optional(z.string()),
-    createdAt: z.optional(z.string()),
-    updatedAt: z.optional(z.string()),
-    // Required for every finding but an attack sequence, whose credentials are elsewhere.
-    resource: z.optional(
+  const SequenceResource = z.looseObject({
+    resourceType: Text,
+    uid: Text,
+    /** The account the resource belongs to (API_ResourceV2): for an ACCESS_KEY, the key's owner. */
+    accountId: Text,
+    data: z.optional(
       z.looseObject({
-        resourceType: z.optional(z.string()),
-        accessKeyDetails: z.optional(AccessKeyDetails),
+        accessKey: z.optional(z.looseObject({ principalId: Text, userName: Text, userType: Text })),
       }),
     ),
-    service: z.optional(
-      z.looseObject({
-        archived: z.optional(z.unknown()),
-        count: z.optional(z.number()),
-        eventFirstSeen: z.optional(z.string()),
-        eventLastSeen: z.optional(z.string()),
-        // Newer samples wrap the flag in {value, type}; only the boolean counts (FORMATS.md, GuardDuty samples).
-        additionalInfo: z.optional(
-          z.looseObject({ sample: z.optional(z.unknown()), value: z.optional(z.unknown()) }),
-        ),
-        action: z.optional(
-          z.looseObject({
-            awsApiCallAction: z.optional(
-              z.looseObject({
-                api: z.optional(z.string()),
-                serviceName: z.optional(z.string()),
-                remoteIpDetails: z.optional(RemoteIp),
-              }),
-            ),
-          }),
-        ),
-        detection: z.optional(z.looseObject({ sequence: z.optional(AttackSequence) })),
+  });
+
+  const Signal = z.looseObject({
+    name: Text,
+    type: Text,
+    count: z.optional(z.number()),
+    firstSeenAt: Time,
+    lastSeenAt: Time,
+    createdAt: Time,
+    updatedAt: Time,
+  });
+
+  const Indicator = z.looseObject({ key: Text, title: Text, values: z.optional(z.array(z.string())) });
+
+  const AttackSequence = z.looseObject({
+    uid: Text,
+    description: Text,
+    actors: z.optional(z.array(SequenceActor)),
+    resources: z.optional(z.array(SequenceResource)),
+    signals: z.optional(z.array(Signal)),
+    sequenceIndicators: z.optional(z.array(Indicator)),
+  });
+
+  /** The fields of a GuardDuty finding the responder reads; everything else passes through untouched. */
+  const GuardDutyDetail = z
+    .looseObject({
+      id: z.string().check(z.minLength(1)),
+      type: z.string().check(z.minLength(1)),
+      accountId: z.optional(z.string()),
+      region: z.optional(z.string()),
+      partition: z.optional(z.string()),
+      severity: z.optional(z.number()),
+      title: z.optional(z.string()),
+      createdAt: z.optional(z.string()),
+      updatedAt: z.optional(z.string()),
+      // Required for every finding but an attack sequence, whose credentials are elsewhere.
+      resource: z.optional(
+        z.looseObject({
+          resourceType: z.optional(z.string()),
+          accessKeyDetails: z.optional(AccessKeyDetails),
+        }),
+      ),
+      service: z.optional(
+        z.looseObject({
+          archived: z.optional(z.unknown()),
+          count: z.optional(z.number()),
+          eventFirstSeen: z.optional(z.string()),
+          eventLastSeen: z.optional(z.string()),
+          // Newer samples wrap the flag in {value, type}; only the boolean counts (FORMATS.md, GuardDuty samples).
+          additionalInfo: z.optional(
+            z.looseObject({ sample: z.optional(z.unknown()), value: z.optional(z.unknown()) }),
+          ),
+          action: z.optional(
+            z.looseObject({
+              awsApiCallAction: z.optional(
+                z.looseObject({
+                  api: z.optional(z.string()),
+                  serviceName: z.optional(z.string()),
+                  remoteIpDetails: z.optional(RemoteIp),
+                }),
+              ),
+            }),
+          ),
+          detection: z.optional(z.looseObject({ sequence: z.optional(AttackSequence) })),
+        }),
+      ),
+    })
+    .check(
+      z.refine((d) => d.resource !== undefined || d.service?.detection?.sequence !== undefined, {
+        message: "a finding has a resource (only an attack sequence may do without)",
+        path: ["resource"],
       }),
-    ),
-  })
-  .check(
-    z.refine((d) => d.resource !== undefined || d.service?.detection?.sequence !== undefined, {
-      message: "a finding has a resource (only an attack sequence may do without)",
-      path: ["resource"],
-    }),
-  );
-export type GuardDutyDetail = z.infer<typeof GuardDutyDetail>;
+    );
+  return { AttackSequence, GuardDutyDetail };
+});
+export type AttackSequence = z.infer<ReturnType<typeof schemas>["AttackSequence"]>;
+export type GuardDutyDetail = z.infer<ReturnType<typeof schemas>["GuardDutyDetail"]>;
 
 const isTrue = (value: unknown): boolean => value === true || value === "true";
 
@@ -280,14 +283,14 @@ const within = (items: string[], budget = 180): string | undefined => {
   return shown.length === 0 ? undefined : [...shown, ...(left > 0 ? [`+${left} more`] : [])].join("; ");
 };
 
-const signalText = (s: z.infer<typeof Signal>): string => {
+const signalText = (s: NonNullable<AttackSequence["signals"]>[number]): string => {
   const first = shortTime(s.firstSeenAt ?? s.createdAt);
   const last = shortTime(s.lastSeenAt ?? s.updatedAt);
   const when = first && last && first !== last ? `${first} … ${last}` : (first ?? last);
   return `${s.name ?? s.type ?? "unnamed signal"}${s.count === undefined ? "" : ` ×${s.count}`}${when ? ` (${when})` : ""}`;
 };
 
-const indicatorText = (i: z.infer<typeof Indicator>): string => {
+const indicatorText = (i: NonNullable<AttackSequence["sequenceIndicators"]>[number]): string => {
   const values = i.values ?? [];
   const shown = values.slice(0, 3).join(", ") + (values.length > 3 ? ` +${values.length - 3} more` : "");
   return `${i.key ?? "indicator"}${i.title ? ` (${i.title})` : ""}${shown ? `: ${shown}` : ""}`;
@@ -319,7 +322,7 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
   if (detail === undefined || detail === null) {
     return { kind: "invalid", source: Source.GuardDuty, eventId, reason: "GuardDuty event has no detail" };
   }
-  const parsed = GuardDutyDetail.safeParse(detail);
+  const parsed = schemas().GuardDutyDetail.safeParse(detail);
   if (!parsed.success) {
     return mismatch(Source.GuardDuty, eventId, "GuardDuty finding", parsed.error);
   }

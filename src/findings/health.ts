@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { isAccessKeyId } from "../identifiers";
-import { type Envelope, facts, mismatch, toIsoTime } from "./common";
+import { type Envelope, facts, lazily, mismatch, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
 /** Every AWS Health code that reports a leaked or misused credential. Missing one means never firing on a leak. */
@@ -12,29 +12,32 @@ export const HEALTH_CREDENTIAL_CODES = [
   "AWS_RISK_IAM_QUARANTINE",
 ] as const;
 
-const HealthDetail = z.looseObject({
-  eventArn: z.string().check(z.minLength(1)),
-  service: z.optional(z.string()),
-  eventTypeCode: z.string().check(z.minLength(1)),
-  startTime: z.optional(z.string()),
-  lastUpdatedTime: z.optional(z.string()),
-  affectedAccount: z.optional(z.string()),
-  affectedEntities: z.optional(z.array(z.looseObject({ entityValue: z.optional(z.unknown()) }))),
-  eventMetadata: z.optional(
-    z.looseObject({
-      publicKey: z.optional(z.unknown()),
-      userName: z.optional(z.unknown()),
-      accountId: z.optional(z.unknown()),
-      exposedUrl: z.optional(z.unknown()),
-    }),
-  ),
-  eventDescription: z.optional(z.array(z.looseObject({ latestDescription: z.optional(z.string()) }))),
-  eventRegion: z.optional(z.unknown()),
-  backupEvent: z.optional(z.unknown()),
-  page: z.optional(z.unknown()),
-  totalPages: z.optional(z.unknown()),
+const schemas = lazily(() => {
+  const HealthDetail = z.looseObject({
+    eventArn: z.string().check(z.minLength(1)),
+    service: z.optional(z.string()),
+    eventTypeCode: z.string().check(z.minLength(1)),
+    startTime: z.optional(z.string()),
+    lastUpdatedTime: z.optional(z.string()),
+    affectedAccount: z.optional(z.string()),
+    affectedEntities: z.optional(z.array(z.looseObject({ entityValue: z.optional(z.unknown()) }))),
+    eventMetadata: z.optional(
+      z.looseObject({
+        publicKey: z.optional(z.unknown()),
+        userName: z.optional(z.unknown()),
+        accountId: z.optional(z.unknown()),
+        exposedUrl: z.optional(z.unknown()),
+      }),
+    ),
+    eventDescription: z.optional(z.array(z.looseObject({ latestDescription: z.optional(z.string()) }))),
+    eventRegion: z.optional(z.unknown()),
+    backupEvent: z.optional(z.unknown()),
+    page: z.optional(z.unknown()),
+    totalPages: z.optional(z.unknown()),
+  });
+  return { HealthDetail };
 });
-type HealthDetail = z.infer<typeof HealthDetail>;
+type HealthDetail = z.infer<ReturnType<typeof schemas>["HealthDetail"]>;
 
 const accountOf = (affected: string | undefined, fromMetadata: unknown): string | undefined => {
   const metadata = typeof fromMetadata === "string" && fromMetadata !== "" ? fromMetadata : undefined;
@@ -98,7 +101,7 @@ export const parseHealthEvent = (envelope: Envelope): ParsedEvent => {
       reason: `not a Health event: ${envelope["detail-type"]}`,
     };
   }
-  const parsed = HealthDetail.safeParse(envelope.detail);
+  const parsed = schemas().HealthDetail.safeParse(envelope.detail);
   if (!parsed.success) {
     return mismatch(Source.Health, eventId, "Health event", parsed.error);
   }

@@ -78,7 +78,7 @@ export const parseEvent = (event: unknown, requestId?: string): ParsedEvent => {
   }
   if (isManualRequest(event) && !("source" in event)) return parseManualRequest(event, requestId);
   if (isGuardDutyDetail(event)) return parseGuardDutyDetail(event, requestId);
-  const envelope = Envelope.safeParse(event);
+  const envelope = Envelope().safeParse(event);
   if (!envelope.success) {
     return { kind: "ignored", eventId: requestId, reason: "not an event this responder handles" };
   }

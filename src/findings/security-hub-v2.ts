@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { type Envelope, facts, looksGenerated, mismatch, principalTypeOf, toIsoTime } from "./common";
+import { type Envelope, facts, lazily, looksGenerated, mismatch, principalTypeOf, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 import { isAwsProduct, labelSeverity, mayRepeatGuardDuty } from "./security-hub";
 
@@ -9,70 +9,74 @@ export const FINDINGS_IMPORTED_V2 = "Findings Imported V2";
 /** The OCSF resource type of an IAM access key; its `uid` is the bare key ID. */
 const KEY_RESOURCE_TYPE = "AWS::IAM::AccessKey";
 
-const Time = z.optional(z.union([z.number(), z.string()]));
-const AccountRef = z.optional(z.looseObject({ uid: z.optional(z.string()) }));
+const schemas = lazily(() => {
+  const Time = z.optional(z.union([z.number(), z.string()]));
+  const AccountRef = z.optional(z.looseObject({ uid: z.optional(z.string()) }));
 
-/** Only access-key resources are read field by field: another resource's odd shape is none of our business. */
-const KeyResource = z.looseObject({
-  type: z.literal(KEY_RESOURCE_TYPE),
-  uid: z.optional(z.string()),
-  region: z.optional(z.string()),
-  cloud_partition: z.optional(z.string()),
-  owner: z.optional(z.looseObject({ account: AccountRef })),
-  // GuardDuty's key details; `user.name` is the OCSF resource's own user field.
-  data: z.optional(
-    z.looseObject({
-      access_key_id: z.optional(z.string()),
-      user_name: z.optional(z.string()),
-      user_type: z.optional(z.string()),
-      principal_id: z.optional(z.string()),
+  /** Only access-key resources are read field by field: another resource's odd shape is none of our business. */
+  const KeyResource = z.looseObject({
+    type: z.literal(KEY_RESOURCE_TYPE),
+    uid: z.optional(z.string()),
+    region: z.optional(z.string()),
+    cloud_partition: z.optional(z.string()),
+    owner: z.optional(z.looseObject({ account: AccountRef })),
+    // GuardDuty's key details; `user.name` is the OCSF resource's own user field.
+    data: z.optional(
+      z.looseObject({
+        access_key_id: z.optional(z.string()),
+        user_name: z.optional(z.string()),
+        user_type: z.optional(z.string()),
+        principal_id: z.optional(z.string()),
+      }),
+    ),
+    user: z.optional(z.looseObject({ name: z.optional(z.string()) })),
+  });
+
+  const OcsfFinding = z.looseObject({
+    finding_info: z.looseObject({
+      uid: z.string().check(z.minLength(1)),
+      title: z.optional(z.string()),
+      types: z.optional(z.array(z.string())),
+      first_seen_time: Time,
+      first_seen_time_dt: z.optional(z.string()),
+      created_time: Time,
+      created_time_dt: z.optional(z.string()),
+      modified_time: Time,
+      modified_time_dt: z.optional(z.string()),
     }),
-  ),
-  user: z.optional(z.looseObject({ name: z.optional(z.string()) })),
+    metadata: z.optional(
+      z.looseObject({
+        product: z.optional(z.looseObject({ uid: z.optional(z.string()), name: z.optional(z.string()) })),
+      }),
+    ),
+    cloud: z.optional(
+      z.looseObject({
+        account: AccountRef,
+        region: z.optional(z.string()),
+        cloud_partition: z.optional(z.string()),
+      }),
+    ),
+    // Recommended, not required, in OCSF: a finding without resources names no key.
+    resources: z.optional(z.array(z.looseObject({ type: z.optional(z.unknown()) }))),
+    severity: z.optional(z.string()),
+    severity_id: z.optional(z.number()),
+    status: z.optional(z.string()),
+    status_id: z.optional(z.number()),
+    activity_id: z.optional(z.number()),
+    activity_name: z.optional(z.string()),
+    count: z.optional(z.number()),
+    time: Time,
+    time_dt: z.optional(z.string()),
+  });
+
+  const SecurityHubV2Detail = z.looseObject({ findings: z.array(z.unknown()) });
+
+  /** OCSF severity_id 1–6 (Informational … Fatal) on GuardDuty's 0–10 scale; 0 Unknown and 99 Other have none. */
+  return { KeyResource, OcsfFinding, SecurityHubV2Detail };
 });
-type KeyResource = z.infer<typeof KeyResource>;
+type KeyResource = z.infer<ReturnType<typeof schemas>["KeyResource"]>;
+type OcsfFinding = z.infer<ReturnType<typeof schemas>["OcsfFinding"]>;
 
-const OcsfFinding = z.looseObject({
-  finding_info: z.looseObject({
-    uid: z.string().check(z.minLength(1)),
-    title: z.optional(z.string()),
-    types: z.optional(z.array(z.string())),
-    first_seen_time: Time,
-    first_seen_time_dt: z.optional(z.string()),
-    created_time: Time,
-    created_time_dt: z.optional(z.string()),
-    modified_time: Time,
-    modified_time_dt: z.optional(z.string()),
-  }),
-  metadata: z.optional(
-    z.looseObject({
-      product: z.optional(z.looseObject({ uid: z.optional(z.string()), name: z.optional(z.string()) })),
-    }),
-  ),
-  cloud: z.optional(
-    z.looseObject({
-      account: AccountRef,
-      region: z.optional(z.string()),
-      cloud_partition: z.optional(z.string()),
-    }),
-  ),
-  // Recommended, not required, in OCSF: a finding without resources names no key.
-  resources: z.optional(z.array(z.looseObject({ type: z.optional(z.unknown()) }))),
-  severity: z.optional(z.string()),
-  severity_id: z.optional(z.number()),
-  status: z.optional(z.string()),
-  status_id: z.optional(z.number()),
-  activity_id: z.optional(z.number()),
-  activity_name: z.optional(z.string()),
-  count: z.optional(z.number()),
-  time: Time,
-  time_dt: z.optional(z.string()),
-});
-type OcsfFinding = z.infer<typeof OcsfFinding>;
-
-const SecurityHubV2Detail = z.looseObject({ findings: z.array(z.unknown()) });
-
-/** OCSF severity_id 1–6 (Informational … Fatal) on GuardDuty's 0–10 scale; 0 Unknown and 99 Other have none. */
 const SEVERITY_ID: Record<number, number> = { 1: 0, 2: 1, 3: 4, 4: 7, 5: 9, 6: 10 };
 
 /** The normalized severity_id first, then its caption (the labels ASFF uses, plus Fatal); otherwise none. */
@@ -212,17 +216,17 @@ export const parseSecurityHubV2Event = (envelope: Envelope): ParsedEvent => {
   if (envelope["detail-type"] !== FINDINGS_IMPORTED_V2) {
     return { kind: "ignored", source, eventId, reason: `not an OCSF finding: ${envelope["detail-type"]}` };
   }
-  const head = SecurityHubV2Detail.safeParse(envelope.detail);
+  const head = schemas().SecurityHubV2Detail.safeParse(envelope.detail);
   if (!head.success) return mismatch(source, eventId, "Security Hub V2 event", head.error);
   const findings: Finding[] = [];
   for (const [index, raw] of head.data.findings.entries()) {
     const path = `detail.findings.${index}`;
-    const parsed = OcsfFinding.safeParse(raw);
+    const parsed = schemas().OcsfFinding.safeParse(raw);
     if (!parsed.success) return mismatch(source, eventId, "Security Hub finding (OCSF)", parsed.error, path);
     const keyResources: KeyResource[] = [];
     for (const [at, candidate] of (parsed.data.resources ?? []).entries()) {
       if (candidate.type !== KEY_RESOURCE_TYPE) continue;
-      const resource = KeyResource.safeParse(candidate);
+      const resource = schemas().KeyResource.safeParse(candidate);
       if (!resource.success) {
         return mismatch(
           source,

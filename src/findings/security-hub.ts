@@ -1,54 +1,57 @@
 import * as z from "zod/mini";
-import { type Envelope, facts, looksGenerated, mismatch, principalTypeOf, toIsoTime } from "./common";
+import { type Envelope, facts, lazily, looksGenerated, mismatch, principalTypeOf, toIsoTime } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
 const KEY_RESOURCE_PREFIX = "AWS::IAM::AccessKey:";
 
-const KeyDetails = z.looseObject({
-  AccessKeyId: z.optional(z.string()),
-  PrincipalName: z.optional(z.string()),
-  // Deprecated, but the only name older GuardDuty mappings set.
-  UserName: z.optional(z.string()),
-  PrincipalType: z.optional(z.string()),
-  PrincipalId: z.optional(z.string()),
-});
+const schemas = lazily(() => {
+  const KeyDetails = z.looseObject({
+    AccessKeyId: z.optional(z.string()),
+    PrincipalName: z.optional(z.string()),
+    // Deprecated, but the only name older GuardDuty mappings set.
+    UserName: z.optional(z.string()),
+    PrincipalType: z.optional(z.string()),
+    PrincipalId: z.optional(z.string()),
+  });
 
-const Resource = z.looseObject({
-  Type: z.string(),
-  Id: z.string(),
-  Region: z.optional(z.string()),
-  Partition: z.optional(z.string()),
-  Details: z.optional(z.looseObject({ AwsIamAccessKey: z.optional(KeyDetails) })),
-});
+  const Resource = z.looseObject({
+    Type: z.string(),
+    Id: z.string(),
+    Region: z.optional(z.string()),
+    Partition: z.optional(z.string()),
+    Details: z.optional(z.looseObject({ AwsIamAccessKey: z.optional(KeyDetails) })),
+  });
 
-const AsffFinding = z.looseObject({
-  Id: z.string().check(z.minLength(1)),
-  AwsAccountId: z.optional(z.string()),
-  ProductArn: z.optional(z.string()),
-  Types: z.optional(z.array(z.string())),
-  Title: z.optional(z.string()),
-  Region: z.optional(z.string()),
-  CreatedAt: z.optional(z.string()),
-  UpdatedAt: z.optional(z.string()),
-  FirstObservedAt: z.optional(z.string()),
-  Sample: z.optional(z.boolean()),
-  Severity: z.optional(
-    z.looseObject({
-      Label: z.optional(z.string()),
-      Product: z.optional(z.number()),
-      Normalized: z.optional(z.number()),
-    }),
-  ),
-  ProductFields: z.optional(z.record(z.string(), z.unknown())),
-  Resources: z.array(Resource),
-  RecordState: z.optional(z.string()),
-  Workflow: z.optional(z.looseObject({ Status: z.optional(z.string()) })),
-  // Deprecated in favour of Workflow.Status, but still sent.
-  WorkflowState: z.optional(z.string()),
-});
-type AsffFinding = z.infer<typeof AsffFinding>;
+  const AsffFinding = z.looseObject({
+    Id: z.string().check(z.minLength(1)),
+    AwsAccountId: z.optional(z.string()),
+    ProductArn: z.optional(z.string()),
+    Types: z.optional(z.array(z.string())),
+    Title: z.optional(z.string()),
+    Region: z.optional(z.string()),
+    CreatedAt: z.optional(z.string()),
+    UpdatedAt: z.optional(z.string()),
+    FirstObservedAt: z.optional(z.string()),
+    Sample: z.optional(z.boolean()),
+    Severity: z.optional(
+      z.looseObject({
+        Label: z.optional(z.string()),
+        Product: z.optional(z.number()),
+        Normalized: z.optional(z.number()),
+      }),
+    ),
+    ProductFields: z.optional(z.record(z.string(), z.unknown())),
+    Resources: z.array(Resource),
+    RecordState: z.optional(z.string()),
+    Workflow: z.optional(z.looseObject({ Status: z.optional(z.string()) })),
+    // Deprecated in favour of Workflow.Status, but still sent.
+    WorkflowState: z.optional(z.string()),
+  });
 
-const SecurityHubDetail = z.looseObject({ findings: z.array(z.unknown()) });
+  const SecurityHubDetail = z.looseObject({ findings: z.array(z.unknown()) });
+  return { AsffFinding, SecurityHubDetail };
+});
+type AsffFinding = z.infer<ReturnType<typeof schemas>["AsffFinding"]>;
 
 const LABEL_SEVERITY: Record<string, number> = { INFORMATIONAL: 0, LOW: 1, MEDIUM: 4, HIGH: 7, CRITICAL: 9 };
 
@@ -204,13 +207,13 @@ export const parseSecurityHubEvent = (envelope: Envelope): ParsedEvent => {
       reason: `not an imported finding: ${envelope["detail-type"]}`,
     };
   }
-  const head = SecurityHubDetail.safeParse(envelope.detail);
+  const head = schemas().SecurityHubDetail.safeParse(envelope.detail);
   if (!head.success) {
     return mismatch(source, eventId, "Security Hub event", head.error);
   }
   const findings: Finding[] = [];
   for (const [index, raw] of head.data.findings.entries()) {
-    const parsed = AsffFinding.safeParse(raw);
+    const parsed = schemas().AsffFinding.safeParse(raw);
     if (!parsed.success) {
       return mismatch(
         source,

@@ -1,25 +1,28 @@
 import * as z from "zod/mini";
-import { type Envelope, facts, mismatch, toIsoTime } from "./common";
+import { type Envelope, facts, lazily, mismatch, toIsoTime } from "./common";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
 
 export const EXPOSED_KEYS_CHECK = "Exposed Access Keys";
 
-// Field names contain spaces and parentheses, exactly as Trusted Advisor sends them.
-const CheckItemDetail = z.looseObject({
-  "Access Key ID": z.string().check(z.minLength(1)),
-  "User Name (IAM or Root)": z.optional(z.string()),
-  "Fraud Type": z.optional(z.string()),
-  Location: z.optional(z.string()),
-  "Case ID": z.optional(z.string()),
-  "Time Updated": z.optional(z.string()),
-  Deadline: z.optional(z.string()),
-});
+const schemas = lazily(() => {
+  // Field names contain spaces and parentheses, exactly as Trusted Advisor sends them.
+  const CheckItemDetail = z.looseObject({
+    "Access Key ID": z.string().check(z.minLength(1)),
+    "User Name (IAM or Root)": z.optional(z.string()),
+    "Fraud Type": z.optional(z.string()),
+    Location: z.optional(z.string()),
+    "Case ID": z.optional(z.string()),
+    "Time Updated": z.optional(z.string()),
+    Deadline: z.optional(z.string()),
+  });
 
-const TrustedAdvisorDetail = z.looseObject({
-  "check-name": z.string(),
-  status: z.string(),
-  uuid: z.optional(z.string()),
-  "check-item-detail": z.unknown(),
+  const TrustedAdvisorDetail = z.looseObject({
+    "check-name": z.string(),
+    status: z.string(),
+    uuid: z.optional(z.string()),
+    "check-item-detail": z.unknown(),
+  });
+  return { CheckItemDetail, TrustedAdvisorDetail };
 });
 
 /** Names Trusted Advisor uses for the root user in "User Name (IAM or Root)". */
@@ -30,7 +33,7 @@ const isRootName = (name: string | undefined): boolean =>
 export const parseTrustedAdvisorEvent = (envelope: Envelope): ParsedEvent => {
   const eventId = envelope.id;
   const source = Source.TrustedAdvisor;
-  const head = TrustedAdvisorDetail.safeParse(envelope.detail);
+  const head = schemas().TrustedAdvisorDetail.safeParse(envelope.detail);
   if (!head.success) {
     return mismatch(source, eventId, "Trusted Advisor event", head.error);
   }
@@ -51,7 +54,7 @@ export const parseTrustedAdvisorEvent = (envelope: Envelope): ParsedEvent => {
       reason: `exposed-keys check item in status ${head.data.status}`,
     };
   }
-  const item = CheckItemDetail.safeParse(head.data["check-item-detail"]);
+  const item = schemas().CheckItemDetail.safeParse(head.data["check-item-detail"]);
   if (!item.success) {
     return mismatch(source, eventId, "Exposed Access Keys item", item.error, "detail.check-item-detail");
   }

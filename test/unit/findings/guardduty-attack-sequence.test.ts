@@ -18,7 +18,7 @@ const ROLE_KEY = "ASIAROLE000000000002";
 const BOB_KEY = "AKIABOB0000000000001";
 const CAROL_KEY = "AKIACAROL00000000001";
 
-const parse = (event: unknown): ParsedEvent => parseGuardDutyEvent(Envelope.parse(event));
+const parse = (event: unknown): ParsedEvent => parseGuardDutyEvent(Envelope().parse(event));
 
 const findingsOf = (parsed: ParsedEvent): Finding[] => {
   if (parsed.kind !== "findings") throw new Error(`${parsed.kind}: ${parsed.reason}`);

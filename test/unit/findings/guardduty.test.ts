@@ -4,7 +4,7 @@ import type { ParsedEvent } from "../../../src/findings/finding";
 import { parseGuardDutyDetail, parseGuardDutyEvent } from "../../../src/findings/guardduty";
 import { loadEvent, MEMBER, SELF } from "../../support/fixtures";
 
-const parse = (event: unknown): ParsedEvent => parseGuardDutyEvent(Envelope.parse(event));
+const parse = (event: unknown): ParsedEvent => parseGuardDutyEvent(Envelope().parse(event));
 
 const onlyFinding = (parsed: ParsedEvent) => {
   expect(parsed.kind).toBe("findings");

@@ -4,7 +4,7 @@ import type { Finding, ParsedEvent } from "../../../src/findings/finding";
 import { HEALTH_CREDENTIAL_CODES, parseHealthEvent } from "../../../src/findings/health";
 import { loadEvent, MEMBER, SELF } from "../../support/fixtures";
 
-const parse = (event: unknown): ParsedEvent => parseHealthEvent(Envelope.parse(event));
+const parse = (event: unknown): ParsedEvent => parseHealthEvent(Envelope().parse(event));
 
 const findings = (parsed: ParsedEvent): Finding[] => {
   expect(parsed.kind).toBe("findings");

@@ -7,7 +7,7 @@ import { parseSecurityHubV2Event } from "../../../src/findings/security-hub-v2";
 import { mergePlans, planContainment } from "../../../src/plan/plan";
 import { type EditableEvent, loadEvent, MEMBER, ourIdentity, SELF, testConfig } from "../../support/fixtures";
 
-const parse = (event: unknown): ParsedEvent => parseSecurityHubV2Event(Envelope.parse(event));
+const parse = (event: unknown): ParsedEvent => parseSecurityHubV2Event(Envelope().parse(event));
 
 const findings = (parsed: ParsedEvent): Finding[] => {
   expect(parsed.kind).toBe("findings");

@@ -4,7 +4,7 @@ import type { Finding, ParsedEvent } from "../../../src/findings/finding";
 import { parseSecurityHubEvent } from "../../../src/findings/security-hub";
 import { type EditableEvent, loadEvent, MEMBER, SELF } from "../../support/fixtures";
 
-const parse = (event: unknown): ParsedEvent => parseSecurityHubEvent(Envelope.parse(event));
+const parse = (event: unknown): ParsedEvent => parseSecurityHubEvent(Envelope().parse(event));
 
 const findings = (parsed: ParsedEvent): Finding[] => {
   expect(parsed.kind).toBe("findings");

@@ -4,7 +4,7 @@ import type { Finding, ParsedEvent } from "../../../src/findings/finding";
 import { parseTrustedAdvisorEvent } from "../../../src/findings/trusted-advisor";
 import { loadEvent, SELF } from "../../support/fixtures";
 
-const parse = (event: unknown): ParsedEvent => parseTrustedAdvisorEvent(Envelope.parse(event));
+const parse = (event: unknown): ParsedEvent => parseTrustedAdvisorEvent(Envelope().parse(event));
 
 const onlyFinding = (parsed: ParsedEvent): Finding => {
   expect(parsed.kind).toBe("findings");
