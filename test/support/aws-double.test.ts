@@ -934,3 +934,104 @@ describe("concurrency", () => {
     expect(double.peakInFlight.iam).toBe(0);
   });
 });
+
+describe("throttling a share of calls, and latency", () => {
+  /** Sends `count` IAM calls one after another, alternating two actions; true where the call was throttled. */
+  async function throttledPattern(count: number): Promise<boolean[]> {
+    const client = iam();
+    const pattern: boolean[] = [];
+    for (let n = 0; n < count; n++) {
+      const command =
+        n % 2 === 0
+          ? new ListAccessKeysCommand({ UserName: "alice" })
+          : new GetAccessKeyLastUsedCommand({ AccessKeyId: "AKIAALICE00000000001" });
+      try {
+        await client.send(command as ListAccessKeysCommand);
+        pattern.push(false);
+      } catch (error) {
+        expect(error).toMatchObject({
+          name: "Throttling",
+          message: "Rate exceeded",
+          $metadata: { httpStatusCode: 400 },
+        });
+        pattern.push(true);
+      }
+    }
+    return pattern;
+  }
+
+  it("answers about the chosen share of one service's calls, of every action, with Throttling, as IAM does", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+    double.throttle({ service: "iam", fraction: 0.2, seed: 7 });
+
+    const pattern = await throttledPattern(400);
+    await sns().send(new PublishCommand({ TopicArn: "arn:aws:sns:us-east-1:111111111111:t", Message: "m" }));
+
+    const throttled = pattern.filter(Boolean).length;
+    // Within three standard deviations of 20% for 400 calls (the seed fixes the count: 100 here).
+    expect(throttled).toBeGreaterThan(400 * 0.14);
+    expect(throttled).toBeLessThan(400 * 0.26);
+    // Both actions are throttled: the share is of the service's calls, not of one action.
+    expect(new Set(double.throttled("iam").map((call) => call.action))).toEqual(
+      new Set(["ListAccessKeys", "GetAccessKeyLastUsed"]),
+    );
+    expect(double.throttled()).toHaveLength(throttled);
+    expect(double.throttled().every((call) => call.status === 400)).toBe(true);
+    expect(double.calls.filter((call) => call.service === "sns").map((call) => call.status)).toEqual([200]);
+  });
+
+  it("throttles the same calls for the same seed and other calls for another seed", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+    double.throttle({ service: "iam", fraction: 0.3, seed: 42 });
+    const first = await throttledPattern(60);
+    double.throttle({ service: "iam", fraction: 0.3, seed: 42 });
+    const again = await throttledPattern(60);
+    double.throttle({ service: "iam", fraction: 0.3, seed: 43 });
+    const other = await throttledPattern(60);
+
+    expect(first.some(Boolean)).toBe(true);
+    expect(again).toEqual(first);
+    expect(other).not.toEqual(first);
+  });
+
+  it("is retried by the SDK like IAM's own throttling", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+    // Every call is throttled: the SDK tries as often as it is allowed to, then gives up with Throttling.
+    double.throttle({ service: "iam", fraction: 1 });
+
+    const error = await failure(
+      iam({ maxAttempts: 2 }).send(new ListAccessKeysCommand({ UserName: "alice" })),
+    );
+
+    expect(error.name).toBe("Throttling");
+    expect(error.$metadata).toMatchObject({ httpStatusCode: 400, attempts: 2 });
+  });
+
+  it("delays every reply of one service by its latency, counting those calls as in flight", async () => {
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+    double.latency("iam", 150);
+    const client = iam();
+
+    const started = performance.now();
+    await Promise.all([1, 2, 3, 4].map(() => client.send(new ListAccessKeysCommand({ UserName: "alice" }))));
+
+    expect(performance.now() - started).toBeGreaterThanOrEqual(145);
+    expect(double.peakInFlight.iam).toBe(4);
+  });
+
+  it("clears throttling and latency on reset", async () => {
+    double.throttle({ service: "iam", fraction: 1 });
+    double.latency("iam", 400);
+    double.reset();
+    double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001" }] });
+
+    const started = performance.now();
+    expect(await throttledPattern(10)).toEqual(Array(10).fill(false));
+    expect(performance.now() - started).toBeLessThan(400);
+    expect(double.throttled()).toEqual([]);
+  });
+
+  it("refuses a share that is not between 0 and 1", () => {
+    expect(() => double.throttle({ service: "iam", fraction: 1.5 })).toThrow(/not between 0 and 1/);
+  });
+});

@@ -63,6 +63,19 @@ export interface Fault {
   delayMs?: number;
 }
 
+/**
+ * A share of one service's calls answered as throttled (HTTP 400, code Throttling, "Rate exceeded", as IAM answers
+ * when its request rate is exceeded). Which calls is fixed by the seed and the call's number since `throttle` was
+ * called, so the same run throttles the same calls whatever the timing.
+ */
+export interface Throttle {
+  service: Service;
+  /** 0 to 1: the expected share of calls throttled. */
+  fraction: number;
+  /** default 1 */
+  seed?: number;
+}
+
 type Service = RecordedCall["service"];
 type KeyStatus = "Active" | "Inactive";
 
@@ -608,7 +621,7 @@ function parseAttributes(params: Record<string, string>): PublishedMessage["attr
  * What SNS counts against its limit: the message's UTF-8 bytes plus, for each attribute, the bytes of its name, data
  * type and value, as the MessageAttributeValue reference documents it. The subject is not counted.
  */
-function publishedBytes(message: string, attributes: PublishedMessage["attributes"]): number {
+export function publishedBytes(message: string, attributes: PublishedMessage["attributes"]): number {
   let bytes = Buffer.byteLength(message);
   for (const [name, value] of Object.entries(attributes)) {
     bytes +=
@@ -676,6 +689,9 @@ export class AwsDouble {
   private faults = new Map<string, Fault[]>();
   private delays = new Set<PendingDelay>();
   private inFlight: Record<Service, number> = { iam: 0, sns: 0, sts: 0 };
+  private throttles = new Map<Service, Required<Throttle> & { arrived: number }>();
+  private throttledCalls = new Set<RecordedCall>();
+  private latencies = new Map<Service, number>();
   /** The most requests of each service that were ever being answered at once (since the last reset). */
   readonly peakInFlight: Record<Service, number> = { iam: 0, sns: 0, sts: 0 };
 
@@ -763,6 +779,24 @@ export class AwsDouble {
     this.faults.set(fault.action, queue);
   }
 
+  /** Throttles a share of the service's calls from now on, retries included, until `reset`. */
+  throttle(throttle: Throttle): void {
+    if (!(throttle.fraction >= 0 && throttle.fraction <= 1)) {
+      throw new Error(`AwsDouble: throttle fraction ${throttle.fraction} is not between 0 and 1`);
+    }
+    this.throttles.set(throttle.service, { seed: 1, ...throttle, arrived: 0 });
+  }
+
+  /** Every reply of the service takes this long, as a real endpoint's round trip does, until `reset`. */
+  latency(service: Service, ms: number): void {
+    this.latencies.set(service, ms);
+  }
+
+  /** The calls answered as throttled by `throttle` (not those of injected faults), in arrival order. */
+  throttled(service?: Service): RecordedCall[] {
+    return [...this.throttledCalls].filter((call) => !service || call.service === service);
+  }
+
   actions(service?: Service): string[] {
     return this.calls.filter((call) => !service || call.service === service).map((call) => call.action);
   }
@@ -781,6 +815,9 @@ export class AwsDouble {
     this.state.published.length = 0;
     this.calls.length = 0;
     this.faults.clear();
+    this.throttles.clear();
+    this.throttledCalls.clear();
+    this.latencies.clear();
     for (const service of SERVICES) {
       this.inFlight[service] = 0;
       this.peakInFlight[service] = 0;
@@ -837,8 +874,16 @@ export class AwsDouble {
       call.status = status;
       send(res, status, body, id);
     };
+    // Drawn on arrival, so that which calls are throttled does not depend on how long any reply takes.
+    const throttled = this.drawThrottle(service);
     try {
+      const latency = this.latencies.get(service);
+      if (latency) await this.sleep(latency);
       await this.applyFault(action);
+      if (throttled) {
+        this.throttledCalls.add(call);
+        throw new QueryError("Throttling", 400, "Rate exceeded");
+      }
       if (!credential) {
         throw new QueryError("MissingAuthenticationToken", 403, "Request is missing Authentication Token");
       }
@@ -862,6 +907,15 @@ export class AwsDouble {
     } catch (error) {
       reply(...failureReply(service, error, requestId));
     }
+  }
+
+  /** Whether the service's next call is throttled: a hash of the seed and the call's number, below the fraction. */
+  private drawThrottle(service: Service): boolean {
+    const throttle = this.throttles.get(service);
+    if (!throttle) return false;
+    const n = throttle.arrived++;
+    const draw = createHash("sha256").update(`${throttle.seed}/${n}`).digest().readUInt32BE(0) / 2 ** 32;
+    return draw < throttle.fraction;
   }
 
   /** Consumes one use of the next fault for this action: delay, then maybe fail. */
