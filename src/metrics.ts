@@ -19,6 +19,10 @@ export const MetricName = {
   TimeToContainment: "TimeToContainment",
   /** Approve mode: keys left as they were, awaiting a person's approval. */
   ApprovalsRequested: "ApprovalsRequested",
+  /** Keys an invocation ran out of time before starting; Lambda's retry continues with them. */
+  KeysNotAttempted: "KeysNotAttempted",
+  /** Keys still in flight when an invocation ran out of time: their write may or may not have happened. */
+  KeysInterrupted: "KeysInterrupted",
   /** A GuardDuty sample finding went the whole way (the drill, src/drill.ts); DrillMissingAlarm watches it. */
   DrillCompleted: "DrillCompleted",
 } as const;
@@ -56,6 +60,13 @@ export const metricsFor = (outcomes: Outcome[], alertFailed: boolean): MetricPoi
   if (approvals > 0) points.push({ name: MetricName.ApprovalsRequested, unit: "Count", value: approvals });
   const failures = outcomes.filter((o) => o.status === Status.Failed).length;
   if (failures > 0) points.push({ name: MetricName.ContainmentFailures, unit: "Count", value: failures });
+  // Not failures: the retry continues with these keys. The invocation still fails, so Lambda's own error metrics
+  // and, after the last retry, the failure queue see it.
+  const notAttempted = outcomes.filter((o) => o.status === Status.NotAttempted).length;
+  if (notAttempted > 0)
+    points.push({ name: MetricName.KeysNotAttempted, unit: "Count", value: notAttempted });
+  const interrupted = outcomes.filter((o) => o.status === Status.Interrupted).length;
+  if (interrupted > 0) points.push({ name: MetricName.KeysInterrupted, unit: "Count", value: interrupted });
   if (alertFailed) points.push({ name: MetricName.AlertFailures, unit: "Count", value: 1 });
   // Only GuardDuty's own delivery counts: the drill checks the guardduty rule and function, not a Security Hub copy.
   // And only once the alert went out: a drill whose alert failed has not reached a person.

@@ -17,6 +17,16 @@ export const Status = {
   /** Approval mode: no write was made, and the key may still be Active until a person approves. */
   ApprovalNeeded: "approval-needed",
   Failed: "failed",
+  /**
+   * Not attempted: the invocation ran out of time before this key was started, so no call was made for it and it
+   * may still be Active. The invocation fails, so that Lambda's retry continues with it.
+   */
+  NotAttempted: "not-attempted",
+  /**
+   * Started, but not finished when the invocation ran out of time: its write may or may not have happened, so it
+   * may still be Active. The invocation fails; Lambda's retry reads the key before writing.
+   */
+  Interrupted: "interrupted",
 } as const;
 export type Status = (typeof Status)[keyof typeof Status];
 
@@ -49,3 +59,6 @@ export interface Outcome {
 }
 
 export const FAILED_STATUSES: readonly Status[] = [Status.Failed];
+
+/** A checkpoint: the invocation ran out of time with these keys left for Lambda's retry. */
+export const OUT_OF_TIME_STATUSES: readonly Status[] = [Status.NotAttempted, Status.Interrupted];

@@ -1,16 +1,24 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { type Alert, type ProblemKind, renderAlerts, renderProblemAlert } from "./alert/render";
-import { KEY_CONCURRENCY, mapBounded } from "./concurrency";
+import { type Budget, KEY_CONCURRENCY, mapWithin } from "./concurrency";
 import type { Config } from "./config";
-import { type ContainContext, carryOut } from "./contain/carry-out";
+import {
+  type ContainContext,
+  carryOut,
+  doneEarlier,
+  type EarlierResult,
+  interrupted,
+  notAttempted,
+} from "./contain/carry-out";
 import { errorMessage } from "./contain/errors";
+import { deadlineFrom } from "./deadline";
 import type { KeyActivity } from "./enrich/cloudtrail";
 import { type Finding, type ParsedEvent, parseEvent, Source } from "./findings";
 import { isAccessKeyId } from "./identifiers";
 import type { Log } from "./log";
 import { type MetricPoint, metricsFor } from "./metrics";
-import { type Outcome, Status } from "./outcome";
-import { type Identity, mergePlans, type Plan, planContainment, Skip } from "./plan/plan";
+import { OUT_OF_TIME_STATUSES, type Outcome, Status } from "./outcome";
+import { Action, type Identity, mergePlans, type Plan, planContainment, Skip } from "./plan/plan";
 
 /** Everything the flow needs from the outside world. Built once per container by the handler wiring. */
 export interface Responder {
@@ -19,9 +27,17 @@ export interface Responder {
   identity(): Promise<Identity>;
   iamFor(plan: Plan): Promise<IAMClient>;
   publish(alert: Alert): Promise<"published" | "printed">;
-  /** Events this container has handled: a redelivery reads the key before writing, so no second write. */
+  /**
+   * Findings this container has attempted: a redelivery reads the key before writing, so no second write. It also
+   * remembers the keys an attempt that ran out of time confirmed, so that Lambda's retry goes on with the rest.
+   */
   seen: RecentEvents;
   now(): Date;
+  /**
+   * Milliseconds left in this invocation (Lambda's `getRemainingTimeInMillis`). Without it there is no deadline and
+   * nothing is cut short; with it, an event too large for one invocation is checkpointed (src/deadline.ts).
+   */
+  timeLeft?: () => number;
   log: Log;
   /** Records metric points (CloudWatch EMF in Lambda). */
   record(points: MetricPoint[]): void;
@@ -67,17 +83,39 @@ export class ResponderError extends Error {
   }
 }
 
-/** A bounded memory of recently handled deliveries. Only ever adds a read before a write, never skips one. */
+/**
+ * A bounded memory of recently attempted deliveries, per container, the least recently touched forgotten first.
+ * Being seen only adds a read before a write. Being confirmed skips the calls for a key, and only ever for a key this
+ * container itself set and read back, in an attempt of the same finding that ran out of time: Lambda retries that
+ * attempt, and the retry should spend its time on the keys still left. A retry that lands in a fresh container
+ * remembers nothing and starts over; that costs time, not safety, since UpdateAccessKey is idempotent.
+ *
+ * The default capacity holds a 1,000-key event with room for the events around it (about 100 bytes an entry).
+ */
 export class RecentEvents {
-  private readonly keys = new Set<string>();
-  constructor(private readonly capacity = 1000) {}
+  private readonly entries = new Map<string, { confirmed?: EarlierResult }>();
+  constructor(private readonly capacity = 10_000) {}
   has(key: string): boolean {
-    return this.keys.has(key);
+    return this.entries.has(key);
   }
   add(key: string): void {
-    this.keys.delete(key);
-    this.keys.add(key);
-    if (this.keys.size > this.capacity) this.keys.delete(this.keys.values().next().value as string);
+    this.remember(key, { confirmed: this.entries.get(key)?.confirmed });
+  }
+  /** What an attempt that ran out of time confirmed for this key, if anything. */
+  confirmed(key: string): EarlierResult | undefined {
+    return this.entries.get(key)?.confirmed;
+  }
+  confirm(key: string, result: EarlierResult): void {
+    this.remember(key, { confirmed: result });
+  }
+  /** Back to seen only: a later delivery reads the key first, as any repeat does. */
+  unconfirm(key: string): void {
+    if (this.entries.get(key)?.confirmed) this.remember(key, {});
+  }
+  private remember(key: string, entry: { confirmed?: EarlierResult }): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
   }
 }
 
@@ -88,6 +126,32 @@ export class RecentEvents {
  */
 const deliveryKey = (finding: Finding): string =>
   `${finding.findingId}|${finding.account ?? ""}|${finding.accessKeyId}`;
+
+/**
+ * After a run that ran out of time, the keys it (or an earlier attempt) confirmed are remembered, so that Lambda's
+ * retry does not call them again. After a run that finished, they are forgotten: a later delivery is an ordinary
+ * repeat, which reads each key before writing.
+ */
+const remember = (plans: Plan[], outcomes: Outcome[], seen: RecentEvents): void => {
+  const checkpointed = outcomes.some((o) => OUT_OF_TIME_STATUSES.includes(o.status));
+  for (const [i, o] of outcomes.entries()) {
+    // The plan as made from the event: carrying it out may fill in the finding (its account, once the owner is known).
+    const key = deliveryKey((plans[i] as Plan).finding);
+    const confirmedNow = o.status === Status.Disabled || o.status === Status.Reactivated;
+    const before = seen.confirmed(key);
+    if (checkpointed && confirmedNow && o.containedAt) {
+      seen.confirm(key, {
+        at: o.containedAt,
+        status: o.plan.finding.requestedStatus,
+        userName: o.userName ?? o.plan.userName,
+      });
+    } else if (checkpointed && before) {
+      seen.confirm(key, before);
+    } else {
+      seen.unconfirm(key);
+    }
+  }
+};
 
 /**
  * Groups plans by key, so that an event naming a key twice gets one plan and at most one write. Key IDs are unique
@@ -104,15 +168,30 @@ const byKey = (plans: Plan[]): Plan[][] => {
 
 /**
  * Adds each key's recent CloudTrail activity to its outcome. Runs after every write, is bounded in time by the
- * look-up itself, and a failure becomes a note: enrichment never delays containment or fails the run.
+ * look-up itself and by the invocation's deadline, and a failure becomes a note: enrichment never delays
+ * containment, the alert, or fails the run.
  */
 const enrich = async (
   outcomes: Outcome[],
   responder: Responder,
   identity: Identity,
   log: Log,
-): Promise<Outcome[]> =>
-  mapBounded(outcomes, KEY_CONCURRENCY, async (o) => {
+  budget?: Budget,
+): Promise<Outcome[]> => {
+  const attempts = await mapWithin(outcomes, KEY_CONCURRENCY, lookUp(responder, identity, log), budget);
+  return attempts.map((attempt, i) => {
+    const o = outcomes[i] as Outcome;
+    if (attempt.state === "done") return attempt.value;
+    return {
+      ...o,
+      notes: [...o.notes, "recent activity was not looked up: the invocation was running out of time"],
+    };
+  });
+};
+
+const lookUp =
+  (responder: Responder, identity: Identity, log: Log) =>
+  async (o: Outcome): Promise<Outcome> => {
     const ours = o.account === undefined || o.account === identity.account;
     if (!ours || !isAccessKeyId(o.plan.finding.accessKeyId) || o.plan.skip === Skip.Sample) return o;
     try {
@@ -127,7 +206,39 @@ const enrich = async (
         notes: [...o.notes, `recent activity could not be looked up: ${errorMessage(error)}`],
       };
     }
-  });
+  };
+
+/** A key an earlier attempt of this finding confirmed, when the plan still asks for the same write. */
+const earlierResult = (plan: Plan, seen: RecentEvents): EarlierResult | undefined => {
+  const writes = plan.action === Action.DisableKey || plan.action === Action.ReactivateKey;
+  if (!writes || plan.dryRun || plan.awaitsApproval) return undefined;
+  const earlier = seen.confirmed(deliveryKey(plan.finding));
+  return earlier?.status === plan.finding.requestedStatus ? earlier : undefined;
+};
+
+/** In the requested state after this run (or an earlier attempt of it). */
+const CONTAINED: readonly Status[] = [
+  Status.Disabled,
+  Status.Reactivated,
+  Status.AlreadyDone,
+  Status.SessionsRevoked,
+];
+
+/**
+ * The run ran out of time: says how many keys were contained and names every key that was not (IDs only, so the
+ * message stays readable in the failure queue), for Lambda's retry and for the person reading the error.
+ */
+const checkpointMessage = (outcomes: Outcome[]): string => {
+  const count = (statuses: readonly Status[]) => outcomes.filter((o) => statuses.includes(o.status)).length;
+  const left = outcomes.filter((o) => [...OUT_OF_TIME_STATUSES, Status.Failed].includes(o.status));
+  const failed = count([Status.Failed]);
+  return (
+    `out of time: ${count(CONTAINED)} of ${outcomes.length} keys contained; ${left.length} not contained ` +
+    `(${count([Status.Interrupted])} interrupted, ${count([Status.NotAttempted])} not attempted` +
+    `${failed ? `, ${failed} failed` : ""}), so Lambda's retry continues with: ` +
+    left.map((o) => o.plan.finding.accessKeyId).join(", ")
+  );
+};
 
 const keySummary = (o: Outcome): KeySummary => ({
   accessKeyId: o.plan.finding.accessKeyId,
@@ -188,6 +299,76 @@ const handleProblem = async (
   return summary;
 };
 
+/**
+ * Contains every planned key within the invocation's time, then adds enrichment if there is time for it. Returns one
+ * outcome per plan, in the plans' order: a key that could not be finished in time is reported as not attempted or
+ * interrupted, never left out.
+ */
+const containAll = async (
+  plans: Plan[],
+  responder: Responder,
+  identity: Identity,
+  log: Log,
+): Promise<Outcome[]> => {
+  const { config } = responder;
+  // Keys this container confirmed in an earlier attempt of this finding that ran out of time: not called again.
+  const earlier = new Map(
+    plans.flatMap((plan) => {
+      const result = earlierResult(plan, responder.seen);
+      return result ? [[plan, doneEarlier(plan, result)] as const] : [];
+    }),
+  );
+  // Keys never attempted go first: they are certainly still Active, while an interrupted key's write may have landed.
+  const rest = plans.filter((plan) => !earlier.has(plan));
+  const isNew = (plan: Plan) => !responder.seen.has(deliveryKey(plan.finding));
+  const work = [...rest.filter(isNew), ...rest.filter((plan) => !isNew(plan))];
+
+  const deadline = deadlineFrom(responder.timeLeft, KEY_CONCURRENCY);
+  try {
+    const attempts = await mapWithin(
+      work,
+      KEY_CONCURRENCY,
+      (plan) => {
+        const { findingId, accessKeyId, userName } = plan.finding;
+        const context: ContainContext = {
+          config,
+          identity,
+          iamFor: responder.iamFor,
+          now: responder.now,
+          log: log.withKeys({ findingId, accessKeyId, userName, account: plan.account }),
+        };
+        return carryOut(plan, context);
+      },
+      deadline?.keys,
+    );
+    const attempted = new Map(
+      work.map((plan, i) => {
+        const attempt = attempts[i];
+        if (attempt?.state === "done") return [plan, attempt.value];
+        return [plan, attempt?.state === "interrupted" ? interrupted(plan) : notAttempted(plan)];
+      }),
+    );
+    // Only keys whose calls were started count as seen: one never started is written at once on the retry.
+    for (const plan of work) {
+      if (attempted.get(plan)?.status !== Status.NotAttempted) responder.seen.add(deliveryKey(plan.finding));
+    }
+    const contained = plans.map((plan) => (earlier.get(plan) ?? attempted.get(plan)) as Outcome);
+    remember(plans, contained, responder.seen);
+    const outOfTime = contained.filter((o) => OUT_OF_TIME_STATUSES.includes(o.status));
+    if (outOfTime.length > 0) {
+      log.warn("out of time: the keys left are reported, and the invocation fails so that Lambda retries", {
+        notContained: outOfTime.length,
+        keys: contained.length,
+      });
+    }
+    return config.enrichWithCloudTrail && !config.dryRun
+      ? await enrich(contained, responder, identity, log, deadline?.extras)
+      : contained;
+  } finally {
+    deadline?.release();
+  }
+};
+
 /** A manual request says who asked; the invoking identity, when Lambda gives one, is the stronger word. */
 const withCaller = (parsed: ParsedEvent, caller: string | undefined): ParsedEvent => {
   if (parsed.kind !== "findings" || caller === undefined) return parsed;
@@ -242,28 +423,11 @@ export const respond = async (
   const plans = byKey(parsed.findings.map((finding) => planContainment(finding, config, identity)))
     .map((group) => mergePlans(group, config))
     .map((plan) => (responder.seen.has(deliveryKey(plan.finding)) ? { ...plan, checkFirst: true } : plan));
-  const findings = plans.map((plan) => plan.finding);
   log.info("plans made", {
     plans: plans.map((p) => ({ accessKeyId: p.finding.accessKeyId, action: p.action, skip: p.skip })),
   });
 
-  const contained = await mapBounded(plans, KEY_CONCURRENCY, (plan) => {
-    const { findingId, accessKeyId, userName } = plan.finding;
-    const keyLog = log.withKeys({ findingId, accessKeyId, userName, account: plan.account });
-    const context: ContainContext = {
-      config,
-      identity,
-      iamFor: responder.iamFor,
-      now: responder.now,
-      log: keyLog,
-    };
-    return carryOut(plan, context);
-  });
-  for (const finding of findings) responder.seen.add(deliveryKey(finding));
-  const outcomes =
-    config.enrichWithCloudTrail && !config.dryRun
-      ? await enrich(contained, responder, identity, log)
-      : contained;
+  const outcomes = await containAll(plans, responder, identity, log);
 
   const summary: Summary = {
     result: "handled",
@@ -293,6 +457,14 @@ export const respond = async (
   responder.record(metricsFor(outcomes, alertError !== undefined));
   log.info("event handled", { summary });
 
+  if (outcomes.some((o) => OUT_OF_TIME_STATUSES.includes(o.status))) {
+    const alertFailed = alertError === undefined ? "" : `; alert failed: ${errorMessage(alertError)}`;
+    throw new ResponderError(
+      `${checkpointMessage(outcomes)}${alertFailed}`,
+      summary,
+      alertError === undefined ? undefined : { cause: alertError },
+    );
+  }
   const failed = outcomes.filter((o) => o.status === Status.Failed);
   if (failed.length > 0) {
     throw new ResponderError(

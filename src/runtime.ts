@@ -111,7 +111,10 @@ export const createRuntime = (
   // The stack names the function's own role, so that a finding about it is refused without asking STS.
   const own = { handler, roleName: env.RESPONDER_ROLE_NAME || undefined };
 
-  return (context: Pick<Context, "invokedFunctionArn" | "awsRequestId" | "functionName">): Responder => {
+  return (
+    context: Pick<Context, "invokedFunctionArn" | "awsRequestId" | "functionName"> &
+      Partial<Pick<Context, "getRemainingTimeInMillis">>,
+  ): Responder => {
     const config = loadConfig(env);
     const region = clients.config.region;
     const identity = async (): Promise<Identity> => {
@@ -155,6 +158,8 @@ export const createRuntime = (
       },
       seen,
       now: () => new Date(),
+      // Lambda's clock for this invocation; a context without one (a test, a script) means no deadline.
+      timeLeft: context.getRemainingTimeInMillis && (() => context.getRemainingTimeInMillis?.() ?? Infinity),
       log,
       record,
       activity: async (accessKeyId): Promise<KeyActivity> => {

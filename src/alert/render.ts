@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Finding, Source } from "../findings";
 import { clip, isAccessKeyId, isAccountId, isUserName, KeyKind, keyKind } from "../identifiers";
-import { type Outcome, Status } from "../outcome";
+import { OUT_OF_TIME_STATUSES, type Outcome, Status } from "../outcome";
 import { Action, Skip } from "../plan/plan";
 
 export const ALERT_SCHEMA = "access-key-responder/alert";
@@ -275,6 +275,19 @@ const nextSteps = (o: Outcome, k: Omit<AlertKey, "nextSteps">): Step[] => {
       ];
     case Status.ApprovalNeeded:
       return approvalSteps(o, user, where, review);
+    case Status.NotAttempted:
+    case Status.Interrupted:
+      return [
+        {
+          say:
+            "Lambda retries the event and continues with this key. If the retry does not contain it too (see the " +
+            `failure queue), disable it by hand${where}:`,
+          run: keyCommand(user, f.accessKeyId, "Inactive"),
+        },
+        ...(isUserName(user)
+          ? []
+          : [{ say: `The event does not name the key's owner; to find it${where}:`, run: ownerCommand(f) }]),
+      ];
     case Status.Skipped:
       return [...skippedSteps(o, k, review, disableByHand), ...siblings];
     default:
@@ -408,6 +421,8 @@ const STATUS_LABELS: Record<Outcome["status"], string> = {
   [Status.DryRun]: "DRY RUN",
   [Status.ApprovalNeeded]: "APPROVAL NEEDED - NOT CHANGED",
   [Status.Failed]: "FAILED",
+  [Status.NotAttempted]: "NOT ATTEMPTED - MAY STILL BE ACTIVE",
+  [Status.Interrupted]: "INTERRUPTED - MAY STILL BE ACTIVE",
 };
 
 const SKIP_LABELS: Record<Skip, string> = {
@@ -455,7 +470,10 @@ const awaitsApproval = (o: Outcome): boolean => o.status === Status.ApprovalNeed
  * may still be Active), so the event never reads no-action or contained; a refusal a person must act on outranks it.
  */
 export const verdictOf = (outcomes: Outcome[], dryRun: boolean): Verdict => {
-  if (outcomes.some((o) => o.status === Status.Failed)) return Verdict.Failed;
+  // A key left when the invocation ran out of time fails the invocation, like a failed write.
+  if (outcomes.some((o) => o.status === Status.Failed || OUT_OF_TIME_STATUSES.includes(o.status))) {
+    return Verdict.Failed;
+  }
   if (outcomes.some((o) => !isSettled(o) && !awaitsApproval(o))) return Verdict.ActionRequired;
   if (outcomes.some(awaitsApproval)) return Verdict.ApprovalNeeded;
   if (dryRun) return Verdict.DryRun;
@@ -614,12 +632,12 @@ interface Part {
 
 const partName = (part: Part | undefined): string => (part ? ` (part ${part.number} of ${part.of})` : "");
 
-const subjectFor = (verdict: Verdict, keys: AlertKey[], part: Part | undefined): string => {
+const subjectFor = (headline: string, keys: AlertKey[], part: Part | undefined): string => {
   const first = keys[0];
   const who = first ? ` ${first.accessKeyId}${first.userName ? ` (${first.userName})` : ""}` : "";
   const more = keys.length > 1 ? ` +${keys.length - 1} more` : "";
   const what = first ? ` - ${first.finding.type}` : "";
-  return subjectLine(`${VERDICT_HEADLINES[verdict]}${partName(part)}:${who}${more}${what}`);
+  return subjectLine(`${headline}${partName(part)}:${who}${more}${what}`);
 };
 
 const maxSeverity = (keys: AlertKey[]): string => {
@@ -638,6 +656,9 @@ const attributesOf = (document: AlertDocument): Record<string, string> => ({
 /** What every part of one event shares. */
 interface EventFacts {
   verdict: Verdict;
+  headline: string;
+  /** Said at the top of every part when the invocation ran out of time with keys left. */
+  outOfTime?: string;
   ctx: AlertContext;
   source?: Source;
   eventId?: string;
@@ -672,7 +693,7 @@ const assemble = (event: EventFacts, keys: RenderedKey[], from: number, part?: P
     keys: keys.map((r) => r.key),
   };
   const text = [
-    `access-key-responder: ${VERDICT_HEADLINES[event.verdict]}${event.ctx.dryRun ? " (DRY RUN: no change was made)" : ""}`,
+    `access-key-responder: ${event.headline}${event.ctx.dryRun ? " (DRY RUN: no change was made)" : ""}`,
     ...(part
       ? [
           `Part ${part.number} of ${part.of}: keys ${from + 1}-${from + keys.length} of ${event.keys}. ` +
@@ -681,13 +702,14 @@ const assemble = (event: EventFacts, keys: RenderedKey[], from: number, part?: P
       : []),
     `Source: ${event.source ?? "unknown"}${event.eventId ? `, event ${event.eventId}` : ""}`,
     ...(event.tally ? [event.tally] : []),
+    ...(event.outOfTime ? [event.outOfTime] : []),
     "",
     ...keys.map((r) => r.text),
     "",
     `Generated at ${document.generatedAt}.`,
   ].join("\n");
   return {
-    subject: subjectFor(event.verdict, document.keys, part),
+    subject: subjectFor(event.headline, document.keys, part),
     text,
     document,
     attributes: attributesOf(document),
@@ -711,6 +733,25 @@ const pack = (costs: number[], budget: number): { from: number; to: number }[] =
   return runs;
 };
 
+/**
+ * An event too large for one invocation: the keys left are named in the alert, and nobody may read it as settled.
+ * Only when nothing failed outright does the headline say why; a failure keeps "CONTAINMENT FAILED".
+ */
+const outOfTimeFacts = (
+  outcomes: Outcome[],
+  verdict: Verdict,
+): Pick<EventFacts, "headline" | "outOfTime"> => {
+  const left = outcomes.filter((o) => OUT_OF_TIME_STATUSES.includes(o.status)).length;
+  if (left === 0) return { headline: VERDICT_HEADLINES[verdict] };
+  const failed = outcomes.some((o) => o.status === Status.Failed);
+  return {
+    headline: failed ? VERDICT_HEADLINES[verdict] : "CONTAINMENT INCOMPLETE (out of time)",
+    outOfTime:
+      `OUT OF TIME: ${left} of ${outcomes.length} keys were not contained by this invocation and may still be ` +
+      "Active (marked NOT ATTEMPTED or INTERRUPTED). The invocation fails, so Lambda's retry continues with them.",
+  };
+};
+
 /** Per-key bytes a part's estimate adds for what a one-key measure misses (separators, joined accounts). */
 const SEPARATOR_BYTES = 64;
 
@@ -724,8 +765,10 @@ export const renderAlerts = (outcomes: Outcome[], ctx: AlertContext): Alert[] =>
     const key = alertKey(o);
     return { key, text: keyText(key, label(o)) };
   });
+  const verdict = verdictOf(outcomes, ctx.dryRun);
   const event: EventFacts = {
-    verdict: verdictOf(outcomes, ctx.dryRun),
+    verdict,
+    ...outOfTimeFacts(outcomes, verdict),
     ctx,
     source: first?.source,
     eventId: maybe(first?.eventId, LIMITS.id),

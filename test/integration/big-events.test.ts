@@ -87,3 +87,36 @@ it("with throttled IAM calls, still sets every key of a 100-key event Inactive",
     Array(100).fill("Inactive"),
   );
 });
+
+it("with 20% of IAM calls throttled, sets every key of a 1,000-key event Inactive, never more than 8 IAM calls at once, and mentions every key", {
+  timeout: 300_000,
+}, async () => {
+  const event = healthEventWith(1_000);
+  double.throttle({ service: "iam", fraction: 0.2, seed: 1 });
+  const handler = freshHandler("leakedCredentials");
+
+  // A call the SDK finds throttled six times in a row fails its key, and the invocation with it; Lambda then retries
+  // the event (twice, serverless.yml). Each invocation must still mention every key.
+  const invocations = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const from = double.published.length;
+    const result = await invoke(handler, event, lambdaContext("leakedCredentials"));
+    const mentioned = documents()
+      .slice(from)
+      .flatMap((document) => document.keys.map((k: { accessKeyId: string }) => k.accessKeyId));
+    expect(mentioned).toHaveLength(1_000);
+    expect(new Set(mentioned).size).toBe(1_000);
+    invocations.push(result);
+    if (!result.error) break;
+  }
+
+  expect(invocations.at(-1)?.error).toBeUndefined();
+  expect(
+    Array.from({ length: 1_000 }, (_, i) => keyOf(i)).filter((key) => double.keyStatus(key) !== "Inactive"),
+  ).toEqual([]);
+  expect(double.throttled("iam").length).toBeGreaterThan(400);
+  expect(double.peakInFlight.iam).toBeLessThanOrEqual(8);
+  expect(double.calls.filter((call) => call.action === "Publish").every((call) => call.status === 200)).toBe(
+    true,
+  );
+});

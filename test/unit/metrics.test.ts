@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { interrupted, notAttempted } from "../../src/contain/carry-out";
 import type { Finding } from "../../src/findings";
 import { MetricName, metricsFor } from "../../src/metrics";
 import { Status } from "../../src/outcome";
 import { Skip } from "../../src/plan/plan";
-import { findingOf } from "../support/fixtures";
+import { findingOf, findingsOf } from "../support/fixtures";
 import { outcome, planFor, skipPlan } from "./alert/outcomes";
 
 const drillPoints = (outcomes: Parameters<typeof metricsFor>[0], alertFailed = false) =>
@@ -44,5 +45,17 @@ describe("metricsFor: DrillCompleted", () => {
       value: 1,
       dimension: { name: "Reason", value: Skip.Sample },
     });
+  });
+});
+
+describe("metricsFor: keys left when the invocation ran out of time", () => {
+  it("counts keys not attempted and keys interrupted, apart from containment failures", () => {
+    const [bob, carol] = findingsOf("health-credentials-exposed-two-keys").map((finding) => planFor(finding));
+    if (!bob || !carol) throw new Error("the fixture names two keys");
+
+    expect(metricsFor([notAttempted(bob), notAttempted(carol), interrupted(bob)], false)).toEqual([
+      { name: MetricName.KeysNotAttempted, unit: "Count", value: 2 },
+      { name: MetricName.KeysInterrupted, unit: "Count", value: 1 },
+    ]);
   });
 });

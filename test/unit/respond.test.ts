@@ -12,6 +12,7 @@ import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { Alert } from "../../src/alert/render";
 import type { Config } from "../../src/config";
+import { KEY_RESERVE_MS } from "../../src/deadline";
 import type { KeyActivity } from "../../src/enrich/cloudtrail";
 import { silentLog } from "../../src/log";
 import { RecentEvents, type Responder, ResponderError, respond } from "../../src/respond";
@@ -325,6 +326,21 @@ describe("respond", () => {
     ]);
   });
 
+  it("contains the key but looks up no activity when the invocation is short of time, and says so", async () => {
+    trackKeys({ AKIAALICE00000000001: "alice" });
+    const { responder, activity, alerts } = fakeResponder(testConfig({ enrichWithCloudTrail: true }));
+    responder.timeLeft = () => KEY_RESERVE_MS - 1;
+
+    const summary = await respond(loadEvent("guardduty-iam-user"), responder);
+
+    expect(summary.outcomes[0]?.status).toBe("disabled");
+    expect(order).toEqual(["UpdateAccessKey", "ListAccessKeys", "Publish"]);
+    expect(activity).not.toHaveBeenCalled();
+    expect(alerts[0]?.document.keys[0]?.notes).toEqual([
+      "recent activity was not looked up: the invocation was running out of time",
+    ]);
+  });
+
   it("looks up no activity when enrichment is off", async () => {
     trackKeys({ AKIAALICE00000000001: "alice" });
     const { responder, activity } = fakeResponder();
@@ -332,5 +348,39 @@ describe("respond", () => {
     await respond(loadEvent("guardduty-iam-user"), responder);
 
     expect(activity).not.toHaveBeenCalled();
+  });
+});
+
+describe("RecentEvents", () => {
+  const earlier = { at: "2026-11-20T09:05:03.000Z", status: "Inactive" as const, userName: "alice" };
+
+  it("forgets the least recently touched delivery beyond its capacity", () => {
+    const seen = new RecentEvents(2);
+    seen.add("a");
+    seen.add("b");
+    seen.add("a");
+    seen.add("c");
+
+    expect(["a", "b", "c"].map((key) => seen.has(key))).toEqual([true, false, true]);
+  });
+
+  it("remembers a confirmation until it is withdrawn, and being seen again keeps it", () => {
+    const seen = new RecentEvents();
+    seen.confirm("a", earlier);
+    seen.add("a");
+
+    expect(seen.confirmed("a")).toEqual(earlier);
+    seen.unconfirm("a");
+    expect(seen.confirmed("a")).toBeUndefined();
+    expect(seen.has("a")).toBe(true);
+    seen.unconfirm("b");
+    expect(seen.has("b")).toBe(false);
+  });
+
+  it("holds a 1,000-key event and its retry by default", () => {
+    const seen = new RecentEvents();
+    for (let i = 0; i < 2_000; i++) seen.add(`finding|${i}`);
+
+    expect(seen.has("finding|0")).toBe(true);
   });
 });
