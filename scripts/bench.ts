@@ -16,8 +16,8 @@ import { table } from "./bench/stats";
 
 const smoke = process.argv.includes("--smoke");
 const N = smoke
-  ? { coldRuns: 3, warmEvents: 50, ownRuns: 1_000, burst: 50 }
-  : { coldRuns: 21, warmEvents: 1_000, ownRuns: 5_000, burst: 1_000 };
+  ? { coldRuns: 3, warmEvents: 50, ownRuns: 1_000, burst: 50, scale: 50 }
+  : { coldRuns: 21, warmEvents: 1_000, ownRuns: 5_000, burst: 1_000, scale: 1_000 };
 
 // The environment of child tools (sls) is the caller's, untouched by what follows.
 const callerEnv: NodeJS.ProcessEnv = {
@@ -52,6 +52,7 @@ const main = async (): Promise<number> => {
   const { runBundleSize } = await import("./bench/bundle-size");
   const { runWarm } = await import("./bench/warm");
   const { runBurst } = await import("./bench/burst");
+  const { runScale, SCALE_TITLE } = await import("./bench/scale");
 
   const double = await AwsDouble.start();
   pointSdkAt(double);
@@ -74,6 +75,16 @@ const main = async (): Promise<number> => {
     ["Bundle: deployment package size", () => runBundleSize(settings, callerEnv, bundleBytes, smoke)],
     ["Warm per-event cost", () => runWarm(double, N.warmEvents, N.ownRuns)],
     ["Burst: many findings under IAM throttling", () => runBurst(double, N.burst)],
+    [
+      SCALE_TITLE,
+      () =>
+        runScale(
+          double,
+          N.scale,
+          settings.functions.find((fn) => fn.name === "leakedCredentials"),
+          smoke,
+        ),
+    ],
   ];
   try {
     for (const [index, [title, run]] of sections.entries()) {
@@ -131,7 +142,7 @@ const main = async (): Promise<number> => {
         ["Load average (1 min)", loadText],
       ],
     ),
-    `Sizes: ${N.coldRuns} cold-start rounds, ${N.warmEvents} warm events, ${N.ownRuns} own-work runs, ${N.burst} burst findings. ` +
+    `Sizes: ${N.coldRuns} cold-start rounds, ${N.warmEvents} warm events, ${N.ownRuns} own-work runs, ${N.burst} burst findings, ${N.scale} keys in the scale event. ` +
       "Times are wall-clock on this shared machine. Compare ratios, not absolute numbers, with Lambda.",
     "## Summary",
     summary,

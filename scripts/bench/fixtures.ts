@@ -52,6 +52,21 @@ export const guardDutyEventFor = (userName: string, accessKeyId: string): Record
   return event as unknown as Record<string, unknown>;
 };
 
+/**
+ * An AWS Health event like events/health-credentials-exposed-two-keys.json naming every key given, with its own event
+ * ARN (the finding id), so that no other run's memory of recent events applies to it.
+ */
+export const healthEventFor = (accessKeyIds: readonly string[]): Record<string, unknown> => {
+  const event = loadEvent("health-credentials-exposed-two-keys") as {
+    id: string;
+    detail: { eventArn: string; affectedEntities: { entityValue: string }[] };
+  };
+  event.id = randomUUID();
+  event.detail.eventArn = event.detail.eventArn.replace(/-[^-/]+$/, `-${randomUUID().slice(0, 10)}`);
+  event.detail.affectedEntities = accessKeyIds.map((entityValue) => ({ entityValue }));
+  return event as unknown as Record<string, unknown>;
+};
+
 /** Puts the process's SDK default chain on the double (endpoint, credentials, region). */
 export const pointSdkAt = (double: AwsDouble): void => {
   Object.assign(process.env, double.env());

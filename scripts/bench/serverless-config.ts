@@ -10,6 +10,10 @@ export interface FunctionEntry {
   name: string;
   /** Entry point relative to the repository, e.g. handlers/guardduty.ts. */
   entry: string;
+  /** The function's timeout in seconds: its own `timeout`, else the provider's. */
+  timeoutSeconds?: number;
+  /** How often Lambda retries a failed asynchronous invocation (`maximumRetryAttempts`; Lambda's default is 2). */
+  maximumRetryAttempts?: number;
 }
 
 export interface ServerlessSettings {
@@ -65,6 +69,24 @@ export const readServerless = (root = ROOT): ServerlessSettings => {
       functions.push({ name: current, entry: `${path}.ts` });
       current = undefined;
     }
+  }
+  // Scalar options directly under a block (not those of nested blocks, such as an event's retryPolicy).
+  const optionsOf = (body: string[]): Record<string, string> => {
+    const indent = Math.min(...body.map(indentOf));
+    const options: Record<string, string> = {};
+    for (const line of body.filter((l) => indentOf(l) === indent)) {
+      const match = /^\s*([\w-]+):\s*(\S.*)$/.exec(line);
+      if (match?.[1] && match[2] !== undefined) options[match[1]] = String(scalar(match[2]));
+    }
+    return options;
+  };
+  const numberOrUndefined = (value: string | undefined): number | undefined =>
+    value !== undefined && Number.isFinite(Number(value)) ? Number(value) : undefined;
+  const providerTimeout = numberOrUndefined(optionsOf(block(lines, /^provider:\s*$/)).timeout);
+  for (const fn of functions) {
+    const options = optionsOf(block(functionLines, new RegExp(`^ {${functionIndent}}${fn.name}:\\s*$`)));
+    fn.timeoutSeconds = numberOrUndefined(options.timeout) ?? providerTimeout;
+    fn.maximumRetryAttempts = numberOrUndefined(options.maximumRetryAttempts);
   }
   const packageBlock = block(lines, /^package:\s*$/);
   const individually = packageBlock.some((line) => /^\s*individually:\s*true\b/.test(line));
