@@ -58,7 +58,6 @@ export interface Outcome {
   activity?: KeyActivity;
 }
 
-export const FAILED_STATUSES: readonly Status[] = [Status.Failed];
 
 /** A checkpoint: the invocation ran out of time with these keys left for Lambda's retry. */
 export const OUT_OF_TIME_STATUSES: readonly Status[] = [Status.NotAttempted, Status.Interrupted];

@@ -110,15 +110,8 @@ const grantProblems = (template: Template): string[] => {
   ];
 };
 
-const DASHBOARD_METRICS = [
-  MetricName.KeysDisabled,
-  MetricName.ActionsSkipped,
-  MetricName.ContainmentFailures,
-  MetricName.AlertFailures,
-  MetricName.TimeToContainment,
-  MetricName.DrillCompleted,
-  "ApproximateNumberOfMessagesVisible",
-];
+// Every metric the functions publish, so that a new one cannot be left off the dashboard unnoticed.
+const DASHBOARD_METRICS = [...Object.values(MetricName), "ApproximateNumberOfMessagesVisible"];
 
 const dashboardBody = (template: Template): string => {
   const [, dashboard] = resourcesOfType(template, "AWS::CloudWatch::Dashboard")[0] ?? [];

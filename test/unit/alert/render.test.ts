@@ -102,7 +102,7 @@ describe("verdictOf", () => {
     );
   });
 
-  it("calls every status but Protected, Failed and Skipped settled", () => {
+  it("calls settled only the statuses that leave every key as asked (never approval, protected, failed, skipped, not attempted or interrupted)", () => {
     const plan = planFor(findingOf("guardduty-iam-user"));
     const settled = Object.values(Status).filter((status) => isSettled(outcome(plan, status)));
 
