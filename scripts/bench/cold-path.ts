@@ -283,12 +283,10 @@ export const runColdPath = async (
           `${figure(noArn)}; against the floor: ${gapText(noArn)}.` +
           (ratio(noArn) <= RATIO_TARGET
             ? ""
-            : " Without a function ARN the responder must ask STS for its own account before it can tell a finding about " +
-              "this account from one about another (GetCallerIdentity before the write). That check is never skipped; " +
-              "Lambda always passes the ARN, so only local and hand-made invocations pay it."),
-        ...(ratio(noArn) <= RATIO_TARGET
-          ? {}
-          : { tradeOff: "without a function ARN, STS GetCallerIdentity is a safety check before the write" }),
+            : " On top of the Lambda-like row's gap: without a function ARN the responder must ask STS for its own " +
+              "account before it can tell a finding about this account from one about another (GetCallerIdentity " +
+              "before the write). That check is never skipped; Lambda always passes the ARN, so only local and " +
+              "hand-made invocations pay it."),
       },
     ];
 
@@ -311,6 +309,14 @@ export const runColdPath = async (
         "process start to the first line of the runner, *Load* is `require(bundle)`, *Invocation to write* is the rest " +
         "(event read, handler, client construction, credentials, signing, the request). All three are medians, so they " +
         "need not add up to the median total.",
+      "**Why the split build is not deployed.** A single CommonJS file is read and parsed whole at load, so code deferred " +
+        "behind `import()` (SNS, STS, CloudTrail, Powertools Metrics) still costs its parsing before the write; ES module " +
+        "chunks are not read until imported, which the split row measures. Deploying it needs three things this project " +
+        "cannot have yet: `sls invoke local` (osls) does not load `.mjs` handlers, so the README's first command would fail; " +
+        "serverless-esbuild puts every function's chunks in every zip, which packaged at about 300 KB each here (the drill's " +
+        "GuardDuty client included); and CommonJS dependencies need a `require` banner. Until then, what runs before the " +
+        "write was made smaller instead: module-first resolution, the IAM client built at load, SNS, STS, CloudTrail and " +
+        "Metrics behind `import()`, and zod schemas built for the event's own source only.",
     ].join("\n\n");
 
     return {
