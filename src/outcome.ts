@@ -58,6 +58,5 @@ export interface Outcome {
   activity?: KeyActivity;
 }
 
-
 /** A checkpoint: the invocation ran out of time with these keys left for Lambda's retry. */
 export const OUT_OF_TIME_STATUSES: readonly Status[] = [Status.NotAttempted, Status.Interrupted];
