@@ -1,5 +1,5 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
-import { type Alert, type ProblemKind, renderAlerts, renderProblemAlert } from "./alert/render";
+import type { Alert, ProblemKind } from "./alert/render";
 import { type Budget, KEY_CONCURRENCY, mapWithin } from "./concurrency";
 import type { Config } from "./config";
 import {
@@ -289,7 +289,10 @@ const handleProblem = async (
   }
   const error = await tell(
     responder,
-    renderProblemAlert(problem, { dryRun: responder.config.dryRun, now: responder.now() }),
+    (await import("./alert/render")).renderProblemAlert(problem, {
+      dryRun: responder.config.dryRun,
+      now: responder.now(),
+    }),
     summary,
     log,
   );
@@ -445,6 +448,8 @@ export const respond = async (
   };
   // A large event is split into parts, each within SNS's limit. Every part is sent even if one fails, so that no
   // key goes unmentioned; the first error fails the invocation.
+  // The alert code loads only now, after every write.
+  const { renderAlerts } = await import("./alert/render");
   const alerts = renderAlerts(outcomes, { dryRun: config.dryRun, now: responder.now() });
   let alertError: unknown;
   for (const alert of alerts) {
