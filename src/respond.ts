@@ -88,7 +88,8 @@ export class ResponderError extends Error {
  * Being seen only adds a read before a write. Being confirmed skips the calls for a key, and only ever for a key this
  * container itself set and read back, in an attempt of the same finding that ran out of time: Lambda retries that
  * attempt, and the retry should spend its time on the keys still left. A retry that lands in a fresh container
- * remembers nothing and starts over; that costs time, not safety, since UpdateAccessKey is idempotent.
+ * remembers nothing; it starts elsewhere in the event (startOf), and a key written twice costs time, not safety, since
+ * UpdateAccessKey is idempotent.
  *
  * The default capacity holds a 1,000-key event with room for the events around it (about 100 bytes an entry).
  */
@@ -303,6 +304,21 @@ const handleProblem = async (
 };
 
 /**
+ * Where a large event's keys start. A retry in a fresh container remembers nothing of the attempt before it; starting
+ * from the same key, it would spend its time on the keys that attempt already contained and never reach the rest.
+ * Lambda retries an event about one and then two minutes after a failure, so the start moves with the minute, by a
+ * golden-ratio step that puts consecutive minutes far apart: each such retry begins where the one before probably did
+ * not get to. An event that fits in one batch keeps its order (nothing to gain, and its calls stay predictable).
+ */
+const startOf = (count: number, now: Date): number => {
+  if (count <= KEY_CONCURRENCY) return 0;
+  const minute = Math.floor(now.getTime() / 60_000);
+  return Math.floor(((minute * 0.6180339887498949) % 1) * count);
+};
+
+const rotate = <T>(items: T[], start: number): T[] => [...items.slice(start), ...items.slice(0, start)];
+
+/**
  * Contains every planned key within the invocation's time, then adds enrichment if there is time for it. Returns one
  * outcome per plan, in the plans' order: a key that could not be finished in time is reported as not attempted or
  * interrupted, never left out.
@@ -322,7 +338,10 @@ const containAll = async (
     }),
   );
   // Keys never attempted go first: they are certainly still Active, while an interrupted key's write may have landed.
-  const rest = plans.filter((plan) => !earlier.has(plan));
+  const rest = rotate(
+    plans.filter((plan) => !earlier.has(plan)),
+    startOf(plans.length, responder.now()),
+  );
   const isNew = (plan: Plan) => !responder.seen.has(deliveryKey(plan.finding));
   const work = [...rest.filter(isNew), ...rest.filter((plan) => !isNew(plan))];
 
