@@ -4,6 +4,7 @@ import type { SNSClient } from "@aws-sdk/client-sns";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
 import { loadConfig } from "./config";
+import { assumeMemberRole } from "./contain/member-account";
 import type { KeyActivity } from "./enrich/cloudtrail";
 import type { Log } from "./log";
 import type { MetricPoint } from "./metrics";
@@ -137,15 +138,16 @@ export const createRuntime = (
         const roleArn = plan.roleArn;
         let client = memberClients.get(roleArn);
         if (!client) {
-          client = Promise.all([import("./contain/member-account"), clients.sts()]).then(
-            ([{ assumeMemberRole }, sts]) =>
+          client = clients
+            .sts()
+            .then((sts) =>
               assumeMemberRole(
                 sts,
                 roleArn,
                 `access-key-responder-${context.awsRequestId ?? "local"}`,
                 clients.config,
               ),
-          );
+            );
           memberClients.set(roleArn, client);
         }
         return client;

@@ -1,5 +1,5 @@
 import { IAMClient, type IAMClientConfig } from "@aws-sdk/client-iam";
-import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { ContainmentError } from "./errors";
 
 export const MEMBER_ACCOUNT_PERMISSIONS = ["sts:AssumeRole"] as const;
@@ -11,6 +11,8 @@ export const assumeMemberRole = async (
   sessionName: string,
   clientConfig: Omit<IAMClientConfig, "credentials">,
 ): Promise<IAMClient> => {
+  // STS's code loads on first use (src/sts.ts): most events never assume a member role.
+  const { AssumeRoleCommand } = await import("../sts");
   const result = await sts.send(
     new AssumeRoleCommand({
       RoleArn: roleArn,
