@@ -86,8 +86,8 @@ export class ResponderError extends Error {
 /**
  * A bounded memory of recently attempted deliveries, per container, the least recently touched forgotten first.
  * Being seen only adds a read before a write. Being confirmed skips the calls for a key, and only ever for a key this
- * container itself set and read back, in an attempt of the same finding that ran out of time: Lambda retries that
- * attempt, and the retry should spend its time on the keys still left. A retry that lands in a fresh container
+ * container itself set and read back, in an attempt of the same event (envelope) that ran out of time: Lambda
+ * retries that attempt, and the retry should spend its time on the keys still left. A retry that lands in a fresh container
  * remembers nothing; it starts elsewhere in the event (startOf), and a key written twice costs time, not safety, since
  * UpdateAccessKey is idempotent.
  *
@@ -145,6 +145,7 @@ const remember = (plans: Plan[], outcomes: Outcome[], seen: RecentEvents): void 
         at: o.containedAt,
         status: o.plan.finding.requestedStatus,
         userName: o.userName ?? o.plan.userName,
+        eventId: (plans[i] as Plan).finding.eventId,
       });
     } else if (checkpointed && before) {
       seen.confirm(key, before);
@@ -209,12 +210,15 @@ const lookUp =
     }
   };
 
-/** A key an earlier attempt of this finding confirmed, when the plan still asks for the same write. */
+/** A key an earlier attempt of this very event confirmed, when the plan still asks for the same write. */
 const earlierResult = (plan: Plan, seen: RecentEvents): EarlierResult | undefined => {
   const writes = plan.action === Action.DisableKey || plan.action === Action.ReactivateKey;
   if (!writes || plan.dryRun || plan.awaitsApproval) return undefined;
   const earlier = seen.confirmed(deliveryKey(plan.finding));
-  return earlier?.status === plan.finding.requestedStatus ? earlier : undefined;
+  // Only Lambda's retry of that very event (the same envelope) rides on it. Another event about the same finding, a
+  // GuardDuty update or a Health backup copy, comes later, when a person may have reactivated the key: it writes.
+  const sameEvent = earlier?.eventId !== undefined && earlier.eventId === plan.finding.eventId;
+  return sameEvent && earlier?.status === plan.finding.requestedStatus ? earlier : undefined;
 };
 
 /** In the requested state after this run (or an earlier attempt of it). */
@@ -330,37 +334,46 @@ const containAll = async (
   log: Log,
 ): Promise<Outcome[]> => {
   const { config } = responder;
-  // Keys this container confirmed in an earlier attempt of this finding that ran out of time: not called again.
+  const contextFor = (plan: Plan): ContainContext => {
+    const { findingId, accessKeyId, userName } = plan.finding;
+    return {
+      config,
+      identity,
+      iamFor: responder.iamFor,
+      now: responder.now,
+      log: log.withKeys({ findingId, accessKeyId, userName, account: plan.account }),
+    };
+  };
+  // Keys this container confirmed in an earlier attempt of this event that ran out of time: not called again.
   const earlier = new Map(
     plans.flatMap((plan) => {
       const result = earlierResult(plan, responder.seen);
       return result ? [[plan, doneEarlier(plan, result)] as const] : [];
     }),
   );
-  // Keys never attempted go first: they are certainly still Active, while an interrupted key's write may have landed.
-  const rest = rotate(
-    plans.filter((plan) => !earlier.has(plan)),
-    startOf(plans.length, responder.now()),
+  // A plan that makes no IAM call (nothing to do, a dry run, awaiting approval) is reported at once: it takes no
+  // time, so it must neither use up the first batch nor be reported as not attempted when time runs short.
+  const callsIam = (plan: Plan): boolean =>
+    plan.action !== Action.None && !plan.dryRun && !plan.awaitsApproval;
+  const noCall = new Map(
+    await Promise.all(
+      plans
+        .filter((plan) => !earlier.has(plan) && !callsIam(plan))
+        .map(async (plan) => [plan, await carryOut(plan, contextFor(plan))] as const),
+    ),
   );
+  // Keys never attempted go first: they are certainly still Active, while an interrupted key's write may have landed.
+  const rest = plans.filter((plan) => !earlier.has(plan) && callsIam(plan));
+  const rotated = rotate(rest, startOf(rest.length, responder.now()));
   const isNew = (plan: Plan) => !responder.seen.has(deliveryKey(plan.finding));
-  const work = [...rest.filter(isNew), ...rest.filter((plan) => !isNew(plan))];
+  const work = [...rotated.filter(isNew), ...rotated.filter((plan) => !isNew(plan))];
 
   const deadline = deadlineFrom(responder.timeLeft, KEY_CONCURRENCY);
   try {
     const attempts = await mapWithin(
       work,
       KEY_CONCURRENCY,
-      (plan) => {
-        const { findingId, accessKeyId, userName } = plan.finding;
-        const context: ContainContext = {
-          config,
-          identity,
-          iamFor: responder.iamFor,
-          now: responder.now,
-          log: log.withKeys({ findingId, accessKeyId, userName, account: plan.account }),
-        };
-        return carryOut(plan, context);
-      },
+      (plan) => carryOut(plan, contextFor(plan)),
       deadline?.keys,
     );
     const attempted = new Map(
@@ -371,10 +384,12 @@ const containAll = async (
       }),
     );
     // Only keys whose calls were started count as seen: one never started is written at once on the retry.
-    for (const plan of work) {
+    for (const plan of [...noCall.keys(), ...work]) {
       if (attempted.get(plan)?.status !== Status.NotAttempted) responder.seen.add(deliveryKey(plan.finding));
     }
-    const contained = plans.map((plan) => (earlier.get(plan) ?? attempted.get(plan)) as Outcome);
+    const contained = plans.map(
+      (plan) => (earlier.get(plan) ?? noCall.get(plan) ?? attempted.get(plan)) as Outcome,
+    );
     remember(plans, contained, responder.seen);
     const outOfTime = contained.filter((o) => OUT_OF_TIME_STATUSES.includes(o.status));
     if (outOfTime.length > 0) {

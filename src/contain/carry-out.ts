@@ -198,6 +198,8 @@ export interface EarlierResult {
   at: string;
   status: KeyStatus;
   userName?: string;
+  /** The envelope of the attempt: only a retry of the same event may rely on it. */
+  eventId?: string;
 }
 
 /** The key was contained by an earlier attempt of this event: reported as a repeat, with no call made again. */
