@@ -17,6 +17,8 @@ export const KEY_RESERVE_MS = 15_000;
  */
 export const ALERT_RESERVE_MS = 10_000;
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** How one invocation spends its time: on keys, on extras (enrichment), and when it stops waiting for either. */
 export interface Deadline {
   keys: Budget;
@@ -42,7 +44,8 @@ export const deadlineFrom = (
 ): Deadline | undefined => {
   const left = timeLeft?.();
   if (timeLeft === undefined || left === undefined || !Number.isFinite(left)) return undefined;
-  const wait = Math.max(0, left - ALERT_RESERVE_MS, left / 2);
+  // setTimeout fires at once for a delay above 2^31 - 1 ms; Lambda's longest timeout (15 min) is far below it.
+  const wait = Math.min(Math.max(0, left - ALERT_RESERVE_MS, left / 2), MAX_TIMER_MS);
   let timer: NodeJS.Timeout | undefined;
   const cutoff = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, wait);

@@ -161,7 +161,7 @@ export const createRuntime = (
       seen,
       now: () => new Date(),
       // Lambda's clock for this invocation; a context without one (a test, a script) means no deadline.
-      timeLeft: context.getRemainingTimeInMillis && (() => context.getRemainingTimeInMillis?.() ?? Infinity),
+      timeLeft: context.getRemainingTimeInMillis?.bind(context),
       log,
       record,
       activity: async (accessKeyId): Promise<KeyActivity> => {

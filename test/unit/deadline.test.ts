@@ -31,6 +31,18 @@ describe("deadlineFrom", () => {
     expect(deadlineFrom(() => Number.POSITIVE_INFINITY, 8)).toBeUndefined();
   });
 
+  it("does not cut off at once when the clock reports more than a timer can wait (2^31 - 1 ms)", async () => {
+    // Node fires a timer with a longer delay after 1 ms; a harness's generous clock must not end the run early.
+    vi.useRealTimers();
+    const deadline = deadlineFrom(() => 1e10, 8);
+    const settled = watch(deadline?.keys.cutoff);
+
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    expect(settled()).toBe(false);
+    deadline?.release();
+  });
+
   it("starts keys while the key reserve is left, then only the first batch", () => {
     const deadline = deadlineFrom(clock(KEY_RESERVE_MS + 1_000), 8);
 
