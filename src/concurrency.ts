@@ -41,8 +41,7 @@ export const mapWithin = async <T, R>(
     }
   };
   const all = Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  // After the cutoff nobody awaits `all`; a late rejection must not become an unhandled one.
-  all.catch(() => {});
+  // Promise.race subscribes to `all`, so a rejection after the cutoff is handled there, never left unhandled.
   await (budget ? Promise.race([all, budget.cutoff]) : all);
   over = true;
   // A copy: items that finish after the cutoff must not change what the caller has already reported.
