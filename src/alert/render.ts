@@ -619,10 +619,10 @@ const VERDICT_HEADLINES: Record<Verdict, string> = {
   [Verdict.ApprovalNeeded]: "APPROVAL NEEDED",
 };
 
-/** SNS subjects are at most 100 printable ASCII characters, with no line breaks. */
+/** SNS subjects must be fewer than 100 characters (the Publish reference): printable ASCII, no line breaks. */
 const subjectLine = (text: string): string => {
   const ascii = text.replace(/[^\x20-\x7e]/g, "?");
-  return ascii.length > 100 ? `${ascii.slice(0, 99)}~` : ascii;
+  return ascii.length > 99 ? `${ascii.slice(0, 98)}~` : ascii;
 };
 
 interface Part {
@@ -812,7 +812,7 @@ export const renderAlerts = (outcomes: Outcome[], ctx: AlertContext): Alert[] =>
 export type ProblemKind = "unreadable" | "unreachable";
 
 /** The hint for a run without AWS: locally, the usual cause is that no credentials are set. */
-export const OFFLINE_HINT = "set DRY_RUN=true to run offline, or provide credentials";
+const OFFLINE_HINT = "set DRY_RUN=true to run offline, or provide credentials";
 
 const PROBLEM_WORDING: Record<ProblemKind, { headline: string; subject: string; steps: string[] }> = {
   unreadable: {
@@ -913,7 +913,7 @@ const cardSteps = (keys: AlertKey[]): string[] => {
  * The custom-notification schema of Amazon Q Developer in chat applications (formerly AWS Chatbot): `version` must be
  * "1.0" and `source` "custom"; `content.textType` "client-markdown" is the only one supported. The documentation gives
  * no length limits for the fields, so these caps are ours, chosen to stay well inside what Slack and Teams show in one
- * message: the title is the SNS subject (at most 100 characters already).
+ * message: the title is the SNS subject (fewer than 100 characters already).
  */
 export const CHAT_CARD_LIMITS = {
   title: 100,

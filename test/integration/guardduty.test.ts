@@ -66,7 +66,7 @@ describe("guardduty handler against the loopback double", () => {
       "lambda",
       "sqs",
     ]);
-    expect(message.subject?.length).toBeLessThanOrEqual(100);
+    expect(message.subject?.length).toBeLessThanOrEqual(99);
     expect(message.subject).toMatch(/^[\x20-\x7e]+$/);
     expect(JSON.parse(structured.lambda as string)).toEqual(document);
     expect(document).toMatchObject({ schema: "access-key-responder/alert", version: 1 });

@@ -575,12 +575,12 @@ describe("SNS Publish", () => {
     });
   });
 
-  it("rejects a 101-character Subject with InvalidParameterException", async () => {
+  it("rejects a Subject of 100 characters (the reference: less than 100) with InvalidParameterException", async () => {
     const client = sns();
 
-    await client.send(new PublishCommand({ TopicArn: topicArn, Subject: "s".repeat(100), Message: "ok" }));
+    await client.send(new PublishCommand({ TopicArn: topicArn, Subject: "s".repeat(99), Message: "ok" }));
     const error = await failure(
-      client.send(new PublishCommand({ TopicArn: topicArn, Subject: "s".repeat(101), Message: "x" })),
+      client.send(new PublishCommand({ TopicArn: topicArn, Subject: "s".repeat(100), Message: "x" })),
     );
 
     // SNS models InvalidParameterException with the awsQueryError code "InvalidParameter".
@@ -662,7 +662,7 @@ describe("SNS Publish", () => {
 
     it("does not count the subject", async () => {
       await sns().send(
-        new PublishCommand({ TopicArn: topicArn, Subject: "s".repeat(100), Message: "x".repeat(LIMIT) }),
+        new PublishCommand({ TopicArn: topicArn, Subject: "s".repeat(99), Message: "x".repeat(LIMIT) }),
       );
 
       expect(double.published).toHaveLength(1);

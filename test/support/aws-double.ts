@@ -64,9 +64,10 @@ export interface Fault {
 }
 
 /**
- * A share of one service's calls answered as throttled (HTTP 400, code Throttling, "Rate exceeded", as IAM answers
- * when its request rate is exceeded). Which calls is fixed by the seed and the call's number since `throttle` was
- * called, so the same run throttles the same calls whatever the timing.
+ * A share of one service's calls answered as throttled, as that service answers when its request rate is exceeded
+ * (IAM and STS: HTTP 400, code Throttling, "Rate exceeded"; SNS: HTTP 429, code Throttled). Which calls is fixed by
+ * the seed and each call's arrival number since `throttle` was called: the same order of arrival throttles the same
+ * calls (concurrent callers may arrive in another order from run to run).
  */
 export interface Throttle {
   service: Service;
@@ -101,8 +102,10 @@ const PROTECTED_TAG = "access-key-responder-protected";
 const DEFAULT_CREATED = "2026-01-01T00:00:00Z";
 /** The responder's own identity: its Lambda execution role. */
 const BASE_ROLE = { name: "responder", session: "fn" } as const;
-const SNS_MAX_SUBJECT = 100;
-const SNS_MAX_BYTES = 262_144;
+/** Publish: "Subjects must be ... less than 100 characters long" (the API reference). */
+const SNS_MAX_SUBJECT = 99;
+/** SNS refuses a Publish whose message and attributes together exceed 256 KiB. */
+export const SNS_MAX_BYTES = 262_144;
 
 interface Identity {
   account: string;
@@ -538,13 +541,14 @@ const assumeRole: Handler = (req) => {
       `User: ${callerArn(req.identity)} is not authorized to perform: sts:AssumeRole on resource: ${arn}`,
     );
   }
-  const accessKeyId = issueAccessKeyId(req.state);
-  const identity: Identity = { account, roleName, sessionName };
-  req.state.sessions.set(accessKeyId, identity);
   const seconds = Number(req.params.DurationSeconds ?? 3600);
   if (!Number.isInteger(seconds) || seconds < 900 || seconds > 43_200) {
     throw new QueryError("ValidationError", 400, "The requested DurationSeconds is out of range.");
   }
+  // Credentials exist only for a request STS accepted.
+  const accessKeyId = issueAccessKeyId(req.state);
+  const identity: Identity = { account, roleName, sessionName };
+  req.state.sessions.set(accessKeyId, identity);
   const expiration = new Date(Date.now() + seconds * 1000).toISOString();
   const credentials = node(
     "Credentials",
@@ -569,7 +573,7 @@ function invalidParameter(reason: string): QueryError {
 
 function checkSubject(subject: string | undefined): void {
   if (subject === undefined) return;
-  // The real limits: at most 100 characters, no line breaks or control characters.
+  // The documented limits: fewer than 100 characters, no line breaks or control characters.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   if (subject.length > SNS_MAX_SUBJECT || /[\u0000-\u001f\u007f]/.test(subject)) {
     throw invalidParameter("Subject");
@@ -694,6 +698,8 @@ export class AwsDouble {
   private latencies = new Map<Service, number>();
   /** The most requests of each service that were ever being answered at once (since the last reset). */
   readonly peakInFlight: Record<Service, number> = { iam: 0, sns: 0, sts: 0 };
+  /** Counts resets, so that a reply from before one does not count itself out of the count after it. */
+  private generation = 0;
 
   private constructor(
     private readonly server: Server,
@@ -818,6 +824,9 @@ export class AwsDouble {
     this.throttles.clear();
     this.throttledCalls.clear();
     this.latencies.clear();
+    // Replies still held back (latency, delays) from before the reset belong to the old count: they do not count
+    // themselves out of the new one (see handle).
+    this.generation++;
     for (const service of SERVICES) {
       this.inFlight[service] = 0;
       this.peakInFlight[service] = 0;
@@ -864,13 +873,14 @@ export class AwsDouble {
     const identity = credential && resolveIdentity(this.state, credential.accessKeyId);
     const at = performance.timeOrigin + performance.now();
     const call: RecordedCall = { service, action, params, account: identity?.account ?? "", status: 0, at };
+    const generation = this.generation;
     this.inFlight[service]++;
     this.peakInFlight[service] = Math.max(this.peakInFlight[service], this.inFlight[service]);
     this.calls.push(call);
 
     const requestId = randomUUID();
     const reply = (status: number, body: string, id: string): void => {
-      this.inFlight[service]--;
+      if (generation === this.generation) this.inFlight[service]--;
       call.status = status;
       send(res, status, body, id);
     };
@@ -882,7 +892,9 @@ export class AwsDouble {
       await this.applyFault(action);
       if (throttled) {
         this.throttledCalls.add(call);
-        throw new QueryError("Throttling", 400, "Rate exceeded");
+        throw service === "sns"
+          ? new QueryError("Throttled", 429, "Rate exceeded")
+          : new QueryError("Throttling", 400, "Rate exceeded");
       }
       if (!credential) {
         throw new QueryError("MissingAuthenticationToken", 403, "Request is missing Authentication Token");

@@ -5,7 +5,7 @@
 //  (c) no IAM write carries an identifier that fails validation
 //  (d) no UpdateAccessKey for an ASIA key, a sample, a root key or a protected user
 //  (e) one alert per event that is not ignored (none for an invalid manual request, by design)
-//  (f) the alert subject is at most 100 printable ASCII characters, and every message fits SNS's 256 KiB
+//  (f) the alert subject is at most 99 printable ASCII characters, and every message fits SNS's 256 KiB
 //  (g) no line of an alert (text, subject, chat card) starts with text the event wrote: no forged lines
 //  (h) no key is set Active except by a reactivation request invoked directly on the manual function
 //  (i) approve mode makes no IAM call except for a request sent directly to the manual function or a Health event
@@ -37,7 +37,7 @@ import { RecentEvents, type Responder, ResponderError, respond, type Summary } f
 // The oracle's own copies of the documented IAM patterns: a regression in src/identifiers.ts must not hide here.
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 const ACCESS_KEY_ID = /^\w{16,128}$/;
-const SUBJECT = /^[\x20-\x7e]{1,100}$/;
+const SUBJECT = /^[\x20-\x7e]{1,99}$/;
 /** SNS rejects a message (all protocols together, as MessageStructure json sends it) above 256 KiB. */
 const SNS_MAX_BYTES = 262_144;
 
@@ -1384,7 +1384,8 @@ export const checkRespond = async (
       }
     }
     const published = alerts.slice(before);
-    if (expected === 0 ? published.length !== 0 : published.length === 0) {
+    // A large event is split into parts (summary.alertParts); otherwise exactly one alert, never a duplicate.
+    if (published.length !== (expected === 0 ? 0 : (summary?.alertParts ?? 1))) {
       fail(
         "e",
         `delivery ${delivery}: ${published.length} alert(s) published, expected ${expected} ` +

@@ -511,14 +511,14 @@ describe("renderAlerts", () => {
     expect(alert.document.keys[0]?.nextSteps.join(" ")).toContain("mode=contain (RESPONDER_MODE)");
   });
 
-  it("keeps the subject to 100 printable ASCII characters on one line", () => {
+  it("keeps the subject under 100 printable ASCII characters on one line", () => {
     const finding = findingOf("guardduty-iam-user", {
       type: `Exfiltration:IAMUser/${"Ünïcödé\n".repeat(30)}`,
       userName: "alice",
     });
     const alert = renderOne([outcome(planFor(finding), Status.Disabled)]);
 
-    expect(alert.subject.length).toBeLessThanOrEqual(100);
+    expect(alert.subject.length).toBeLessThanOrEqual(99);
     expect(alert.subject).toMatch(/^[\x20-\x7e]+$/);
     expect(alert.subject.startsWith("Contained: AKIAALICE00000000001 (alice) - Exfiltration:IAMUser/")).toBe(
       true,
@@ -606,7 +606,7 @@ describe("renderProblemAlert", () => {
     const alert = renderProblemAlert({ eventId: "e".repeat(200), reason: "x".repeat(5000) }, live);
 
     expect(alert.document.problem?.length).toBeLessThan(1100);
-    expect(alert.subject.length).toBeLessThanOrEqual(100);
+    expect(alert.subject.length).toBeLessThanOrEqual(99);
     expect(alert.subject.startsWith("Could not act on an event")).toBe(true);
     expect(alert.attributes.source).toBe("unknown");
   });

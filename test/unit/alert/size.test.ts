@@ -69,7 +69,7 @@ const expectWholeEvent = (alerts: Alert[], outcomes: Outcome[]): void => {
     expect(messageBytes(alert)).toBeLessThanOrEqual(ALERT_MAX_BYTES);
     expect(alert.attributes.outcome).toBe("failed");
     expect(alert.document.verdict).toBe("failed");
-    expect(alert.subject.length).toBeLessThanOrEqual(100);
+    expect(alert.subject.length).toBeLessThanOrEqual(99);
   }
   const texts = alerts.map((alert) => alert.text);
   const documented = alerts.flatMap((alert) => alert.document.keys.map((key) => key.accessKeyId));
