@@ -322,17 +322,19 @@ export const runColdPath = async (
     return {
       title: "Cold start to containment",
       method:
-        `Three bundles, each run in a fresh \`node\` process (${process.version}) per sample. *Ours* is the ${fn.name} ` +
+        `Five rows, each sample in a fresh \`node\` process (${process.version}). *Ours* is the ${fn.name} ` +
         "handler built with serverless.yml's `custom.esbuild` options. The *floor* is a handler that only reads the key and " +
         "user from the event, runs `new IAMClient({})` and sends `UpdateAccessKeyCommand`, built minified with module-first " +
         'resolution (`mainFields: ["module", "main"]`) and no kept names: the smallest, fastest bundle of that code. ' +
-        "The runner requires the bundle, reads a GuardDuty IAM-user finding for a fresh key and invokes the handler. " +
+        "Both are also built as ES modules (ours with code splitting), loaded with `import()`; the faster floor build " +
+        "is the floor. " +
+        "The runner loads the bundle, reads a GuardDuty IAM-user finding for a fresh key and invokes the handler. " +
         "Ours runs twice per round: with a Lambda-like context (`invokedFunctionArn` set, so the account comes from the ARN " +
         "and STS is not called) and with a context without it (the responder then asks STS GetCallerIdentity first). " +
         "The environment is the double's endpoint and credentials, the alert topic, and Powertools at its defaults (INFO " +
         "logs and metrics, as in Lambda). The timer starts at process start (`performance.timeOrigin` in the child) and " +
         "stops when the loopback double receives the UpdateAccessKey request (its call log timestamp, on the same clock). " +
-        `One untimed run each warms the page cache; then ${runs} rounds run all three in rotating order. ` +
+        `One untimed run each warms the page cache; then ${runs} rounds run all five in rotating order. ` +
         "Medians and p90 per row; the ratio is the median against the floor's median.",
       body,
       verdicts,

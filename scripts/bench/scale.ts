@@ -3,7 +3,7 @@
 import type { Context } from "aws-lambda";
 import { KEY_CONCURRENCY } from "../../src/concurrency";
 import { ALERT_RESERVE_MS, KEY_RESERVE_MS } from "../../src/deadline";
-import { type AwsDouble, publishedBytes } from "../../test/support/aws-double";
+import { type AwsDouble, publishedBytes, SNS_MAX_BYTES } from "../../test/support/aws-double";
 import { handlerEnv, healthEventFor, lambdaContext, syntheticKey } from "./fixtures";
 import type { SectionResult, Verdict } from "./report";
 import type { FunctionEntry } from "./serverless-config";
@@ -11,8 +11,6 @@ import { int, kb, table } from "./stats";
 
 export const SCALE_TITLE = "Scale: 1,000 keys in one event";
 
-/** SNS's limit on one message, attributes included. */
-const SNS_MAX_BYTES = 262_144;
 /** The bench stops retrying here whatever Lambda would do, so a regression cannot loop for ever. */
 const ATTEMPT_LIMIT = 10;
 /** The seed of the double's throttling: the same calls are throttled on every run of the same sequence. */

@@ -98,7 +98,7 @@ const CLOSE_ACTIVITY_ID = 3;
  * Security Hub send it again: that must never disable the key again. Like ASFF's workflow status, only the open
  * values count as open; a finding that states no status at all is taken as open.
  */
-export const closedReasonV2 = (f: {
+const closedReasonV2 = (f: {
   status?: string;
   status_id?: number;
   activity_id?: number;

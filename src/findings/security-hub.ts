@@ -96,7 +96,7 @@ const productFieldsSample = (fields: Record<string, unknown> | undefined): boole
 const AWS_PRODUCT_ARN = /^arn:aws[\w-]*:securityhub:[a-z0-9-]+::product(?:v2)?\/aws\/([a-z0-9-]+)$/;
 
 /** The AWS service behind an AWS product ARN (`guardduty`), or undefined for any other product. */
-export const awsProductService = (productArn: string | undefined): string | undefined =>
+const awsProductService = (productArn: string | undefined): string | undefined =>
   productArn === undefined ? undefined : AWS_PRODUCT_ARN.exec(productArn)?.[1];
 
 export const isAwsProduct = (productArn: string | undefined): boolean =>

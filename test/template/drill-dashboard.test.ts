@@ -77,6 +77,12 @@ const alarmProblems = (template: Template): string[] => {
     ...(Number(p.Period) * Number(p.EvaluationPeriods) === 7 * DAY
       ? []
       : [`DrillMissingAlarm looks back ${Number(p.Period) * Number(p.EvaluationPeriods)} s, not 7 days`]),
+    // Every day of the window must lack a drill: fewer datapoints would alarm between two twice-weekly drills.
+    ...(p.DatapointsToAlarm === undefined || p.DatapointsToAlarm === p.EvaluationPeriods
+      ? []
+      : [
+          `DrillMissingAlarm alarms on ${String(p.DatapointsToAlarm)} of ${String(p.EvaluationPeriods)} days`,
+        ]),
   ];
 };
 
