@@ -25,6 +25,8 @@ export interface Config {
   protectedUsers: readonly string[];
   /** Role to assume in another account of the organization; unset means other accounts get alerts only. */
   memberRoleName?: string;
+  /** SNS topics whose notifications may carry findings that lead to a write; any other wrapped event only alerts. */
+  trustedTopicArns: readonly string[];
   /** GuardDuty-scale severity from which findings are acted on. */
   minSeverity: number;
   /** Opt-in: revoke older sessions of a role or user whose temporary (ASIA) key was used. */
@@ -125,10 +127,24 @@ const readApprovalExceptions = (env: Environment, name: string): string[] => {
   return entries;
 };
 
+const TOPIC_ARN = /^arn:[\w-]+:sns:[\w-]+:\d{12}:[\w-]{1,256}$/;
+
+/** Comma-separated SNS topic ARNs; anything else (a topic name, a wildcard) fails, naming the variable. */
+const readTopicList = (env: Environment, name: string): string[] => {
+  const arns = (read(env, name) ?? "")
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const invalid = arns.filter((arn) => !TOPIC_ARN.test(arn));
+  if (invalid.length > 0)
+    throw new ConfigError(`${name} must be SNS topic ARNs; invalid: ${invalid.join(", ")}`);
+  return arns;
+};
+
 /** Reads and validates the configuration; a bad value fails loudly, naming the variable. */
 export const loadConfig = (env: Environment = process.env): Config => {
   const alertTopicArn = read(env, "ALERT_TOPIC_ARN");
-  if (alertTopicArn !== undefined && !/^arn:[\w-]+:sns:[\w-]+:\d{12}:[\w-]{1,256}$/.test(alertTopicArn)) {
+  if (alertTopicArn !== undefined && !TOPIC_ARN.test(alertTopicArn)) {
     throw new ConfigError(`ALERT_TOPIC_ARN must be an SNS topic ARN, got "${alertTopicArn}"`);
   }
   const memberRoleName = read(env, "MEMBER_ROLE_NAME");
@@ -143,6 +159,7 @@ export const loadConfig = (env: Environment = process.env): Config => {
     containWithoutApproval: readApprovalExceptions(env, "CONTAIN_WITHOUT_APPROVAL"),
     protectedUsers: readUserList(env, "PROTECTED_USERS"),
     memberRoleName,
+    trustedTopicArns: readTopicList(env, "TRUSTED_TOPIC_ARNS"),
     minSeverity: readNumber(env, "MIN_SEVERITY", 4, 0, 10),
     revokeSessions: readFlag(env, "REVOKE_SESSIONS"),
     disableSiblingKeys: readFlag(env, "DISABLE_SIBLING_KEYS"),

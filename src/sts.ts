@@ -2,4 +2,9 @@
 // package itself would keep every STS command in the bundle; importing this module lets esbuild drop the rest.
 // Only leaf modules like this one may be imported dynamically: esbuild cannot tree-shake a package that a lazily
 // loaded module imports, so a dynamic import of member-account.ts once kept all of IAM's schemas (88 KB).
-export { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+export {
+  AssumeRoleCommand,
+  GetAccessKeyInfoCommand,
+  GetCallerIdentityCommand,
+  STSClient,
+} from "@aws-sdk/client-sts";

@@ -3,6 +3,7 @@ import { DRILL_PERMISSIONS } from "../drill";
 import { ENRICH_PERMISSIONS } from "../enrich/cloudtrail";
 import { ACCESS_KEY_PERMISSIONS } from "./access-keys";
 import { AUDIT_PERMISSIONS } from "./audit";
+import { KEY_ACCOUNT_PERMISSIONS } from "./key-account";
 import { MEMBER_ACCOUNT_PERMISSIONS } from "./member-account";
 import { SESSION_PERMISSIONS } from "./sessions";
 
@@ -10,8 +11,15 @@ import { SESSION_PERMISSIONS } from "./sessions";
 const declaredBy = <Action extends string>(_declared: readonly Action[], action: NoInfer<Action>): Action =>
   action;
 
-/** Granted whatever the configuration: read the key's owner, set it Inactive, read it back, publish the alert. */
-export const ALWAYS_GRANTED = [...ACCESS_KEY_PERMISSIONS, ...ALERT_PERMISSIONS] as const;
+/**
+ * Granted whatever the configuration: read the key's owner and owning account, set it Inactive, read it back, publish
+ * the alert.
+ */
+export const ALWAYS_GRANTED = [
+  ...ACCESS_KEY_PERMISSIONS,
+  ...KEY_ACCOUNT_PERMISSIONS,
+  ...ALERT_PERMISSIONS,
+] as const;
 
 /**
  * What each opt-in adds to the grant, keyed by the serverless.yml parameter that turns it on (the parameter sets the
@@ -58,6 +66,7 @@ export const memberAccountActions = (enabled: readonly OptIn[]): string[] => [
  */
 export const DECLARED_ACTIONS = [
   ...ACCESS_KEY_PERMISSIONS,
+  ...KEY_ACCOUNT_PERMISSIONS,
   ...SESSION_PERMISSIONS,
   ...AUDIT_PERMISSIONS,
   ...MEMBER_ACCOUNT_PERMISSIONS,

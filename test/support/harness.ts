@@ -56,6 +56,7 @@ export const useDouble = (double: AwsDouble, extra: Record<string, string> = {})
     "CONTAIN_WITHOUT_APPROVAL",
     "PROTECTED_USERS",
     "MEMBER_ROLE_NAME",
+    "TRUSTED_TOPIC_ARNS",
     "MIN_SEVERITY",
     "REVOKE_SESSIONS",
     "DISABLE_SIBLING_KEYS",

@@ -24,6 +24,7 @@ describe("loadConfig", () => {
       containWithoutApproval: [],
       protectedUsers: [],
       memberRoleName: undefined,
+      trustedTopicArns: [],
       minSeverity: 4,
       revokeSessions: false,
       disableSiblingKeys: false,
@@ -41,6 +42,7 @@ describe("loadConfig", () => {
       CONTAIN_WITHOUT_APPROVAL: "",
       PROTECTED_USERS: "  ",
       MEMBER_ROLE_NAME: "",
+      TRUSTED_TOPIC_ARNS: "",
       MIN_SEVERITY: " ",
       REVOKE_SESSIONS: "",
       DISABLE_SIBLING_KEYS: "",
@@ -60,6 +62,8 @@ describe("loadConfig", () => {
         CONTAIN_WITHOUT_APPROVAL: "health",
         PROTECTED_USERS: "breakglass-admin,deployer",
         MEMBER_ROLE_NAME: "ResponderMember",
+        TRUSTED_TOPIC_ARNS:
+          "arn:aws:sns:us-east-1:222222222222:findings-relay, arn:aws:sns:eu-west-1:333333333333:relay",
         MIN_SEVERITY: "7",
         REVOKE_SESSIONS: "true",
         DISABLE_SIBLING_KEYS: "true",
@@ -74,6 +78,10 @@ describe("loadConfig", () => {
       containWithoutApproval: ["health"],
       protectedUsers: ["breakglass-admin", "deployer"],
       memberRoleName: "ResponderMember",
+      trustedTopicArns: [
+        "arn:aws:sns:us-east-1:222222222222:findings-relay",
+        "arn:aws:sns:eu-west-1:333333333333:relay",
+      ],
       minSeverity: 7,
       revokeSessions: true,
       disableSiblingKeys: true,
@@ -82,6 +90,15 @@ describe("loadConfig", () => {
       enrichWithCloudTrail: true,
     });
   });
+
+  it.each(["findings-relay", "arn:aws:sns:us-east-1:*:relay", "arn:aws:sqs:us-east-1:222222222222:relay"])(
+    "refuses TRUSTED_TOPIC_ARNS=%j: only whole SNS topic ARNs are trusted",
+    (value) => {
+      expect(String(errorFor({ TRUSTED_TOPIC_ARNS: value }))).toMatch(
+        /TRUSTED_TOPIC_ARNS must be SNS topic ARNs/,
+      );
+    },
+  );
 
   it("turns writes off only for DRY_RUN=true (surrounding spaces trimmed)", () => {
     expect(loadConfig({ DRY_RUN: "true" }).dryRun).toBe(true);
