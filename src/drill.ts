@@ -3,15 +3,12 @@ import {
   type GuardDutyClient,
   ListDetectorsCommand,
 } from "@aws-sdk/client-guardduty";
+import { DRILL_FINDING_TYPE } from "./drill-finding";
 
-/** What the drill function's role needs (serverless.yml DrillGrant). It reads and writes no IAM. */
+/** What the drill function's own role is granted (serverless.yml DrillRole, DrillGrant). It reads and writes no IAM. */
 export const DRILL_PERMISSIONS = ["guardduty:ListDetectors", "guardduty:CreateSampleFindings"] as const;
 
-/**
- * An IAM-user credential finding: its sample carries resource.accessKeyDetails, so the guardduty rule delivers it
- * and the responder handles it as a sample (no action, one alert, the DrillCompleted metric).
- */
-export const DRILL_FINDING_TYPE = "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom";
+export { DRILL_FINDING_TYPE };
 
 /** The drill could not run: no detector here, or GuardDuty refused. Keeps the original as cause. */
 export class DrillError extends Error {

@@ -32,8 +32,6 @@ export const OPT_IN_PERMISSIONS = {
   attachQuarantinePolicy: [declaredBy(AUDIT_PERMISSIONS, "iam:AttachUserPolicy")],
   enrichCloudTrail: [...ENRICH_PERMISSIONS],
   memberRoleName: [...MEMBER_ACCOUNT_PERMISSIONS],
-  // The drill function's (src/drill.ts): the role is shared, so the grant is too, only while drill is "true".
-  drill: [...DRILL_PERMISSIONS],
 } as const;
 
 export type OptIn = keyof typeof OPT_IN_PERMISSIONS;
@@ -46,11 +44,20 @@ export const MEMBER_ACCOUNT_OPT_INS = [
   "attachQuarantinePolicy",
 ] as const satisfies readonly OptIn[];
 
-/** Every action the responder's role is granted with these opt-ins on. The deployment grants exactly this set. */
+/**
+ * Every action the responders' role (the guardduty, leakedCredentials, securityHub and manual functions) is granted
+ * with these opt-ins on. The deployment grants exactly this set.
+ */
 export const grantedActions = (enabled: readonly OptIn[]): string[] => [
   ...ALWAYS_GRANTED,
   ...enabled.flatMap((optIn) => OPT_IN_PERMISSIONS[optIn]),
 ];
+
+/**
+ * Every action the drill function's own role is granted (src/drill.ts), only while param drill is "true": an idle
+ * drill calls nothing. Its role is not the responders', so none of this reaches them, nor theirs the drill.
+ */
+export const drillGrantedActions = (drill: boolean): string[] => (drill ? [...DRILL_PERMISSIONS] : []);
 
 /** Every IAM action the member role is granted with these opt-ins on (the member role never publishes or assumes). */
 export const memberAccountActions = (enabled: readonly OptIn[]): string[] => [
@@ -61,7 +68,7 @@ export const memberAccountActions = (enabled: readonly OptIn[]): string[] => [
 ];
 
 /**
- * Every action some adapter declares; each appears in exactly one place above (a test checks this). sts:GetCallerIdentity
+ * Every action some adapter declares; each appears in exactly one place above, for one role (a test checks this). sts:GetCallerIdentity
  * is called too, but needs no permission: IAM cannot grant or deny it.
  */
 export const DECLARED_ACTIONS = [

@@ -3,15 +3,34 @@ import { ACCESS_KEY_ID_PATTERN, ACCOUNT_ID_PATTERN, USER_NAME_PATTERN } from "..
 import { describeIssues, lazily } from "./common";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
 
+/**
+ * The chat buttons' form (serverless.yml, DisableKeyChatAction and ReactivateKeyChatAction): the key ID alone, under
+ * the name of what is asked, because the chat API takes at most 100 characters of command. The function looks up
+ * the owner and account; the reason and who asks are this fixed text, so a reactivation still states one.
+ */
+export const CHAT_BUTTON_REQUESTS = {
+  disable: { status: "Inactive", reason: "Disable key button of the chat alert" },
+  reactivate: { status: "Active", reason: "Reactivate key button of the chat alert" },
+} as const;
+export const CHAT_BUTTON_REQUESTED_BY = "chat button (Amazon Q Developer)";
+type ChatButton = keyof typeof CHAT_BUTTON_REQUESTS;
+const CHAT_BUTTONS = Object.keys(CHAT_BUTTON_REQUESTS) as ChatButton[];
+
 const schemas = lazily(() => {
+  const accessKeyId = z
+    .string()
+    .check(
+      z.regex(ACCESS_KEY_ID_PATTERN, "must be 16–128 letters, digits or underscores (an access key ID)"),
+    );
+  /** A button's request: exactly one field, so a key, user or reason added to it is an error too. */
+  const ChatButtonRequest = {
+    disable: z.strictObject({ disable: accessKeyId }),
+    reactivate: z.strictObject({ reactivate: accessKeyId }),
+  } satisfies Record<ChatButton, unknown>;
   /** A person's request. Strict: an unknown or misspelt field is an error, not something silently ignored. */
   const ManualRequest = z
     .strictObject({
-      accessKeyId: z
-        .string()
-        .check(
-          z.regex(ACCESS_KEY_ID_PATTERN, "must be 16–128 letters, digits or underscores (an access key ID)"),
-        ),
+      accessKeyId,
       userName: z.optional(
         z
           .string()
@@ -32,16 +51,38 @@ const schemas = lazily(() => {
         path: ["reason"],
       }),
     );
-  return { ManualRequest };
+  return { ManualRequest, ChatButtonRequest };
 });
 export type ManualRequest = z.infer<ReturnType<typeof schemas>["ManualRequest"]>;
 
-/** A manual request has no envelope: it is recognised by its accessKeyId field. */
+const isObject = (event: unknown): event is Record<string, unknown> =>
+  typeof event === "object" && event !== null && !Array.isArray(event);
+
+/** The button a request comes from, by its one field; a request with accessKeyId is a person's, never a button's. */
+const chatButtonOf = (event: Record<string, unknown>): ChatButton | undefined =>
+  "accessKeyId" in event ? undefined : CHAT_BUTTONS.find((button) => button in event);
+
+/** A manual request has no envelope: it is recognised by its accessKeyId field, or a chat button's field. */
 export const isManualRequest = (event: unknown): boolean =>
-  typeof event === "object" && event !== null && !Array.isArray(event) && "accessKeyId" in event;
+  isObject(event) && ("accessKeyId" in event || chatButtonOf(event) !== undefined);
+
+/** A button's request as the full form would state it: the key, the status and the fixed reason and asker. */
+const fromChatButton = (button: ChatButton, event: unknown) => {
+  const parsed = schemas().ChatButtonRequest[button].safeParse(event);
+  if (!parsed.success) return parsed;
+  const { status, reason } = CHAT_BUTTON_REQUESTS[button];
+  const data: ManualRequest = {
+    accessKeyId: (parsed.data as Record<ChatButton, string>)[button],
+    status,
+    reason,
+    requestedBy: CHAT_BUTTON_REQUESTED_BY,
+  };
+  return { success: true as const, data };
+};
 
 export const parseManualRequest = (event: unknown, requestId?: string): ParsedEvent => {
-  const parsed = schemas().ManualRequest.safeParse(event);
+  const button = isObject(event) ? chatButtonOf(event) : undefined;
+  const parsed = button ? fromChatButton(button, event) : schemas().ManualRequest.safeParse(event);
   if (!parsed.success) {
     return {
       kind: "invalid",

@@ -135,7 +135,10 @@ export const normaliseStatement = (statement: Record<string, unknown>): Statemen
     Resource: asArray(statement.Resource),
   }) as Statement;
 
+/** The framework's role, which the four responder functions share. */
 export const EXECUTION_ROLE = "IamRoleLambdaExecution";
+/** The drill function's own role (serverless.yml). */
+export const DRILL_ROLE = "DrillRole";
 
 export type Conditions = Record<string, boolean>;
 
@@ -276,15 +279,18 @@ export const OPT_IN_CONDITIONS = {
   attachQuarantinePolicy: "AttachQuarantinePolicy",
   enrichCloudTrail: "EnrichCloudTrail",
   memberRoleName: "HasMemberRole",
-  drill: "Drill",
 } as const satisfies Record<OptIn, string>;
 export const ORGANIZATION_CONDITION = "HasOrganizationId";
+/** serverless.yml's Condition for param drill: the drill's schedule, its role's GuardDuty grant, its alarm. */
+export const DRILL_CONDITION = "Drill";
 
 /** One configuration of the stack, as a packaged template and the Conditions that describe it. */
 export interface StackConfiguration {
   name: string;
   packaged: PackagedConfigName;
   enabled: readonly OptIn[];
+  /** Param drill: it grants nothing to the responders' role, only to the drill's own. */
+  drill: boolean;
   memberRoleName?: string;
   organizationId?: string;
 }
@@ -292,15 +298,16 @@ export interface StackConfiguration {
 const ALL_ON = PACKAGED_CONFIGS.allOptIns.params;
 
 /**
- * Default parameters, every opt-in on (with organizationId), and each opt-in alone (from the all-on package with
- * the other opt-ins' Conditions false, which is what their parameters left at the default would give).
+ * Default parameters, every opt-in on (with organizationId and the drill), and each opt-in or the drill alone (from
+ * the all-on package with the other Conditions false, which is what their parameters left at the default would give).
  */
 export const STACK_CONFIGURATIONS: StackConfiguration[] = [
-  { name: "default parameters", packaged: "default", enabled: [] },
+  { name: "default parameters", packaged: "default", enabled: [], drill: false },
   {
-    name: "every opt-in on, with organizationId",
+    name: "every opt-in on, with organizationId and the drill",
     packaged: "allOptIns",
     enabled: OPT_INS,
+    drill: true,
     memberRoleName: ALL_ON.memberRoleName,
     organizationId: ALL_ON.organizationId,
   },
@@ -308,8 +315,10 @@ export const STACK_CONFIGURATIONS: StackConfiguration[] = [
     name: `only ${optIn}`,
     packaged: "allOptIns" as const,
     enabled: [optIn],
+    drill: false,
     ...(optIn === "memberRoleName" ? { memberRoleName: ALL_ON.memberRoleName } : {}),
   })),
+  { name: "only drill", packaged: "allOptIns", enabled: [], drill: true },
 ];
 
 /** The Conditions of `template` (the configuration's package) as that configuration has them. */
@@ -322,6 +331,7 @@ export const stackConditions = (template: Template, configuration: StackConfigur
     {
       ...Object.fromEntries(off.map((optIn) => [OPT_IN_CONDITIONS[optIn], false])),
       ...(configuration.organizationId === undefined ? { [ORGANIZATION_CONDITION]: false } : {}),
+      ...(configuration.drill ? {} : { [DRILL_CONDITION]: false }),
     },
   );
 };

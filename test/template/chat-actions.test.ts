@@ -1,17 +1,75 @@
 // The chat buttons (`chatActions`): AWS::Chatbot::CustomAction resources checked against the CloudFormation
 // specification in @aws-cdk/aws-service-spec (property names, required properties, the Operator's allowed values)
 // and, by hand, against the documented constraints the specification does not carry (CreateCustomAction and
-// CustomActionAttachment in the Amazon Q Developer in chat applications API reference).
+// CustomActionAttachment in the Amazon Q Developer in chat applications API reference), among them the API's
+// 100 characters of CommandText, which the CloudFormation schema (5000) does not enforce.
 import { loadAwsServiceSpecSync } from "@aws-cdk/aws-service-spec";
 import { describe, expect, it } from "vitest";
 import { CHAT_CONTEXT } from "../../src/alert/render";
-import { loadPackaged, type Resource, ref, resourcesOfType } from "../support/template";
+import type { Finding } from "../../src/findings/finding";
+import { CHAT_BUTTON_REQUESTED_BY, parseManualRequest } from "../../src/findings/manual";
+import {
+  loadPackaged,
+  PACKAGE_STAGE,
+  type Resource,
+  resourcesOfType,
+  type Template,
+} from "../support/template";
 
 const TYPE = "AWS::Chatbot::CustomAction";
 const BUTTONS = {
-  DisableKeyChatAction: { text: "Disable key", outcomes: ["dry-run", "approval-needed"], status: "Inactive" },
-  ReactivateKeyChatAction: { text: "Reactivate key", outcomes: ["contained"], status: "Active" },
+  DisableKeyChatAction: {
+    text: "Disable key",
+    outcomes: ["dry-run", "approval-needed"],
+    request: "disable",
+    status: "Inactive",
+  },
+  ReactivateKeyChatAction: {
+    text: "Reactivate key",
+    outcomes: ["contained"],
+    request: "reactivate",
+    status: "Active",
+  },
 } as const;
+
+/** CustomActionDefinition.CommandText in the service model (chatbot 2017-10-11) and CreateCustomAction. */
+const COMMAND_TEXT_MAX = 100;
+/** The longest stage name the README's deployments use: the manual function is then named after it. */
+const LONGEST_STAGE = "production";
+/** The button's variables: the key under a one-letter name (it is written into the command), the rest as named. */
+const CHAT_VARIABLES = {
+  outcome: CHAT_CONTEXT.outcome,
+  k: CHAT_CONTEXT.accessKeyId,
+  userName: CHAT_CONTEXT.userName,
+  account: CHAT_CONTEXT.account,
+} as const;
+
+/** Each function's name as deployed for stage `stage` (the packaged name carries the packaging stage). */
+const functionNames = (template: Template, stage: string): Record<string, string> =>
+  Object.fromEntries(
+    resourcesOfType(template, "AWS::Lambda::Function").map(([id, fn]) => [
+      id,
+      String(fn.Properties?.FunctionName).replace(`-${PACKAGE_STAGE}-`, `-${stage}-`),
+    ]),
+  );
+
+/**
+ * A CommandText as CloudFormation hands it to the API: `Fn::Sub` evaluated, a function's logical id replaced by its
+ * name. The chat variables (`$k`) stay as written; the API counts them so.
+ */
+const commandTextOf = (definition: Record<string, unknown>, names: Record<string, string>): string => {
+  const text = definition.CommandText;
+  const sub = (text as { "Fn::Sub"?: unknown } | undefined)?.["Fn::Sub"];
+  if (typeof text === "string") return text;
+  if (typeof sub !== "string") throw new Error(`cannot evaluate CommandText ${JSON.stringify(text)}`);
+  return sub.replace(/\$\{(!?)([^}]+)\}/g, (_, literal: string, name: string) => {
+    if (literal) return `\${${name}}`;
+    const value = names[name];
+    if (value === undefined)
+      throw new Error(`CommandText names \${${name}}, which this test cannot evaluate`);
+    return value;
+  });
+};
 
 interface SpecProperty {
   required?: boolean;
@@ -51,7 +109,11 @@ const VARIABLE_NAME = /^[A-Za-z0-9_-]{1,100}$/;
 const VARIABLE_PATH = /^[\x21-\x7f]{1,1024}$/;
 
 /** Everything the specification and the documented constraints say about one custom action. */
-const customActionProblems = (id: string, resource: Resource): string[] => {
+const customActionProblems = (
+  id: string,
+  resource: Resource,
+  names: Record<string, string> = functionNames(loadPackaged("allOptIns"), LONGEST_STAGE),
+): string[] => {
   if (!specResource) return [`${TYPE} is not in @aws-cdk/aws-service-spec`];
   const properties = resource.Properties ?? {};
   const problems = namesProblems(id, properties, specResource.properties);
@@ -66,11 +128,10 @@ const customActionProblems = (id: string, resource: Resource): string[] => {
     problems.push(
       ...namesProblems(`${id}.Definition`, Definition, definition(specResource.properties.Definition?.type)),
     );
-    const sub = (Definition.CommandText as { "Fn::Sub"?: unknown } | undefined)?.["Fn::Sub"];
-    const text = typeof sub === "string" ? sub : Definition.CommandText;
-    if (typeof text !== "string" || text.length < 1 || text.length > 5000 - 64)
+    const text = commandTextOf(Definition, names);
+    if (text.length < 1 || text.length > COMMAND_TEXT_MAX)
       problems.push(
-        `${id}.Definition.CommandText must be 1-5000 characters (with room for the function name)`,
+        `${id}.Definition.CommandText is ${text.length} characters with the function names of stage ${LONGEST_STAGE}, not 1-${COMMAND_TEXT_MAX}`,
       );
   }
   const attachmentSpec = definition(specResource.properties.Attachments?.type);
@@ -166,34 +227,65 @@ describe("chat buttons (chatActions)", () => {
         }>;
       };
       expect(properties.ActionName).toMatch(/^access-key-responder-ci-us-east-1-/);
+      // ${ManualLambdaFunction} in a Fn::Sub is the stack's manual function (a Ref: its name).
       const command = properties.Definition.CommandText["Fn::Sub"];
       expect(command).toMatch(/^lambda invoke --function-name \$\{ManualLambdaFunction\} --payload \{/);
-      // The function the name resolves to is the stack's manual function.
-      expect(ref("ManualLambdaFunction")).toEqual({ Ref: "ManualLambdaFunction" });
       const payload = JSON.parse(command.slice(command.indexOf('{"')));
-      expect(payload).toMatchObject({
-        accessKeyId: "$accessKeyId",
-        userName: "$userName",
-        account: "$account",
-        status: button.status,
-      });
-      expect(payload.reason).toEqual(expect.any(String));
+      expect(payload).toEqual({ [button.request]: "$k" });
       expect(properties.Attachments.map((a) => a.Criteria[0]?.Value)).toEqual(button.outcomes);
       for (const attachment of properties.Attachments) {
         expect(attachment.ButtonText).toBe(button.text);
         expect(attachment.NotificationType).toBe("Custom");
-        for (const name of Object.values(CHAT_CONTEXT)) {
-          expect(attachment.Variables[name]).toBe(`event.metadata.additionalContext.${name}`);
-        }
+        expect(attachment.Variables).toEqual(
+          Object.fromEntries(
+            Object.entries(CHAT_VARIABLES).map(([name, field]) => [
+              name,
+              `event.metadata.additionalContext.${field}`,
+            ]),
+          ),
+        );
         expect(attachment.Criteria).toEqual([
-          { Operator: "EQUALS", VariableName: CHAT_CONTEXT.outcome, Value: expect.any(String) },
-          { Operator: "HAS_VALUE", VariableName: CHAT_CONTEXT.accessKeyId },
-          { Operator: "HAS_VALUE", VariableName: CHAT_CONTEXT.userName },
-          { Operator: "HAS_VALUE", VariableName: CHAT_CONTEXT.account },
+          { Operator: "EQUALS", VariableName: "outcome", Value: expect.any(String) },
+          { Operator: "HAS_VALUE", VariableName: "k" },
+          { Operator: "HAS_VALUE", VariableName: "userName" },
+          { Operator: "HAS_VALUE", VariableName: "account" },
         ]);
       }
     },
   );
+
+  it.each(Object.entries(BUTTONS))(
+    "%s sends a payload the manual function accepts, asking for the button's status with a reason",
+    (id, button) => {
+      const resource = chatActions("allOptIns").find(([logicalId]) => logicalId === id)?.[1] as Resource;
+      const command = commandTextOf(
+        (resource.Properties as { Definition: Record<string, unknown> }).Definition,
+        functionNames(loadPackaged("allOptIns"), LONGEST_STAGE),
+      );
+      const payload = JSON.parse(command.slice(command.indexOf("{")).replace("$k", "AKIAIVAN000000000001"));
+      const parsed = parseManualRequest(payload, "request-1");
+      expect(parsed.kind).toBe("findings");
+      const [finding] = parsed.kind === "findings" ? parsed.findings : [];
+      expect(finding).toMatchObject<Partial<Finding>>({
+        accessKeyId: "AKIAIVAN000000000001",
+        requestedStatus: button.status,
+        requestedBy: CHAT_BUTTON_REQUESTED_BY,
+        reason: expect.stringContaining(button.text),
+      });
+    },
+  );
+
+  it(`each CommandText is at most ${COMMAND_TEXT_MAX} characters with the manual function named for stage ${LONGEST_STAGE}`, () => {
+    const names = functionNames(loadPackaged("allOptIns"), LONGEST_STAGE);
+    expect(names.ManualLambdaFunction).toBe("access-key-responder-production-manual");
+    const lengths = chatActions("allOptIns").map(([id, resource]) => [
+      id,
+      commandTextOf((resource.Properties as { Definition: Record<string, unknown> }).Definition, names)
+        .length,
+    ]);
+    expect(lengths).toHaveLength(2);
+    for (const [id, length] of lengths) expect(length, String(id)).toBeLessThanOrEqual(COMMAND_TEXT_MAX);
+  });
 
   it("follow the specification and the documented constraints", () => {
     const found = chatActions("allOptIns");
@@ -231,6 +323,33 @@ describe("chat buttons (chatActions)", () => {
           };
         }),
       ).toEqual([expect.stringContaining("undefined variable")]);
+    });
+
+    const withCommand = (command: string, names?: Record<string, string>): string[] => {
+      const [id, resource] = chatActions("allOptIns")[0] as [string, Resource];
+      const copy = JSON.parse(JSON.stringify(resource)) as Resource & {
+        Properties: { Definition: { CommandText: unknown } };
+      };
+      copy.Properties.Definition.CommandText = { "Fn::Sub": command };
+      return customActionProblems(id, copy, names);
+    };
+
+    it("a CommandText over 100 characters: the former full payload", () => {
+      const former =
+        'lambda invoke --function-name ${ManualLambdaFunction} --payload {"accessKeyId": "$k", "userName": "$userName", "account": "$account", "status": "Inactive", "reason": "Disabled with the Disable key button of the chat alert", "requestedBy": "chat button (Amazon Q Developer)"}';
+      expect(withCommand(former)).toEqual([
+        expect.stringMatching(
+          /CommandText is 2\d\d characters with the function names of stage production, not 1-100$/,
+        ),
+      ]);
+    });
+
+    it("a CommandText within 100 characters for stage ci but not for stage production", () => {
+      const command =
+        'lambda invoke --function-name ${ManualLambdaFunction} --payload {"disable":"$k","x":"yyy"}';
+      const ci = functionNames(loadPackaged("allOptIns"), PACKAGE_STAGE);
+      expect(withCommand(command, ci)).toEqual([]);
+      expect(withCommand(command)).toEqual([expect.stringContaining("CommandText is 105 characters")]);
     });
 
     it("a missing button text, a misspelt property", () => {

@@ -7,6 +7,7 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from "../../src/handler";
 import { MetricName } from "../../src/metrics";
 import {
   arnOf,
+  DRILL_ROLE,
   EXECUTION_ROLE,
   evaluateConditions,
   loadPackaged,
@@ -66,7 +67,7 @@ const alarmProblems = (template: Template): string[] => {
     ComparisonOperator: "LessThanThreshold",
     Threshold: 1,
     TreatMissingData: "breaching",
-    AlarmActions: [ref("AlertTopic")],
+    AlarmActions: [ref("AlertTopic"), ref("AlarmTopic")],
   };
   return [
     ...(alarm.Condition === "Drill" ? [] : ["DrillMissingAlarm is not conditional on Drill"]),
@@ -86,33 +87,33 @@ const alarmProblems = (template: Template): string[] => {
   ];
 };
 
-/** DrillGrant, where its Condition holds, allows exactly the drill's two GuardDuty actions, and nothing else does. */
+/**
+ * DrillGrant, where its Condition holds, allows the drill's own role exactly the drill's two GuardDuty actions, on
+ * "*": neither has resource-level permissions, so a narrower ARN would never match and the drill would be denied.
+ */
 const grantProblems = (template: Template): string[] => {
   const grant = template.Resources.DrillGrant;
   if (!grant) return ["no DrillGrant"];
   const statements = roleStatements(template, {
+    role: DRILL_ROLE,
     conditions: { ...evaluateConditions(template), Drill: true },
   });
   const guardduty = [...grantedBy(statements)].filter((a) => a.startsWith("guardduty:")).sort();
-  const detectorOnly = allows(statements)
-    .filter((s) => s.Action.includes("guardduty:CreateSampleFindings"))
-    .every((s) =>
-      s.Resource.every((r) =>
-        /:guardduty:\$\{AWS::Region\}:\$\{AWS::AccountId\}:detector\/\*$/.test(
-          String((r as { "Fn::Sub"?: unknown })["Fn::Sub"]),
-        ),
-      ),
-    );
+  const notOnStar = allows(statements)
+    .filter((s) => s.Action.some((a) => a.startsWith("guardduty:")))
+    .filter((s) => JSON.stringify(s.Resource) !== JSON.stringify(["*"]));
   return [
     ...(grant.Condition === "Drill" ? [] : ["DrillGrant is not conditional on Drill"]),
     ...(JSON.stringify((grant.Properties as { RoleName: unknown }).RoleName) ===
-    JSON.stringify(ref(EXECUTION_ROLE))
+    JSON.stringify(ref(DRILL_ROLE))
       ? []
-      : ["DrillGrant is not on the execution role"]),
+      : ["DrillGrant is not on the drill's role"]),
     ...(JSON.stringify(guardduty) === JSON.stringify([...DRILL_PERMISSIONS].sort())
       ? []
       : [`GuardDuty actions granted: ${guardduty.join(", ")}`]),
-    ...(detectorOnly ? [] : ["guardduty:CreateSampleFindings is not limited to this account's detectors"]),
+    ...notOnStar.map(
+      (s) => `${s.Sid ?? "a statement"} grants GuardDuty on ${JSON.stringify(s.Resource)}, not "*"`,
+    ),
   ];
 };
 
@@ -163,12 +164,19 @@ describe.each([
     expect(evaluateConditions(loadPackaged(name)).Drill).toBe(on);
   });
 
-  it(on ? "grants only the two GuardDuty actions" : "grants no GuardDuty action", () => {
-    const template = loadPackaged(name);
-    expect(grantProblems(template)).toEqual([]);
-    const granted = [...grantedBy(roleStatements(template))].filter((a) => a.startsWith("guardduty:"));
-    expect(granted.sort()).toEqual(on ? [...DRILL_PERMISSIONS].sort() : []);
-  });
+  it(
+    on
+      ? "grants the drill's role only the two GuardDuty actions, the responders' role none"
+      : "grants no GuardDuty action",
+    () => {
+      const template = loadPackaged(name);
+      expect(grantProblems(template)).toEqual([]);
+      const guardduty = (role: string) =>
+        [...grantedBy(roleStatements(template, { role }))].filter((a) => a.startsWith("guardduty:")).sort();
+      expect(guardduty(DRILL_ROLE)).toEqual(on ? [...DRILL_PERMISSIONS].sort() : []);
+      expect(guardduty(EXECUTION_ROLE)).toEqual([]);
+    },
+  );
 
   it("DrillMissingAlarm watches DrillCompleted, breaching when missing, only with drill on", () => {
     expect(alarmProblems(loadPackaged(name))).toEqual([]);
@@ -266,18 +274,28 @@ describe("the drill and dashboard checks catch a broken template", () => {
       check: grantProblems,
       change: (t: Template) => {
         const doc = props(t, "DrillGrant").PolicyDocument as { Statement: Array<{ Action: string[] }> };
-        doc.Statement[1]?.Action.push("guardduty:CreateDetector");
+        doc.Statement[0]?.Action.push("guardduty:CreateDetector");
       },
       expected: "GuardDuty actions granted",
     },
     {
-      what: "CreateSampleFindings on any resource",
+      what: "GuardDuty granted on detector ARNs, which never match",
       check: grantProblems,
       change: (t: Template) => {
         const doc = props(t, "DrillGrant").PolicyDocument as { Statement: Array<{ Resource: unknown[] }> };
-        (doc.Statement[1] as { Resource: unknown[] }).Resource = ["*"];
+        (doc.Statement[0] as { Resource: unknown[] }).Resource = [
+          { "Fn::Sub": "arn:${AWS::Partition}:guardduty:${AWS::Region}:${AWS::AccountId}:detector/*" },
+        ];
       },
-      expected: "not limited to this account's detectors",
+      expected: 'not "*"',
+    },
+    {
+      what: "the grant moved back to the responders' role",
+      check: grantProblems,
+      change: (t: Template) => {
+        props(t, "DrillGrant").RoleName = ref(EXECUTION_ROLE);
+      },
+      expected: "not on the drill's role",
     },
     {
       what: "a grant that lost its Condition",

@@ -1,10 +1,14 @@
-// The packaged execution role grants what the enabled features declare and nothing more, in every configuration.
-// Each check is a function that returns problems, run on the real statements and on mutated copies (to show it
-// bites).
+// Each packaged role grants what its functions' enabled features declare and nothing more, in every configuration:
+// the responders' role (the framework's, shared by the four responder functions) and the drill's own. Each check is
+// a function that returns problems, run on the real statements and on mutated copies (to show it bites).
 import { describe, expect, it } from "vitest";
 import { ALWAYS_GRANTED, DECLARED_ACTIONS, OPT_IN_PERMISSIONS, OPT_INS } from "../../src/contain/permissions";
+import { DRILL_PERMISSIONS } from "../../src/drill";
 import {
+  arnOf,
   attachedPolicies,
+  DRILL_CONDITION,
+  DRILL_ROLE,
   EXECUTION_ROLE,
   evaluateConditions,
   loadPackaged,
@@ -27,6 +31,7 @@ import {
   arnOfRole,
   assumeRoleProblems,
   declaredVsGrantedProblems,
+  drillDeclaredVsGrantedProblems,
   FRAMEWORK_LOGS_ACTIONS,
   grantedBy,
   isIamWrite,
@@ -56,11 +61,48 @@ const FUNCTIONS = [
   "SecurityHubLambdaFunction",
   "ManualLambdaFunction",
 ];
+const DRILL_FUNCTION = "DrillLambdaFunction";
 
-const statementsOf = (configuration: StackConfiguration): Statement[] => {
+const statementsOf = (configuration: StackConfiguration, role = EXECUTION_ROLE): Statement[] => {
   const template = loadPackaged(configuration.packaged);
-  return roleStatements(template, { conditions: stackConditions(template, configuration) });
+  return roleStatements(template, { role, conditions: stackConditions(template, configuration) });
 };
+const drillStatementsOf = (configuration: StackConfiguration): Statement[] =>
+  statementsOf(configuration, DRILL_ROLE);
+
+/** The role a function's Role names: `Fn::GetAtt [Role, Arn]` (the framework's) or `Fn::Sub "${Role.Arn}"`. */
+const roleOf = (value: unknown): string | undefined => {
+  const { "Fn::GetAtt": getAtt, "Fn::Sub": sub } = (value ?? {}) as {
+    "Fn::GetAtt"?: unknown;
+    "Fn::Sub"?: unknown;
+  };
+  if (Array.isArray(getAtt) && getAtt[1] === "Arn") return String(getAtt[0]);
+  return typeof sub === "string" ? /^\$\{(\w+)\.Arn\}$/.exec(sub)?.[1] : undefined;
+};
+
+/** Each responder function runs with the responders' role, the drill with its own, and no function with another. */
+const functionRoleProblems = (template: Template): string[] =>
+  [...FUNCTIONS.map((id) => [id, EXECUTION_ROLE] as const), [DRILL_FUNCTION, DRILL_ROLE] as const]
+    .filter(([id, role]) => roleOf(resource(template, id).Properties?.Role) !== role)
+    .map(([id, role]) => `${id} does not run with ${role}`);
+
+/** The drill's log group, as the framework names it; the drill's role writes only there. */
+const DRILL_LOG_GROUP = arnOf("DrillLogGroup");
+
+/** Every check on the drill's role, for one configuration: exact grant, no IAM, each action on its resource only. */
+const drillRoleProblems = (statements: Statement[], configuration: StackConfiguration): string[] => [
+  ...wildcardProblems(statements),
+  ...drillDeclaredVsGrantedProblems(statements, configuration.drill),
+  ...KMS_FOR_ENCRYPTED_TOPIC.flatMap((action) => resourceProblems(statements, action, arnOf("AlertKey"))),
+  ...resourceProblems(statements, "sqs:SendMessage", arnOf("FailureQueue")),
+  ...allows(statements)
+    .flatMap((s) => s.Action.filter((a) => a.startsWith("logs:")))
+    .flatMap((action) => resourceProblems(statements, action, DRILL_LOG_GROUP)),
+  // GuardDuty offers no resource-level permission for either (Service Authorization Reference): only "*" matches.
+  ...(configuration.drill
+    ? DRILL_PERMISSIONS.flatMap((action) => resourceProblems(statements, action, "*"))
+    : []),
+];
 
 const environmentOf = (template: Template, functionId: string): Record<string, unknown> => {
   const environment = resource(template, functionId).Properties?.Environment as
@@ -114,8 +156,12 @@ const allProblems = (statements: Statement[], configuration: StackConfiguration,
 ];
 
 describe("src/contain/permissions.ts", () => {
-  it("ties every action an adapter declares to exactly one place: always granted, or one opt-in", () => {
-    const placed = [...ALWAYS_GRANTED, ...OPT_INS.flatMap((optIn) => OPT_IN_PERMISSIONS[optIn])];
+  it("ties every action an adapter declares to exactly one place: always granted, one opt-in, or the drill's role", () => {
+    const placed = [
+      ...ALWAYS_GRANTED,
+      ...OPT_INS.flatMap((optIn) => OPT_IN_PERMISSIONS[optIn]),
+      ...DRILL_PERMISSIONS,
+    ];
     expect([...placed].sort()).toEqual([...DECLARED_ACTIONS].sort());
   });
 });
@@ -125,7 +171,10 @@ describe("each opt-in's grant follows its parameter", () => {
     const template = loadPackaged(name);
     const conditions = evaluateConditions(template);
     return Object.fromEntries(
-      [...Object.values(OPT_IN_CONDITIONS), ORGANIZATION_CONDITION].map((c) => [c, conditions[c]]),
+      [...Object.values(OPT_IN_CONDITIONS), ORGANIZATION_CONDITION, DRILL_CONDITION].map((c) => [
+        c,
+        conditions[c],
+      ]),
     );
   };
 
@@ -133,6 +182,12 @@ describe("each opt-in's grant follows its parameter", () => {
     const template = loadPackaged("default");
     const byCondition = attachedPolicies(template, EXECUTION_ROLE).map(([, policy]) => policy.Condition);
     expect(byCondition.sort()).toEqual(Object.values(OPT_IN_CONDITIONS).sort());
+  });
+
+  it("adds to the drill's role only the drill's grant, under the Drill condition", () => {
+    const template = loadPackaged("default");
+    const byCondition = attachedPolicies(template, DRILL_ROLE).map(([id, policy]) => [id, policy.Condition]);
+    expect(byCondition).toEqual([["DrillGrant", DRILL_CONDITION]]);
   });
 
   it("with default parameters, every opt-in's Condition is false", () => {
@@ -187,6 +242,32 @@ describe.each(STACK_CONFIGURATIONS)("the packaged execution role, $name", (confi
     expect(narrowedWriteProblems(statements())).toEqual([]);
   });
 });
+
+describe.each(STACK_CONFIGURATIONS)("the packaged drill role, $name", (configuration) => {
+  const statements = () => drillStatementsOf(configuration);
+
+  it(
+    configuration.drill
+      ? "grants exactly the drill's GuardDuty calls on \"*\", its logs, its failure queue and the queue's key"
+      : "grants no GuardDuty call, only its logs, its failure queue and the queue's key",
+    () => {
+      expect(drillRoleProblems(statements(), configuration)).toEqual([]);
+    },
+  );
+
+  it("grants no IAM action at all", () => {
+    expect([...grantedBy(statements())].filter((a) => a.startsWith("iam:"))).toEqual([]);
+  });
+});
+
+describe.each(Object.keys(PACKAGED_CONFIGS) as PackagedConfigName[])(
+  "the functions' roles, %s package",
+  (name) => {
+    it("the four responders share the framework's role; the drill runs with its own", () => {
+      expect(functionRoleProblems(loadPackaged(name))).toEqual([]);
+    });
+  },
+);
 
 describe.each(STACK_CONFIGURATIONS.filter((c) => c.memberRoleName !== undefined))(
   "sts:AssumeRole, $name",
@@ -272,6 +353,11 @@ describe("the least-privilege checks catch a widened role", () => {
       what: "sqs:SendMessage beyond the failure queue",
       mutate: (s: Statement[]) => [...s, grant(["sqs:SendMessage"])],
       expected: "granted but not declared: sqs:SendMessage",
+    },
+    {
+      what: "the drill's GuardDuty call on the responders' role",
+      mutate: (s: Statement[]) => [...s, grant(["guardduty:CreateSampleFindings"])],
+      expected: "granted but not declared: guardduty:CreateSampleFindings",
     },
     {
       what: "sns:Publish widened to *",
@@ -371,6 +457,97 @@ describe("the least-privilege checks catch a widened role", () => {
     expect(allProblems(statements, allOn, template)).toEqual([
       "ActInMemberAccounts is not limited to organization o-a1b2c3d4e5 (StringEquals aws:ResourceOrgID)",
     ]);
+  });
+
+  it.each([
+    {
+      what: "an IAM write on the drill's role",
+      mutate: (s: Statement[]) => [
+        ...s,
+        grant(
+          ["iam:UpdateAccessKey"],
+          [{ "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*" }],
+        ),
+      ],
+      expected: "granted but not declared: iam:UpdateAccessKey",
+    },
+    {
+      what: "a GuardDuty action the drill never calls",
+      mutate: (s: Statement[]) => [...s, grant(["guardduty:CreateDetector"])],
+      expected: "granted but not declared: guardduty:CreateDetector",
+    },
+    {
+      what: "a drill call no longer granted",
+      mutate: (s: Statement[]) => withoutAction(s, "guardduty:ListDetectors"),
+      expected: "declared but not granted: guardduty:ListDetectors",
+    },
+    {
+      what: "CreateSampleFindings on detector ARNs, which never match",
+      mutate: changing("guardduty:CreateSampleFindings", (x) => ({
+        ...x,
+        Resource: [
+          { "Fn::Sub": "arn:${AWS::Partition}:guardduty:${AWS::Region}:${AWS::AccountId}:detector/*" },
+        ],
+      })),
+      expected: 'guardduty:CreateSampleFindings allowed on {"Fn::Sub"',
+    },
+    {
+      what: "logs on every log group",
+      mutate: changing("logs:PutLogEvents", (x) => ({ ...x, Resource: ["*"] })),
+      expected: 'logs:PutLogEvents allowed on "*"',
+    },
+    {
+      what: "sqs:SendMessage beyond the failure queue",
+      mutate: changing("sqs:SendMessage", (x) => ({ ...x, Resource: ["*"] })),
+      expected: "granted but not declared: sqs:SendMessage",
+    },
+    {
+      what: "the key's use on any key",
+      mutate: changing("kms:Decrypt", (x) => ({ ...x, Resource: ["*"] })),
+      expected: 'kms:Decrypt allowed on "*"',
+    },
+  ])("drill role: reports $what (drill on)", ({ mutate, expected }) => {
+    const baseline = drillStatementsOf(allOn);
+    expect(drillRoleProblems(baseline, allOn)).toEqual([]);
+    expect(drillRoleProblems(mutate(baseline), allOn)).toEqual(
+      expect.arrayContaining([expect.stringContaining(expected)]),
+    );
+  });
+
+  it("drill role: reports a DrillGrant that lost its Condition, so it is granted with drill off", () => {
+    const template = loadPackaged("default");
+    expect(drillRoleProblems(drillStatementsOf(defaults), defaults)).toEqual([]);
+    delete template.Resources.DrillGrant?.Condition;
+    const statements = roleStatements(template, {
+      role: DRILL_ROLE,
+      conditions: stackConditions(template, defaults),
+    });
+    expect(drillRoleProblems(statements, defaults)).toEqual(
+      expect.arrayContaining([
+        "granted but not declared: guardduty:ListDetectors",
+        "granted but not declared: guardduty:CreateSampleFindings",
+      ]),
+    );
+  });
+
+  it.each([
+    {
+      what: "the drill back on the responders' role",
+      id: DRILL_FUNCTION,
+      role: EXECUTION_ROLE,
+      expected: DRILL_ROLE,
+    },
+    {
+      what: "a responder on the drill's role",
+      id: "ManualLambdaFunction",
+      role: DRILL_ROLE,
+      expected: EXECUTION_ROLE,
+    },
+  ])("functions' roles: reports $what", ({ id, role, expected }) => {
+    const template = loadPackaged("default");
+    expect(functionRoleProblems(template)).toEqual([]);
+    (resource(template, id).Properties as Record<string, unknown>).Role = arnOf(role);
+    expect(functionRoleProblems(template)).toEqual([`${id} does not run with ${expected}`]);
   });
 
   it.each([

@@ -1,7 +1,13 @@
 // Least-privilege checks shared by the template tests. Each takes statements (or a template) and returns problems,
 // so the tests run it on the packaged templates (expecting none) and on broken copies (expecting the problem).
 import { AUDIT_TAG_KEY, QUARANTINE_POLICY_NAME } from "../../src/contain/audit";
-import { grantedActions, OPT_IN_PERMISSIONS, OPT_INS, type OptIn } from "../../src/contain/permissions";
+import {
+  drillGrantedActions,
+  grantedActions,
+  OPT_IN_PERMISSIONS,
+  OPT_INS,
+  type OptIn,
+} from "../../src/contain/permissions";
 import { arnOf, type Statement } from "../support/template";
 
 /** serverless.yml `NeverTouchProtectedPrincipals`: any value of this tag protects a user or role. */
@@ -57,15 +63,23 @@ const isFrameworkGrant = (s: Statement, action: string): boolean =>
 export const grantedBy = (statements: Statement[]): Set<string> =>
   new Set(allows(statements).flatMap((s) => s.Action.filter((action) => !isFrameworkGrant(s, action))));
 
-/** The Allow statements grant exactly what the enabled opt-ins declare (src/contain/permissions.ts), plus KMS. */
-export const declaredVsGrantedProblems = (statements: Statement[], enabled: readonly OptIn[]): string[] => {
-  const expected = new Set([...grantedActions(enabled), ...KMS_FOR_ENCRYPTED_TOPIC]);
+/** The Allow statements grant exactly `declared`, plus KMS for the encrypted topic and queue. */
+const exactGrantProblems = (statements: Statement[], declared: readonly string[]): string[] => {
+  const expected = new Set([...declared, ...KMS_FOR_ENCRYPTED_TOPIC]);
   const granted = grantedBy(statements);
   return [
     ...[...expected].filter((a) => !granted.has(a)).map((a) => `declared but not granted: ${a}`),
     ...[...granted].filter((a) => !expected.has(a)).map((a) => `granted but not declared: ${a}`),
   ];
 };
+
+/** The responders' role grants exactly what the enabled opt-ins declare (src/contain/permissions.ts), plus KMS. */
+export const declaredVsGrantedProblems = (statements: Statement[], enabled: readonly OptIn[]): string[] =>
+  exactGrantProblems(statements, grantedActions(enabled));
+
+/** The drill's role grants exactly what the drill declares while param drill is on, nothing while off, plus KMS. */
+export const drillDeclaredVsGrantedProblems = (statements: Statement[], drill: boolean): string[] =>
+  exactGrantProblems(statements, drillGrantedActions(drill));
 
 /** Nothing an opt-in that is off would use is granted (said separately, naming the opt-in). */
 export const optInLeftOffProblems = (statements: Statement[], enabled: readonly OptIn[]): string[] => {

@@ -103,34 +103,42 @@ const keyUserProblems = (template: Template): string[] => {
 };
 
 /**
- * The topic policy lets in CloudWatch for exactly the stack's alarms that notify the topic, and nothing else. An
- * alarm with a Condition (DrillMissingAlarm) counts where its Condition holds, and the policy names it by Fn::If.
+ * Each topic policy (the alert topic's, the alarm topic's) lets in CloudWatch for exactly the stack's alarms that
+ * notify its topic, and nothing else. An alarm with a Condition (DrillMissingAlarm) counts where its Condition holds,
+ * and the policy names it by Fn::If.
  */
 const topicPublisherProblems = (template: Template): string[] => {
   const conditions = evaluateConditions(template);
-  const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm")
-    .filter(([, alarm]) => alarm.Condition === undefined || conditions[alarm.Condition] === true)
-    .filter(([, alarm]) =>
-      [...asArray(alarm.Properties?.AlarmActions), ...asArray(alarm.Properties?.OKActions)].some((action) =>
-        same(action, ref("AlertTopic")),
-      ),
-    )
-    .map(([id]) => arnOf(id));
-  return statementsIn(template, "AWS::SNS::TopicPolicy")
-    .filter(({ statement }) => statement.Effect === "Allow")
-    .flatMap(({ where, statement }) => {
-      const services = servicesOf(statement);
-      if (!same(services, ["cloudwatch.amazonaws.com"])) {
-        return [`${where} lets in ${JSON.stringify(statement.Principal)}, not only the stack's alarms`];
-      }
-      const arns = asArray(
-        resolveConditionals(statement.Condition?.ArnEquals?.["aws:SourceArn"], conditions),
-      );
-      const sorted = (list: unknown[]) => list.map((item) => JSON.stringify(item)).sort();
-      return same(sorted(arns), sorted(alarms))
-        ? []
-        : [`${where} lets alarms ${JSON.stringify(arns)} publish, the stack's are ${JSON.stringify(alarms)}`];
-    });
+  const alarmsOf = (topics: unknown[]) =>
+    resourcesOfType(template, "AWS::CloudWatch::Alarm")
+      .filter(([, alarm]) => alarm.Condition === undefined || conditions[alarm.Condition] === true)
+      .filter(([, alarm]) =>
+        [...asArray(alarm.Properties?.AlarmActions), ...asArray(alarm.Properties?.OKActions)].some((action) =>
+          topics.some((topic) => same(action, topic)),
+        ),
+      )
+      .map(([id]) => arnOf(id));
+  return resourcesOfType(template, "AWS::SNS::TopicPolicy").flatMap(([id, policy]) => {
+    const alarms = alarmsOf(asArray(policy.Properties?.Topics));
+    return statementsIn(template, "AWS::SNS::TopicPolicy")
+      .filter(({ where }) => where.startsWith(`${id} `))
+      .filter(({ statement }) => statement.Effect === "Allow")
+      .flatMap(({ where, statement }) => {
+        const services = servicesOf(statement);
+        if (!same(services, ["cloudwatch.amazonaws.com"])) {
+          return [`${where} lets in ${JSON.stringify(statement.Principal)}, not only the stack's alarms`];
+        }
+        const arns = asArray(
+          resolveConditionals(statement.Condition?.ArnEquals?.["aws:SourceArn"], conditions),
+        );
+        const sorted = (list: unknown[]) => list.map((item) => JSON.stringify(item)).sort();
+        return same(sorted(arns), sorted(alarms))
+          ? []
+          : [
+              `${where} lets alarms ${JSON.stringify(arns)} publish, the stack's are ${JSON.stringify(alarms)}`,
+            ];
+      });
+  });
 };
 
 const globMatches = (glob: string, text: string): boolean =>
@@ -195,7 +203,14 @@ describe.each(Object.keys(PACKAGED_CONFIGS) as PackagedConfigName[])(
       expect(keyUserProblems(loadPackaged(name))).toEqual([]);
     });
 
-    it("only the stack's alarms may publish to the topic", () => {
+    it("each topic policy covers one of the stack's two topics: the alert topic and the alarm topic", () => {
+      const topics = resourcesOfType(loadPackaged(name), "AWS::SNS::TopicPolicy").flatMap(
+        ([, policy]) => policy.Properties?.Topics as unknown[],
+      );
+      expect(topics).toEqual([ref("AlertTopic"), ref("AlarmTopic")]);
+    });
+
+    it("only the stack's alarms may publish to either topic", () => {
       expect(topicPublisherProblems(loadPackaged(name))).toEqual([]);
     });
 
@@ -275,6 +290,30 @@ describe("the resource-policy checks catch a widened policy", () => {
         if (alarms?.Condition) delete alarms.Condition.ArnEquals;
       },
       expected: "AlertTopicPolicy AlarmsPublish lets alarms [] publish",
+    },
+    {
+      what: "an alarm topic policy that misses an alarm notifying it",
+      change: (t: Template) => {
+        const [alarms] = statementsOf(t, "AlarmTopicPolicy");
+        const arns = alarms?.Condition?.ArnEquals?.["aws:SourceArn"] as unknown[];
+        arns.splice(1, 1);
+      },
+      expected: "AlarmTopicPolicy AlarmsPublish lets alarms",
+    },
+    {
+      what: "an alarm topic statement for anyone",
+      change: (t: Template) => {
+        statementsOf(t, "AlarmTopicPolicy").push({ Effect: "Allow", Principal: "*", Action: "sns:Publish" });
+      },
+      expected: "AlarmTopicPolicy statement 1 allows any principal",
+    },
+    {
+      what: "the alarm topic let in for alarms of another account",
+      change: (t: Template) => {
+        const [alarms] = statementsOf(t, "AlarmTopicPolicy");
+        if (alarms?.Condition) alarms.Condition = { StringEquals: { "aws:SourceAccount": "123456789012" } };
+      },
+      expected: "AlarmTopicPolicy AlarmsPublish lets cloudwatch.amazonaws.com in without aws:SourceAccount",
     },
     {
       what: "any rule let into the queue",

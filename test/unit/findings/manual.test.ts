@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Finding, ParsedEvent } from "../../../src/findings/finding";
-import { isManualRequest, parseManualRequest } from "../../../src/findings/manual";
-import { loadEvent } from "../../support/fixtures";
+import {
+  CHAT_BUTTON_REQUESTED_BY,
+  CHAT_BUTTON_REQUESTS,
+  isManualRequest,
+  parseManualRequest,
+} from "../../../src/findings/manual";
+import { Action, planContainment } from "../../../src/plan/plan";
+import { loadEvent, ourIdentity, SELF, testConfig } from "../../support/fixtures";
 
 const onlyFinding = (parsed: ParsedEvent): Finding => {
   expect(parsed.kind).toBe("findings");
@@ -142,7 +148,105 @@ describe("parseManualRequest", () => {
   });
 });
 
+describe("parseManualRequest, the chat buttons' form", () => {
+  const KEY = "AKIAIVAN000000000001";
+
+  it("turns a Disable key button's request into a request for Inactive, with the button's reason and asker", () => {
+    expect(onlyFinding(parseManualRequest({ disable: KEY }, "request-5"))).toEqual({
+      source: "manual",
+      findingId: "manual/request-5",
+      eventId: "request-5",
+      type: "ManualRequest",
+      title: "Manual request to disable a key",
+      accessKeyId: KEY,
+      userName: undefined,
+      principalType: "Unknown",
+      account: undefined,
+      sample: false,
+      update: false,
+      requestedStatus: "Inactive",
+      reason: CHAT_BUTTON_REQUESTS.disable.reason,
+      requestedBy: CHAT_BUTTON_REQUESTED_BY,
+      details: {},
+    });
+  });
+
+  it("turns a Reactivate key button's request into a request for Active that states a reason", () => {
+    expect(onlyFinding(parseManualRequest({ reactivate: KEY }))).toMatchObject({
+      type: "ManualReactivation",
+      accessKeyId: KEY,
+      requestedStatus: "Active",
+      reason: "Reactivate key button of the chat alert",
+      requestedBy: CHAT_BUTTON_REQUESTED_BY,
+    });
+  });
+
+  it.each([
+    ["a second field", { disable: KEY, reason: "mine" }, "reason"],
+    ["both buttons at once", { disable: KEY, reactivate: KEY }, "reactivate"],
+    ["a user name beside the key", { reactivate: KEY, userName: "ivan" }, "userName"],
+  ])("refuses %s, naming the unknown field", (_, request, field) => {
+    const reason = reasonOf(parseManualRequest(request));
+
+    expect(reason).toMatch(/unrecognized key/i);
+    expect(reason).toContain(field);
+  });
+
+  it("refuses a button field in a person's request: the two forms never mix", () => {
+    const reason = reasonOf(parseManualRequest({ ...loadEvent<object>("manual-disable"), reactivate: KEY }));
+
+    expect(reason).toMatch(/unrecognized key/i);
+    expect(reason).toContain("reactivate");
+  });
+
+  it.each([
+    ["a key of 15 characters", "AKIA00000000000"],
+    ["a key with a quote", "AKIA'; DROP TABLE--"],
+    ["the variable left unfilled", "$k"],
+    ["a number", 1234567890123456],
+  ])("refuses %s as the key, naming the field", (_, key) => {
+    expect(reasonOf(parseManualRequest({ reactivate: key }))).toMatch(
+      /^invalid manual request: reactivate: /,
+    );
+  });
+
+  it("plans, in the manual function, to disable the key once its owner is looked up, in our account", () => {
+    const finding = onlyFinding(parseManualRequest({ disable: KEY }));
+
+    expect(planContainment(finding, testConfig(), ourIdentity({ handler: "manual" }))).toMatchObject({
+      action: Action.DisableKey,
+      resolveOwner: true,
+      account: SELF,
+    });
+  });
+
+  it("plans, in the manual function, to reactivate the key once its owner is looked up", () => {
+    const finding = onlyFinding(parseManualRequest({ reactivate: KEY }));
+
+    const plan = planContainment(finding, testConfig(), ourIdentity({ handler: "manual" }));
+
+    expect(plan).toMatchObject({ action: Action.ReactivateKey, resolveOwner: true });
+    expect(plan.why).toContain("Reactivate key button of the chat alert");
+  });
+
+  it("refuses a button's reactivation that reaches another function or comes through SNS", () => {
+    const finding = onlyFinding(parseManualRequest({ reactivate: KEY }));
+    const manual = ourIdentity({ handler: "manual" });
+
+    expect(planContainment(finding, testConfig(), ourIdentity({ handler: "guardduty" })).action).toBe(
+      Action.None,
+    );
+    expect(planContainment({ ...finding, viaSns: true }, testConfig(), manual).action).toBe(Action.None);
+  });
+});
+
 describe("isManualRequest", () => {
+  it("recognises a chat button's request by its one field", () => {
+    expect(isManualRequest({ disable: "AKIAIVAN000000000001" })).toBe(true);
+    expect(isManualRequest({ reactivate: "AKIAIVAN000000000001" })).toBe(true);
+    expect(isManualRequest({ enable: "AKIAIVAN000000000001" })).toBe(false);
+  });
+
   it("recognises a request by its accessKeyId field and nothing else", () => {
     expect(isManualRequest(loadEvent("manual-disable"))).toBe(true);
     expect(isManualRequest(loadEvent("guardduty-iam-user"))).toBe(false);
