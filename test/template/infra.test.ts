@@ -81,7 +81,11 @@ interface TrustStatement {
   Condition?: unknown;
 }
 
-/** Only the responder's role may assume the member role; with an organization, only from within it. */
+/**
+ * Only the responder's role may assume the member role, never in the responder's own account (a StackSet over the
+ * organization's OUs may deploy it there too, where a role's trust alone would let a same-account principal in); with
+ * an organization, only from within it.
+ */
 const trustProblems = (template: Template, parameters: Record<string, string>): string[] => {
   const conditions = evaluateConditions(template, parameters);
   const trust = resolveConditionals(
@@ -95,9 +99,12 @@ const trustProblems = (template: Template, parameters: Record<string, string>): 
       AWS: { "Fn::Sub": "arn:${AWS::Partition}:iam::${ResponderAccountId}:role/${ResponderRoleName}" },
     },
     Action: "sts:AssumeRole",
-    ...(parameters.OrganizationId
-      ? { Condition: { StringEquals: { "aws:PrincipalOrgID": { Ref: "OrganizationId" } } } }
-      : {}),
+    Condition: {
+      ...(parameters.OrganizationId
+        ? { StringEquals: { "aws:PrincipalOrgID": { Ref: "OrganizationId" } } }
+        : {}),
+      StringNotEquals: { "aws:PrincipalAccount": { Ref: "AWS::AccountId" } },
+    },
   };
   return same(trust.Statement, [expected])
     ? []
@@ -198,6 +205,14 @@ describe("the member role checks catch a drifting template", () => {
     {
       what: "a trust policy that ignores OrganizationId",
       configuration: allOn,
+      change: (t: Template) => {
+        delete trustStatement(t).Condition;
+      },
+      expected: "the trust policy is",
+    },
+    {
+      what: "a trust policy that would let the responder in where it runs itself",
+      configuration: defaults,
       change: (t: Template) => {
         delete trustStatement(t).Condition;
       },
