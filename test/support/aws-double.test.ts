@@ -13,9 +13,26 @@ import {
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import {
+  AssumeRoleCommand,
+  GetAccessKeyInfoCommand,
+  GetCallerIdentityCommand,
+  STSClient,
+} from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AwsDouble, BASE_ACCESS_KEY_ID, BASE_SECRET, MEMBER_ACCOUNT, SELF_ACCOUNT } from "./aws-double";
+import { AUDIT_TAG_KEY, tagUser } from "../../src/contain/audit";
+import { REVOKE_POLICY_NAME, revokeOlderSessions } from "../../src/contain/sessions";
+import {
+  AwsDouble,
+  BASE_ACCESS_KEY_ID,
+  BASE_SECRET,
+  IAM_MAX_INLINE_POLICY_CHARACTERS,
+  IAM_MAX_POLICY_NAME,
+  IAM_MAX_TAG_KEY,
+  IAM_MAX_TAG_VALUE,
+  MEMBER_ACCOUNT,
+  SELF_ACCOUNT,
+} from "./aws-double";
 
 const PROTECTED = { "access-key-responder-protected": "true" };
 
@@ -330,7 +347,7 @@ describe("IAM writes", () => {
     const client = iam();
 
     await client.send(
-      new TagUserCommand({ UserName: "alice", Tags: [{ Key: "quarantined", Value: "a b&c=d" }] }),
+      new TagUserCommand({ UserName: "alice", Tags: [{ Key: "quarantined", Value: "a b+c=d" }] }),
     );
     await client.send(
       new PutUserPolicyCommand({ UserName: "alice", PolicyName: "revoke-sessions", PolicyDocument: policy }),
@@ -343,7 +360,7 @@ describe("IAM writes", () => {
     );
     await client.send(new DeleteAccessKeyCommand({ UserName: "alice", AccessKeyId: "AKIAALICE00000000001" }));
 
-    expect(double.userTags("alice")).toEqual({ team: "red", quarantined: "a b&c=d" });
+    expect(double.userTags("alice")).toEqual({ team: "red", quarantined: "a b+c=d" });
     expect(double.userPolicies("alice")).toEqual({ "revoke-sessions": policy });
     expect(double.attachedUserPolicies("alice")).toEqual(["arn:aws:iam::aws:policy/AWSDenyAll"]);
     expect(double.rolePolicies("responder")).toEqual({ extra: policy });
@@ -412,6 +429,170 @@ describe("IAM writes", () => {
   });
 });
 
+describe("IAM limits (the service model and the quotas)", () => {
+  const tag = (Key: string, Value: string) =>
+    iam().send(new TagUserCommand({ UserName: "alice", Tags: [{ Key, Value }] }));
+  /** A policy document of exactly `size` characters without whitespace, padded with `padding` spaces. */
+  const policyOf = (size: number, padding = 0): string => {
+    const shell = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Deny", Action: "*", Resource: "*", Sid: "" }],
+    });
+    const sid = "x".repeat(size - shell.length);
+    return JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Deny", Action: "*", Resource: "*", Sid: sid }],
+    }).replace('"Version"', `${" ".repeat(padding)}"Version"`);
+  };
+
+  beforeEach(() => {
+    double.addUser({ name: "alice", keys: [] });
+    double.addRole("workload");
+  });
+
+  it(`TagUser takes a value of ${IAM_MAX_TAG_VALUE} characters, counted as characters, not UTF-16 units`, async () => {
+    await tag("a", "v".repeat(IAM_MAX_TAG_VALUE));
+    await tag("b", "\u{1D400}".repeat(IAM_MAX_TAG_VALUE));
+    await tag("c", "");
+
+    expect(double.userTags("alice")).toEqual({
+      a: "v".repeat(256),
+      b: "\u{1D400}".repeat(256),
+      c: "",
+    });
+  });
+
+  it(`TagUser refuses a value of ${IAM_MAX_TAG_VALUE + 1} characters and a key of ${IAM_MAX_TAG_KEY + 1}: ValidationError`, async () => {
+    const value = await failure(tag("a", "v".repeat(IAM_MAX_TAG_VALUE + 1)));
+    const key = await failure(tag("k".repeat(IAM_MAX_TAG_KEY + 1), "v"));
+    const empty = await failure(tag("", "v"));
+
+    expect(value.name).toBe("ValidationError");
+    expect(value.message).toMatch(/at 'tags\.1\.member\.value' .*less than or equal to 256$/);
+    expect(key.message).toMatch(/at 'tags\.1\.member\.key' .*less than or equal to 128$/);
+    expect(empty.message).toMatch(/at 'tags\.1\.member\.key' .*greater than or equal to 1$/);
+    expect(double.userTags("alice")).toEqual({});
+  });
+
+  it.each(["a&b", "a;b", "a\nb", "<b>", "a|b", "a,b"])(
+    "TagUser refuses a value holding a character outside [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@] (%j)",
+    async (value) => {
+      const error = await failure(tag("a", value));
+
+      expect(error.name).toBe("ValidationError");
+      expect(error.message).toContain("Member must satisfy regular expression pattern");
+      expect(double.userTags("alice")).toEqual({});
+    },
+  );
+
+  it("TagUser takes letters, separators and digits of any script and _ . : / = + - @", async () => {
+    const value = "Ünïcode é 名前 \u00a0 ٣ _.:/=+-@";
+    await tag("access-key-responder:last-action", value);
+
+    expect(double.userTags("alice")).toEqual({ "access-key-responder:last-action": value });
+  });
+
+  it(`PutUserPolicy: a user's inline policies together within ${IAM_MAX_INLINE_POLICY_CHARACTERS.user} characters, whitespace not counted`, async () => {
+    const client = iam();
+    await client.send(
+      new PutUserPolicyCommand({ UserName: "alice", PolicyName: "a", PolicyDocument: policyOf(1_000) }),
+    );
+    // 1,048 characters and 5,000 spaces: the spaces do not count.
+    const second = policyOf(1_048, 5_000);
+    await client.send(
+      new PutUserPolicyCommand({ UserName: "alice", PolicyName: "b", PolicyDocument: second }),
+    );
+    // Replacing b by a policy of the same size keeps the total.
+    await client.send(
+      new PutUserPolicyCommand({ UserName: "alice", PolicyName: "b", PolicyDocument: policyOf(1_048) }),
+    );
+    const error = await failure(
+      client.send(
+        new PutUserPolicyCommand({ UserName: "alice", PolicyName: "c", PolicyDocument: policyOf(100) }),
+      ),
+    );
+
+    expect(error.name).toBe("LimitExceededException");
+    expect(error.message).toBe("Maximum policy size of 2048 bytes exceeded for user alice");
+    expect(Object.keys(double.userPolicies("alice"))).toEqual(["a", "b"]);
+  });
+
+  it(`PutRolePolicy: a role's inline policies together within ${IAM_MAX_INLINE_POLICY_CHARACTERS.role} characters`, async () => {
+    const client = iam();
+    await client.send(
+      new PutRolePolicyCommand({ RoleName: "workload", PolicyName: "a", PolicyDocument: policyOf(10_240) }),
+    );
+    const error = await failure(
+      client.send(
+        new PutRolePolicyCommand({ RoleName: "workload", PolicyName: "b", PolicyDocument: policyOf(100) }),
+      ),
+    );
+
+    expect(error.name).toBe("LimitExceededException");
+    expect(error.message).toBe("Maximum policy size of 10240 bytes exceeded for role workload");
+  });
+
+  it(`PolicyName: 1-${IAM_MAX_POLICY_NAME} characters of [\\w+=,.@-], else ValidationError`, async () => {
+    const put = (PolicyName: string) =>
+      iam().send(new PutUserPolicyCommand({ UserName: "alice", PolicyName, PolicyDocument: policyOf(100) }));
+    await put("p".repeat(IAM_MAX_POLICY_NAME));
+    await put("a+b=c,d.e@f_g-h");
+    const long = await failure(put("p".repeat(IAM_MAX_POLICY_NAME + 1)));
+    const spaced = await failure(put("a b"));
+    const role = await failure(
+      iam().send(new PutRolePolicyCommand({ RoleName: "workload", PolicyName: "a/b", PolicyDocument: "{}" })),
+    );
+
+    expect(long.name).toBe("ValidationError");
+    expect(long.message).toMatch(/at 'policyName' .*less than or equal to 128$/);
+    expect(spaced.message).toMatch(/at 'policyName' .*regular expression pattern/);
+    expect(role.name).toBe("ValidationError");
+  });
+
+  describe("the responder's own calls stay within them", () => {
+    it("the audit tag, even with the longest finding id and characters IAM refuses", async () => {
+      const findingId = `arn:aws:securityhub:us-east-1:${SELF_ACCOUNT}:security-control/IAM.8/finding/${"f;|&<>".repeat(90)}`;
+      const text = `AKIAALICE00000000001 Inactive 2026-11-20T09:05:03.000Z ${findingId}`;
+      await tagUser(iam(), "alice", text);
+
+      const value = double.userTags("alice")[AUDIT_TAG_KEY] ?? "";
+      expect(Array.from(value).length).toBeLessThanOrEqual(IAM_MAX_TAG_VALUE);
+      expect(
+        value.startsWith("AKIAALICE00000000001 Inactive 2026-11-20T09:05:03.000Z arn:aws:securityhub:"),
+      ).toBe(true);
+    });
+
+    it("the revoke-sessions policy on a user and on a role, and again (it replaces itself)", async () => {
+      const client = iam();
+      const now = new Date("2026-11-20T09:05:03.000Z");
+      await revokeOlderSessions(client, { kind: "user", name: "alice" }, now);
+      await revokeOlderSessions(client, { kind: "role", name: "workload" }, now);
+      await revokeOlderSessions(
+        client,
+        { kind: "user", name: "alice" },
+        new Date("2026-11-21T00:00:00.000Z"),
+      );
+
+      const policy = double.userPolicies("alice")[REVOKE_POLICY_NAME] ?? "";
+      expect(Object.keys(double.userPolicies("alice"))).toEqual([REVOKE_POLICY_NAME]);
+      expect(Object.keys(double.rolePolicies("workload"))).toEqual([REVOKE_POLICY_NAME]);
+      // Small enough to leave room beside the user's own inline policies: a user may hold 1,850 characters more.
+      expect(policy.replace(/\s/g, "").length).toBeLessThan(IAM_MAX_INLINE_POLICY_CHARACTERS.user - 1_850);
+    });
+
+    it("but a user whose inline policies already fill the quota cannot be given it: LimitExceeded", async () => {
+      const client = iam();
+      await client.send(
+        new PutUserPolicyCommand({ UserName: "alice", PolicyName: "own", PolicyDocument: policyOf(2_000) }),
+      );
+
+      const error = await failure(revokeOlderSessions(client, { kind: "user", name: "alice" }, new Date()));
+
+      expect(error.name).toBe("LimitExceededException");
+    });
+  });
+});
+
 describe("STS", () => {
   it("GetCallerIdentity names the responder role in SELF_ACCOUNT", async () => {
     const out = await sts().send(new GetCallerIdentityCommand({}));
@@ -424,6 +605,41 @@ describe("STS", () => {
       action: "GetCallerIdentity",
       account: SELF_ACCOUNT,
     });
+  });
+
+  it("GetAccessKeyInfo names the account that owns a key, from any account, whatever its state", async () => {
+    double.addUser({ name: "mallory", account: MEMBER_ACCOUNT, keys: [{ id: "AKIAMALLORY000000001" }] });
+    double.addUser({ name: "mallory", keys: [{ id: "AKIAMALLORY000000002", status: "Inactive" }] });
+    double.setKeyAccount("ASIAMEMBERSESSION001", MEMBER_ACCOUNT);
+
+    const accountOf = async (id: string) =>
+      (await sts().send(new GetAccessKeyInfoCommand({ AccessKeyId: id }))).Account;
+
+    expect(await accountOf("AKIAMALLORY000000001")).toBe(MEMBER_ACCOUNT);
+    expect(await accountOf("AKIAMALLORY000000002")).toBe(SELF_ACCOUNT);
+    expect(await accountOf("ASIAMEMBERSESSION001")).toBe(MEMBER_ACCOUNT);
+    // A key that was deleted keeps its account: STS reads it from the key ID.
+    await iam().send(
+      new UpdateAccessKeyCommand({
+        UserName: "mallory",
+        AccessKeyId: "AKIAMALLORY000000002",
+        Status: "Active",
+      }),
+    );
+    expect(await accountOf("AKIAMALLORY000000002")).toBe(SELF_ACCOUNT);
+    await expect(accountOf("not-a-key")).rejects.toMatchObject({ name: "ValidationError" });
+  });
+
+  it("GetAccessKeyInfo knows the account of a session key AssumeRole issued", async () => {
+    double.addRole("responder-member", MEMBER_ACCOUNT);
+    const { Credentials } = await sts().send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${MEMBER_ACCOUNT}:role/responder-member`,
+        RoleSessionName: "s",
+      }),
+    );
+    const info = await sts().send(new GetAccessKeyInfoCommand({ AccessKeyId: Credentials?.AccessKeyId }));
+    expect(info.Account).toBe(MEMBER_ACCOUNT);
   });
 
   it("AssumeRole into MEMBER_ACCOUNT gives credentials that act in that account", async () => {
@@ -588,6 +804,18 @@ describe("SNS Publish", () => {
     expect(error.Code).toBe("InvalidParameter");
     expect(double.published).toHaveLength(1);
   });
+
+  it.each(["Clé désactivée", " leading space", ""])(
+    "rejects a Subject that is not printable ASCII starting with a letter, digit or punctuation (%j)",
+    async (Subject) => {
+      const error = await failure(
+        sns().send(new PublishCommand({ TopicArn: topicArn, Subject, Message: "x" })),
+      );
+
+      expect(error.name).toBe("InvalidParameterException");
+      expect(double.published).toEqual([]);
+    },
+  );
 
   it("rejects a Subject with a line break", async () => {
     const error = await failure(

@@ -141,6 +141,11 @@ interface State {
   accounts: Map<string, AccountState>;
   /** Credentials issued by AssumeRole, by access key id. */
   sessions: Map<string, Identity>;
+  /**
+   * The account that issued each access key ID the double has seen, kept after the key is deleted: STS
+   * GetAccessKeyInfo reads the account from the key ID itself, whatever the key's state.
+   */
+  keyAccounts: Map<string, string>;
   published: PublishedMessage[];
 }
 
@@ -287,7 +292,7 @@ function randomAlphanumeric(length: number): string {
 // ---------- state helpers ----------
 
 function emptyState(): State {
-  return { accounts: new Map(), sessions: new Map(), published: [] };
+  return { accounts: new Map(), sessions: new Map(), keyAccounts: new Map(), published: [] };
 }
 
 function accountState(state: State, account: string): AccountState {
@@ -419,6 +424,7 @@ const createAccessKey: Handler = (req) => {
     created: new Date().toISOString(),
   };
   user.keys.push(key);
+  req.state.keyAccounts.set(key.id, req.identity.account);
   return node(
     "AccessKey",
     leaf("UserName", userName),
@@ -464,21 +470,106 @@ const getAccessKeyLastUsed: Handler = (req) => {
   return leaf("UserName", owner.root ? "root" : owner.name) + lastUsed;
 };
 
-const tagUser: Handler = (req) => {
-  const user = writableUser(req, required(req.params, "UserName"));
-  for (const tag of indexedList(req.params, "Tags.member")) {
-    if (tag.Key === undefined || tag.Value === undefined) {
-      throw new QueryError("ValidationError", 400, "Every tag needs a Key and a Value");
-    }
-    user.tags[tag.Key] = tag.Value;
+// IAM's limits on the writes the responder makes, from its service model and its quotas page.
+/** TagUser: a tag key of 1-128 characters, a value of at most 256, both of these characters. */
+const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+export const IAM_MAX_TAG_KEY = 128;
+export const IAM_MAX_TAG_VALUE = 256;
+/** PutUserPolicy/PutRolePolicy: a PolicyName of 1-128 of these characters. */
+const POLICY_NAME = /^[\w+=,.@-]+$/;
+export const IAM_MAX_POLICY_NAME = 128;
+/** All inline policies of one principal together, whitespace not counted (IAM quotas: user 2,048, role 10,240). */
+export const IAM_MAX_INLINE_POLICY_CHARACTERS = { user: 2_048, role: 10_240 } as const;
+
+/** The length IAM's model checks: characters (code points), not UTF-16 units. */
+const characters = (value: string): number => Array.from(value).length;
+
+/** The model's constraint check, worded as IAM's ValidationError words it. */
+function constraint(field: string, value: string, rule: string): QueryError {
+  return new QueryError(
+    "ValidationError",
+    400,
+    `1 validation error detected: Value '${value}' at '${field}' failed to satisfy constraint: ${rule}`,
+  );
+}
+
+function checkLength(field: string, value: string, min: number, max: number): void {
+  const length = characters(value);
+  if (length < min) {
+    throw constraint(field, value, `Member must have length greater than or equal to ${min}`);
   }
+  if (length > max) throw constraint(field, value, `Member must have length less than or equal to ${max}`);
+}
+
+function checkTag(tag: Record<string, string>, index: number): { key: string; value: string } {
+  const { Key: key, Value: value } = tag;
+  if (key === undefined || value === undefined) {
+    throw new QueryError("ValidationError", 400, "Every tag needs a Key and a Value");
+  }
+  const field = `tags.${index + 1}.member`;
+  checkLength(`${field}.key`, key, 1, IAM_MAX_TAG_KEY);
+  checkLength(`${field}.value`, value, 0, IAM_MAX_TAG_VALUE);
+  for (const [name, text] of [
+    ["key", key],
+    ["value", value],
+  ] as const) {
+    if (!TAG_CHARACTERS.test(text)) {
+      throw constraint(
+        `${field}.${name}`,
+        text,
+        "Member must satisfy regular expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*",
+      );
+    }
+  }
+  return { key, value };
+}
+
+const tagUser: Handler = (req) => {
+  const userName = required(req.params, "UserName");
+  const tags = indexedList(req.params, "Tags.member").map(checkTag);
+  const user = writableUser(req, userName);
+  for (const { key, value } of tags) user.tags[key] = value;
   return undefined;
 };
 
+function checkPolicyName(name: string): string {
+  checkLength("policyName", name, 1, IAM_MAX_POLICY_NAME);
+  if (!POLICY_NAME.test(name)) {
+    throw constraint("policyName", name, "Member must satisfy regular expression pattern: [\\w+=,.@-]+");
+  }
+  return name;
+}
+
+/**
+ * Stores an inline policy unless the principal's inline policies, this one in place of any of the same name, would
+ * exceed the quota, as IAM refuses it (LimitExceeded).
+ */
+function putInlinePolicy(
+  principal: { kind: "user" | "role"; name: string; policies: Record<string, string> },
+  policyName: string,
+  document: string,
+): void {
+  const limit = IAM_MAX_INLINE_POLICY_CHARACTERS[principal.kind];
+  const size = Object.entries({ ...principal.policies, [policyName]: document }).reduce(
+    (total, [, text]) => total + characters(text.replace(/\s/g, "")),
+    0,
+  );
+  if (size > limit) {
+    throw new QueryError(
+      "LimitExceeded",
+      409,
+      `Maximum policy size of ${limit} bytes exceeded for ${principal.kind} ${principal.name}`,
+    );
+  }
+  principal.policies[policyName] = document;
+}
+
 const putUserPolicy: Handler = (req) => {
-  const user = writableUser(req, required(req.params, "UserName"));
-  const name = required(req.params, "PolicyName");
-  user.policies[name] = parsePolicy(required(req.params, "PolicyDocument"));
+  const userName = required(req.params, "UserName");
+  const name = checkPolicyName(required(req.params, "PolicyName"));
+  const user = writableUser(req, userName);
+  const document = parsePolicy(required(req.params, "PolicyDocument"));
+  putInlinePolicy({ kind: "user", name: user.name, policies: user.policies }, name, document);
   return undefined;
 };
 
@@ -491,16 +582,33 @@ const attachUserPolicy: Handler = (req) => {
 
 const putRolePolicy: Handler = (req) => {
   const roleName = required(req.params, "RoleName");
+  const name = checkPolicyName(required(req.params, "PolicyName"));
   const role = req.state.accounts.get(req.identity.account)?.roles.get(roleName);
   if (!role) {
     throw new QueryError("NoSuchEntity", 404, `The role with name ${roleName} cannot be found.`);
   }
-  const name = required(req.params, "PolicyName");
-  role.policies[name] = parsePolicy(required(req.params, "PolicyDocument"));
+  const document = parsePolicy(required(req.params, "PolicyDocument"));
+  putInlinePolicy({ kind: "role", name: roleName, policies: role.policies }, name, document);
   return undefined;
 };
 
 // ---------- STS ----------
+
+/**
+ * GetAccessKeyInfo: the account that owns any access key ID (AKIA or ASIA), active, inactive or deleted, whoever
+ * asks. A key ID the double never saw is taken for one this account issued and deleted before the test began.
+ */
+const getAccessKeyInfo: Handler = (req) => {
+  const keyId = required(req.params, "AccessKeyId");
+  if (!/^\w{16,128}$/.test(keyId)) {
+    throw new QueryError(
+      "ValidationError",
+      400,
+      `1 validation error detected: Value '${keyId}' at 'accessKeyId' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w]*`,
+    );
+  }
+  return leaf("Account", req.state.keyAccounts.get(keyId) ?? SELF_ACCOUNT);
+};
 
 const getCallerIdentity: Handler = (req) => {
   const { account, roleName, sessionName } = req.identity;
@@ -549,6 +657,7 @@ const assumeRole: Handler = (req) => {
   const accessKeyId = issueAccessKeyId(req.state);
   const identity: Identity = { account, roleName, sessionName };
   req.state.sessions.set(accessKeyId, identity);
+  req.state.keyAccounts.set(accessKeyId, account);
   const expiration = new Date(Date.now() + seconds * 1000).toISOString();
   const credentials = node(
     "Credentials",
@@ -573,9 +682,9 @@ function invalidParameter(reason: string): QueryError {
 
 function checkSubject(subject: string | undefined): void {
   if (subject === undefined) return;
-  // The documented limits: fewer than 100 characters, no line breaks or control characters.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  if (subject.length > SNS_MAX_SUBJECT || /[\u0000-\u001f\u007f]/.test(subject)) {
+  // The documented limits: "ASCII text that begins with a letter, number, or punctuation mark; must not include line
+  // breaks or control characters; and must be less than 100 characters long".
+  if (subject.length > SNS_MAX_SUBJECT || !/^[\x21-\x7e][\x20-\x7e]*$/.test(subject)) {
     throw invalidParameter("Subject");
   }
 }
@@ -670,7 +779,7 @@ const HANDLERS: Record<Service, Record<string, Handler>> = {
     AttachUserPolicy: attachUserPolicy,
     PutRolePolicy: putRolePolicy,
   },
-  sts: { GetCallerIdentity: getCallerIdentity, AssumeRole: assumeRole },
+  sts: { GetCallerIdentity: getCallerIdentity, AssumeRole: assumeRole, GetAccessKeyInfo: getAccessKeyInfo },
   sns: { Publish: publish },
 };
 
@@ -728,6 +837,7 @@ export class AwsDouble {
 
   addUser(user: DoubleUser): void {
     const account = accountState(this.state, user.account ?? SELF_ACCOUNT);
+    for (const key of user.keys) this.state.keyAccounts.set(key.id, user.account ?? SELF_ACCOUNT);
     account.users.set(user.name, {
       name: user.name,
       root: user.root ?? false,
@@ -745,6 +855,14 @@ export class AwsDouble {
   addRole(roleName: string, account: string = SELF_ACCOUNT): void {
     const roles = accountState(this.state, account).roles;
     if (!roles.has(roleName)) roles.set(roleName, { policies: {} });
+  }
+
+  /**
+   * Records the account that issued a key ID the double holds no user for: a deleted key, or a temporary (ASIA) key
+   * of a role session, as STS GetAccessKeyInfo will report it.
+   */
+  setKeyAccount(accessKeyId: string, account: string): void {
+    this.state.keyAccounts.set(accessKeyId, account);
   }
 
   /** undefined when the key does not exist in any account. */
@@ -818,6 +936,7 @@ export class AwsDouble {
   reset(): void {
     this.state.accounts.clear();
     this.state.sessions.clear();
+    this.state.keyAccounts.clear();
     this.state.published.length = 0;
     this.calls.length = 0;
     this.faults.clear();
