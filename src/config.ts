@@ -141,6 +141,16 @@ const readTopicList = (env: Environment, name: string): string[] => {
   return arns;
 };
 
+/** What the functions will do with a leaked key, in one line: printed by `sls package` and by a live local run. */
+export const describeMode = (config: Pick<Config, "mode" | "containWithoutApproval">): string => {
+  if (config.mode === Mode.Observe) return "OBSERVE: dry run, no key will be changed (plans and alerts only)";
+  if (config.mode === Mode.Contain) return "CONTAIN: keys will be disabled (set Inactive) as findings arrive";
+  const except = config.containWithoutApproval.length
+    ? `; contained at once: ${config.containWithoutApproval.join(", ")}`
+    : "";
+  return `APPROVE: no key will be changed until a person approves (a request to the manual function)${except}`;
+};
+
 /** Reads and validates the configuration; a bad value fails loudly, naming the variable. */
 export const loadConfig = (env: Environment = process.env): Config => {
   const alertTopicArn = read(env, "ALERT_TOPIC_ARN");

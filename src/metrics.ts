@@ -1,4 +1,5 @@
-import { Source } from "./findings/finding";
+import { DRILL_FINDING_TYPE } from "./drill-finding";
+import { type Finding, Source } from "./findings/finding";
 import { type Outcome, Status } from "./outcome";
 import { Skip } from "./plan/plan";
 
@@ -28,6 +29,18 @@ export const MetricName = {
 } as const;
 
 const CONTAINED: readonly Status[] = [Status.Disabled, Status.SessionsRevoked];
+
+/**
+ * A finding the drill made: a GuardDuty sample of the one type the drill asks for, delivered by GuardDuty itself
+ * (not a Security Hub copy, not inside an SNS notification). Another sample (someone generating the console's
+ * samples) or a real finding says nothing about the drill, so DrillMissingAlarm must not be quieted by it.
+ */
+const isDrillFinding = (finding: Finding, skip: Skip | undefined): boolean =>
+  skip === Skip.Sample &&
+  finding.sample &&
+  finding.source === Source.GuardDuty &&
+  finding.type === DRILL_FINDING_TYPE &&
+  finding.viaSns !== true;
 
 /** What one event's outcomes mean for the dashboards. Pure. */
 export const metricsFor = (outcomes: Outcome[], alertFailed: boolean): MetricPoint[] => {
@@ -68,11 +81,8 @@ export const metricsFor = (outcomes: Outcome[], alertFailed: boolean): MetricPoi
   const interrupted = outcomes.filter((o) => o.status === Status.Interrupted).length;
   if (interrupted > 0) points.push({ name: MetricName.KeysInterrupted, unit: "Count", value: interrupted });
   if (alertFailed) points.push({ name: MetricName.AlertFailures, unit: "Count", value: 1 });
-  // Only GuardDuty's own delivery counts: the drill checks the guardduty rule and function, not a Security Hub copy.
-  // And only once the alert went out: a drill whose alert failed has not reached a person.
-  const drill =
-    !alertFailed &&
-    outcomes.some((o) => o.plan.skip === Skip.Sample && o.plan.finding.source === Source.GuardDuty);
+  // Only once the alert went out: a drill whose alert failed has not reached a person.
+  const drill = !alertFailed && outcomes.some((o) => isDrillFinding(o.plan.finding, o.plan.skip));
   if (drill) points.push({ name: MetricName.DrillCompleted, unit: "Count", value: 1 });
   return points;
 };

@@ -54,6 +54,14 @@ export interface Outcome {
   /** When the key was confirmed in its new state (ISO-8601). */
   containedAt?: string;
   error?: string;
+  /**
+   * Already in the requested state, and this is the responder's doing or a first sighting: an earlier attempt of this
+   * event made the write (its alert may never have gone out), or the finding is new and the key was found Inactive.
+   * People read it as contained, never as "no action needed".
+   */
+  countsAsContained?: boolean;
+  /** What a person must still do although the key itself is settled (an IAM user's long-term keys, say). */
+  openForPerson?: string;
   /** Optional enrichment after containment: what the key did recently. */
   activity?: KeyActivity;
 }

@@ -23,9 +23,13 @@ import { Action, type Identity, mergePlans, type Plan, planContainment, Skip } f
 /** Everything the flow needs from the outside world. Built once per container by the handler wiring. */
 export interface Responder {
   config: Config;
+  /** The function this is (serverless.yml's name): the manual function reads any other object as a person's request. */
+  handler?: string;
   /** Our account and partition; a dry run must not need AWS, so it may come back without an account. */
   identity(): Promise<Identity>;
   iamFor(plan: Plan): Promise<IAMClient>;
+  /** The account that owns an access key ID (STS GetAccessKeyInfo). */
+  keyAccount(accessKeyId: string): Promise<string>;
   publish(alert: Alert): Promise<"published" | "printed">;
   /**
    * Findings this container has attempted: a redelivery reads the key before writing, so no second write. It also
@@ -129,30 +133,35 @@ const deliveryKey = (finding: Finding): string =>
   `${finding.findingId}|${finding.account ?? ""}|${finding.accessKeyId}`;
 
 /**
- * After a run that ran out of time, the keys it (or an earlier attempt) confirmed are remembered, so that Lambda's
- * retry does not call them again. After a run that finished, they are forgotten: a later delivery is an ordinary
- * repeat, which reads each key before writing.
+ * The keys this attempt (or an earlier attempt of the same event) confirmed are remembered until the invocation ends,
+ * so that Lambda's retry of an attempt that failed (out of time, a failed key, an alert that did not go out) does not
+ * call them again, and tells people they were contained. An invocation that succeeds forgets them (forget): a later
+ * delivery is an ordinary repeat, which reads each key before writing.
  */
 const remember = (plans: Plan[], outcomes: Outcome[], seen: RecentEvents): void => {
-  const checkpointed = outcomes.some((o) => OUT_OF_TIME_STATUSES.includes(o.status));
   for (const [i, o] of outcomes.entries()) {
     // The plan as made from the event: carrying it out may fill in the finding (its account, once the owner is known).
     const key = deliveryKey((plans[i] as Plan).finding);
     const confirmedNow = o.status === Status.Disabled || o.status === Status.Reactivated;
     const before = seen.confirmed(key);
-    if (checkpointed && confirmedNow && o.containedAt) {
+    if (confirmedNow && o.containedAt) {
       seen.confirm(key, {
         at: o.containedAt,
         status: o.plan.finding.requestedStatus,
         userName: o.userName ?? o.plan.userName,
         eventId: (plans[i] as Plan).finding.eventId,
       });
-    } else if (checkpointed && before) {
+    } else if (before) {
       seen.confirm(key, before);
     } else {
       seen.unconfirm(key);
     }
   }
+};
+
+/** The invocation succeeded: nothing will retry it, so its keys are ordinary repeats from now on. */
+const forget = (plans: Plan[], seen: RecentEvents): void => {
+  for (const plan of plans) seen.unconfirm(deliveryKey(plan.finding));
 };
 
 /**
@@ -340,6 +349,7 @@ const containAll = async (
       config,
       identity,
       iamFor: responder.iamFor,
+      keyAccount: responder.keyAccount,
       now: responder.now,
       log: log.withKeys({ findingId, accessKeyId, userName, account: plan.account }),
     };
@@ -430,7 +440,7 @@ export const respond = async (
   requestId?: string,
   caller?: string,
 ): Promise<Summary> => {
-  const parsed = withCaller(parseEvent(event, requestId), caller);
+  const parsed = withCaller(parseEvent(event, requestId, responder.handler), caller);
   const { config } = responder;
   const log = responder.log.withKeys({ eventId: parsed.eventId, source: parsed.source });
   if (parsed.kind === "ignored") {
@@ -513,5 +523,6 @@ export const respond = async (
   }
   if (alertError)
     throw new ResponderError(`alert failed: ${errorMessage(alertError)}`, summary, { cause: alertError });
+  forget(plans, responder.seen);
   return summary;
 };

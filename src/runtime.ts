@@ -3,9 +3,10 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
-import { loadConfig } from "./config";
+import { type Config, describeMode, loadConfig, Mode } from "./config";
 import { assumeMemberRole } from "./contain/member-account";
 import type { KeyActivity } from "./enrich/cloudtrail";
+import { MANUAL_HANDLER } from "./findings";
 import type { Log } from "./log";
 import type { MetricPoint } from "./metrics";
 import type { Identity } from "./plan/plan";
@@ -87,6 +88,18 @@ class Clients {
 }
 
 /**
+ * Approve mode makes no IAM call for a finding, so its preview needs no AWS: unless a write can follow, which only a
+ * person's request to the manual function or a CONTAIN_WITHOUT_APPROVAL exception can ask for.
+ */
+const approvesWithoutAws = (config: Config, handler: string | undefined): boolean =>
+  config.mode === Mode.Approve && handler !== MANUAL_HANDLER && config.containWithoutApproval.length === 0;
+
+/** What a local run (`sls invoke local`, the shell's credentials) will do, and as whom: before it does it. */
+export const localRunLine = (config: Config, found: { account?: string; arn?: string }): string =>
+  `LIVE local run in account ${found.account ?? "(unknown)"} as ${found.arn ?? "(unknown principal)"}: ` +
+  `${describeMode(config)} (-e DRY_RUN=true for a dry run)`;
+
+/**
  * The per-container wiring: configuration, clients, identity and the memory of recent deliveries. Configuration is
  * read on every invocation (cheap, and a bad value fails that invocation naming the variable).
  */
@@ -99,10 +112,13 @@ export const createRuntime = (
 ) => {
   const clients = new Clients(clientConfig(env));
   const seen = new RecentEvents();
+  const local = env.IS_LOCAL === "true";
   let cachedIdentity: Promise<Identity> | undefined;
-  const lookUpIdentity = async (): Promise<Identity> => {
+  const lookUpIdentity = async (config: Config): Promise<Identity> => {
     const { GetCallerIdentityCommand } = await import("./sts");
     const result = await (await clients.sts()).send(new GetCallerIdentityCommand({}));
+    // Locally the shell's credentials act on a real account: say which, before anything is done.
+    if (local) print(localRunLine(config, { account: result.Account, arn: result.Arn }));
     return {
       account: result.Account,
       partition: result.Arn?.split(":")[1] ?? "aws",
@@ -123,15 +139,25 @@ export const createRuntime = (
       if (fromContext) return { ...own, ...fromContext };
       // A dry run makes no IAM or STS call, so it works offline; the account is then simply not known.
       if (config.dryRun) return { ...own, account: undefined, partition: partitionOf(region) };
-      cachedIdentity ??= lookUpIdentity().catch((error) => {
+      cachedIdentity ??= lookUpIdentity(config).catch((error) => {
         cachedIdentity = undefined;
         throw error;
       });
-      return { ...own, ...(await cachedIdentity) };
+      try {
+        return { ...own, ...(await cachedIdentity) };
+      } catch (error) {
+        if (!local || !approvesWithoutAws(config, handler)) throw error;
+        print(
+          `APPROVE preview offline: AWS could not be reached (${error instanceof Error ? error.name : "error"}), ` +
+            "so the account is not known; no key is changed until a person approves",
+        );
+        return { ...own, account: undefined, partition: partitionOf(region) };
+      }
     };
     const memberClients = new Map<string, Promise<IAMClient>>();
     return {
       config,
+      handler,
       identity,
       iamFor: (plan) => {
         if (!plan.roleArn) return Promise.resolve(clients.iam);
@@ -151,6 +177,10 @@ export const createRuntime = (
           memberClients.set(roleArn, client);
         }
         return client;
+      },
+      keyAccount: async (accessKeyId) => {
+        const { accountOfKey } = await import("./contain/key-account");
+        return accountOfKey(await clients.sts(), accessKeyId);
       },
       publish: async (alert) => {
         // After the write: the SNS client and the publishing code load only now.

@@ -97,6 +97,12 @@ export interface AlertContext {
 const LINE_BREAK = /[\n\v\f\r\u0085\u2028\u2029]/g;
 /** Hides or reorders text: C0 and C1 controls, DEL, bidi marks, embeddings, overrides and isolates, lone surrogates. */
 const HIDDEN = /[\p{Cc}\p{Cs}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+/**
+ * Invisible: zero-width spaces and joiners, word joiner and invisible operators, the byte-order mark, the soft hyphen,
+ * tag characters (which spell hidden text), and the non-characters U+FFFE and U+FFFF. Removed, not marked: they
+ * let `alice` and `al\u200bice` look the same, or smuggle words past a reader.
+ */
+const INVISIBLE = /[\u00ad\u200b-\u200f\u2060-\u2064\ufeff\ufffe\uffff\u{e0000}-\u{e007f}]/gu;
 
 /**
  * Makes event text safe to show: clipped, and on one line with nothing hidden, so that a title, a reason or a user
@@ -104,7 +110,7 @@ const HIDDEN = /[\p{Cc}\p{Cs}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
  * surrogate pair is caught too.
  */
 export const untrusted = (value: string, max = 200): string =>
-  clip(value, max).replace(LINE_BREAK, "␤").replace(/\t/g, " ").replace(HIDDEN, "?");
+  clip(value.replace(INVISIBLE, ""), max).replace(LINE_BREAK, "␤").replace(/\t/g, " ").replace(HIDDEN, "?");
 
 const maybe = (value: string | undefined, max?: number): string | undefined =>
   value === undefined ? undefined : untrusted(value, max);
@@ -289,10 +295,58 @@ const nextSteps = (o: Outcome, k: Omit<AlertKey, "nextSteps">): Step[] => {
           : [{ say: `The event does not name the key's owner; to find it${where}:`, run: ownerCommand(f) }]),
       ];
     case Status.Skipped:
-      return [...skippedSteps(o, k, review, disableByHand), ...siblings];
+      // A finding that names no key lists its user's keys itself, each with its command.
+      return o.plan.skip === Skip.NoCredential
+        ? noCredentialSteps(o, where)
+        : [...skippedSteps(o, k, review, disableByHand), ...siblings];
     default:
       return [];
   }
+};
+
+/**
+ * A credential finding that names no key, only a principal in its text: what to look at, and for an IAM user the
+ * keys the responder listed (each Active one with the command that disables it) or the command that lists them.
+ */
+const noCredentialSteps = (o: Outcome, where: string): Step[] => {
+  const f = o.plan.finding;
+  const user = o.plan.userName;
+  const named = f.noCredential?.principals.map((p) => untrusted(p, LIMITS.user)) ?? [];
+  const region = isRegion(f.region) ? ` --region ${f.region}` : "";
+  const steps: Step[] = [
+    {
+      say:
+        `URGENT: the finding names no access key${named.length ? `, only ${named.join(", ")}` : ""}. Find the ` +
+        "credentials it used (the finding in the GuardDuty console, CloudTrail) and contain them now.",
+    },
+  ];
+  if (isUserName(user) && f.principalType !== "AssumedRole") {
+    steps.push({
+      say: `Review what ${user} did${where}:`,
+      run: `aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=${user}${region}`,
+    });
+    const active = o.siblings.filter((key) => key.status === "Active").slice(0, LIMITS.siblings);
+    if (o.siblings.length === 0) {
+      steps.push({
+        say: `List the access keys of ${user}${where}:`,
+        run: `aws iam list-access-keys --user-name ${user}`,
+      });
+    }
+    for (const key of active) {
+      steps.push({
+        say:
+          `Key ${untrusted(key.accessKeyId, LIMITS.keyId)} of ${user} is Active` +
+          `${key.suspicious ? " and was created after the attack was first seen" : ""}. Unless its owner vouches ` +
+          `for it, disable it${where}:`,
+        run: keyCommand(user, key.accessKeyId, "Inactive"),
+      });
+    }
+  } else if (f.principalType === "AssumedRole" && isUserName(f.userName)) {
+    steps.push({
+      say: `Revoke the role's active sessions (IAM console: Roles > ${f.userName} > Revoke active sessions), and find where its credentials leaked.`,
+    });
+  }
+  return steps;
 };
 
 /** Approve mode: how a person approves the write (or makes it by hand), after looking at what the key did. */
@@ -357,7 +411,10 @@ const skippedSteps = (
       return [disableByHand("A person must decide. To disable the key by hand"), review];
     case Skip.OtherAccount:
       return [
-        disableByHand("Disable it"),
+        // A temporary key cannot be set Inactive: its sessions are revoked where the role or user lives.
+        keyKind(f.accessKeyId) === KeyKind.Temporary
+          ? { say: `Revoke ${roleSessions}${inAccount(o.account ?? o.plan.account)}.` }
+          : disableByHand("Disable it"),
         { say: "Or deploy the member role to that account and set MEMBER_ROLE_NAME." },
       ];
     case Skip.BelowThreshold:
@@ -373,6 +430,16 @@ const skippedSteps = (
             `The finding was imported by ${k.finding.provenance?.product ?? "an unknown product"}, not made by AWS: ` +
             "anyone allowed to import findings into Security Hub can write one, so nothing was changed. " +
             "Check who imported it (BatchImportFindings in CloudTrail).",
+        },
+        disableByHand("If the key did leak, disable it by hand"),
+      ];
+    case Skip.UntrustedWrapper:
+      return [
+        {
+          say:
+            `The event came inside an SNS notification from ${untrusted(f.snsTopicArn ?? "a topic it does not name", LIMITS.detailValue)}: ` +
+            "anyone allowed to publish there could have written it, so nothing was changed. Check the finding in " +
+            "its own console; if the topic is yours and only AWS events reach it, list it in trustedTopicArns.",
         },
         disableByHand("If the key did leak, disable it by hand"),
       ];
@@ -434,15 +501,18 @@ const SKIP_LABELS: Record<Skip, string> = {
   [Skip.OtherAccount]: "OTHER ACCOUNT - NOT CHANGED",
   [Skip.BelowThreshold]: "BELOW THRESHOLD - NOT CHANGED",
   [Skip.UntrustedProduct]: "UNTRUSTED SOURCE - NOT CHANGED",
+  [Skip.UntrustedWrapper]: "UNTRUSTED SNS TOPIC - NOT CHANGED",
   [Skip.Closed]: "CLOSED",
   [Skip.ReactivationRefused]: "REACTIVATION REFUSED",
   [Skip.Responder]: "RESPONDER ITSELF - ACT NOW",
+  [Skip.NoCredential]: "NO KEY NAMED - ACT NOW",
 };
 
-const label = (o: Outcome): string =>
-  o.status === Status.Skipped && o.plan.skip !== undefined
-    ? SKIP_LABELS[o.plan.skip]
-    : STATUS_LABELS[o.status];
+const label = (o: Outcome): string => {
+  if (o.status === Status.Skipped && o.plan.skip !== undefined) return SKIP_LABELS[o.plan.skip];
+  if (o.countsAsContained) return `CONTAINED (already ${o.plan.finding.requestedStatus})`;
+  return STATUS_LABELS[o.status];
+};
 
 const SETTLED_STATUSES: readonly Status[] = [
   Status.Disabled,
@@ -460,7 +530,7 @@ const SETTLED_SKIPS: readonly string[] = [Skip.Sample, Skip.Closed];
  * leave a named key Active, so the alert must say a person has to act.
  */
 export const isSettled = (o: Outcome): boolean =>
-  SETTLED_STATUSES.includes(o.status) ||
+  (o.openForPerson === undefined && SETTLED_STATUSES.includes(o.status)) ||
   (o.status === Status.Skipped && o.plan.skip !== undefined && SETTLED_SKIPS.includes(o.plan.skip));
 
 const awaitsApproval = (o: Outcome): boolean => o.status === Status.ApprovalNeeded;
@@ -477,7 +547,12 @@ export const verdictOf = (outcomes: Outcome[], dryRun: boolean): Verdict => {
   if (outcomes.some((o) => !isSettled(o) && !awaitsApproval(o))) return Verdict.ActionRequired;
   if (outcomes.some(awaitsApproval)) return Verdict.ApprovalNeeded;
   if (dryRun) return Verdict.DryRun;
-  if (outcomes.some((o) => o.status === Status.Disabled || o.status === Status.SessionsRevoked)) {
+  if (
+    outcomes.some(
+      (o) =>
+        o.status === Status.Disabled || o.status === Status.SessionsRevoked || o.countsAsContained === true,
+    )
+  ) {
     return Verdict.Contained;
   }
   if (outcomes.some((o) => o.status === Status.Reactivated)) return Verdict.Reactivated;
@@ -566,7 +641,7 @@ const activityLine = (a: NonNullable<AlertKey["activity"]>): string =>
 const keyText = (k: AlertKey, keyLabel: string): string => {
   const f = k.finding;
   const lines = [
-    `[${keyLabel}] ${k.accessKeyId}${k.userName ? ` - user ${k.userName}` : ""}${k.account ? ` - account ${k.account}` : ""}`,
+    `[${keyLabel}] ${k.accessKeyId || "(no key named)"}${k.userName ? ` - user ${k.userName}` : ""}${k.account ? ` - account ${k.account}` : ""}`,
     ...(k.namedUser
       ? [`  Owner:    the event named ${k.namedUser}; the key belongs to ${k.userName ?? "another user"}`]
       : []),
@@ -587,7 +662,7 @@ const keyText = (k: AlertKey, keyLabel: string): string => {
     ...(k.error ? [`  Error:    ${k.error}`] : []),
     ...k.siblings.map(
       (s) =>
-        `  Other key ${s.accessKeyId} (${s.status}, created ${s.created ?? "unknown"})` +
+        `  ${k.accessKeyId ? "Other key" : "User's key"} ${s.accessKeyId} (${s.status}, created ${s.created ?? "unknown"})` +
         (s.suspicious
           ? " - created after the finding was first seen: possibly created by the attacker"
           : "") +
@@ -632,9 +707,18 @@ interface Part {
 
 const partName = (part: Part | undefined): string => (part ? ` (part ${part.number} of ${part.of})` : "");
 
+/**
+ * The subject (and so the chat card's title, which is not escaped) names the user only when the name is a valid IAM
+ * name and no untrusted product wrote it: anything else is shown, neutralised and escaped, in the body only.
+ */
+const nameForSubject = (k: AlertKey): boolean =>
+  isUserName(k.userName) && k.finding.provenance?.aws !== false;
+
 const subjectFor = (headline: string, keys: AlertKey[], part: Part | undefined): string => {
   const first = keys[0];
-  const who = first ? ` ${first.accessKeyId}${first.userName ? ` (${first.userName})` : ""}` : "";
+  const who = first
+    ? ` ${first.accessKeyId || "no key named"}${nameForSubject(first) ? ` (${first.userName})` : ""}`
+    : "";
   const more = keys.length > 1 ? ` +${keys.length - 1} more` : "";
   const what = first ? ` - ${first.finding.type}` : "";
   return subjectLine(`${headline}${partName(part)}:${who}${more}${what}`);
@@ -951,7 +1035,8 @@ const shortHash = (value: string): string => createHash("sha256").update(value).
  */
 const threadIdOf = (document: AlertDocument): string | undefined => {
   const first = document.keys[0];
-  if (!first)
+  // A finding that names no key threads on its own event, not with every other such finding.
+  if (!first || first.accessKeyId === "")
     return document.eventId === undefined
       ? undefined
       : `access-key-responder-event-${shortHash(document.eventId)}`;
@@ -1029,7 +1114,7 @@ export const chatCard = (alert: Alert): object => {
       ...(threadId ? { threadId } : {}),
       summary: within(alert.subject, CHAT_CARD_LIMITS.summary),
       eventType: "access-key-responder",
-      relatedResources: document.keys.map((k) => k.accessKeyId),
+      relatedResources: document.keys.map((k) => k.accessKeyId).filter((id) => id !== ""),
       additionalContext: {
         [CHAT_CONTEXT.outcome]: document.verdict,
         severity: alert.attributes.severity ?? "none",

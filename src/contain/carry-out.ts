@@ -1,9 +1,9 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
-import type { Config } from "../config";
+import { type Config, Mode } from "../config";
 import { KeyStatus } from "../findings";
 import type { Log } from "../log";
 import { type Outcome, type SiblingKey, Status } from "../outcome";
-import { Action, type Identity, type Plan, planForOwner } from "../plan/plan";
+import { Action, type Identity, type Plan, planForAccount, planForOwner, Skip } from "../plan/plan";
 import { type KeyInfo, listKeys, resolveKeyOwner, setKeyStatus } from "./access-keys";
 import { attachQuarantinePolicy, tagUser } from "./audit";
 import { errorMessage, isExplicitDeny, isNoSuchEntity } from "./errors";
@@ -14,6 +14,8 @@ export interface ContainContext {
   identity: Identity;
   /** The IAM client for the plan's account: ours, or one acting through the member role. */
   iamFor(plan: Plan): Promise<IAMClient>;
+  /** The account that owns an access key ID, from STS GetAccessKeyInfo (authoritative, whoever asks). */
+  keyAccount(accessKeyId: string): Promise<string>;
   now(): Date;
   log: Log;
 }
@@ -82,8 +84,53 @@ const followUp = async (
   return notes;
 };
 
-const keyGone = (plan: Plan): Outcome =>
-  outcome(plan, Status.KeyGone, `${plan.finding.accessKeyId} no longer exists: no action needed`);
+const keyGone = (plan: Plan, account: string | undefined): Outcome =>
+  outcome(
+    plan,
+    Status.KeyGone,
+    `${plan.finding.accessKeyId} no longer exists in account ${account ?? "(unknown)"}, which STS names as its ` +
+      "owner: no action needed",
+  );
+
+/** The account the plan acts in: the finding's, or ours. */
+const accountOf = (plan: Plan, ctx: ContainContext): string | undefined =>
+  plan.account ?? ctx.identity.account;
+
+/**
+ * The plan for the account that really owns the key. Asks STS once; the same account confirms the plan, another makes
+ * it again for that account (the member role there, or no write and a person told which account owns the key).
+ */
+const inOwningAccount = async (plan: Plan, ctx: ContainContext): Promise<Plan> => {
+  const owner = await ctx.keyAccount(plan.finding.accessKeyId);
+  if (owner === accountOf(plan, ctx)) return { ...plan, verifyAccount: false, accountVerified: true };
+  ctx.log.warn("the key belongs to another account than the event said", { owningAccount: owner });
+  return planForAccount(plan, owner, ctx.config, ctx.identity);
+};
+
+/** A plan made again for the owning account that makes no write: a person is told which account owns the key. */
+const elsewhere = (plan: Plan, from: string | undefined): Outcome =>
+  outcome(
+    plan,
+    Status.Skipped,
+    `STS says ${plan.finding.accessKeyId} belongs to account ${plan.account}` +
+      `${from && from !== plan.account ? `, not ${from}` : ""}: no change was made there`,
+  );
+
+/**
+ * IAM answered NoSuchEntity for the key in the account asked: it may live in another account. "Gone" only when the
+ * account that owns it (STS GetAccessKeyInfo) is the one that said so; otherwise the key is contained there, through
+ * the member role, or a person is told which account owns it.
+ */
+const goneOrElsewhere = async (plan: Plan, ctx: ContainContext): Promise<Outcome> => {
+  const asked = accountOf(plan, ctx);
+  if (plan.accountVerified) return keyGone(plan, asked);
+  const owned = await inOwningAccount(plan, ctx);
+  if (owned.accountVerified && owned.account === plan.account && accountOf(owned, ctx) === asked) {
+    return keyGone(owned, asked);
+  }
+  if (owned.action === Action.None) return elsewhere(owned, asked);
+  return attempt(owned, ctx);
+};
 
 /**
  * IAM answered NoSuchEntity for the named user: the user may have been renamed since the finding, a person may have
@@ -93,7 +140,7 @@ const keyGone = (plan: Plan): Outcome =>
  */
 const withRealOwner = async (iam: IAMClient, plan: Plan, ctx: ContainContext): Promise<Outcome> => {
   const owner = await resolveKeyOwner(iam, plan.finding.accessKeyId);
-  if (owner === "gone") return keyGone(plan);
+  if (owner === "gone") return goneOrElsewhere(plan, ctx);
   const named = plan.userName;
   if (!owner.root && owner.userName?.toLowerCase() === named?.toLowerCase()) {
     return outcome(
@@ -133,13 +180,19 @@ const changeKeyStatus = async (
     const key = before === "gone" ? undefined : before.find((k) => k.accessKeyId === accessKeyId);
     if (!key) return notFound();
     if (key.status === target) {
+      // A new finding whose key is already in the state asked for is contained all the same (a retry of an attempt
+      // whose alert never went out lands here); an update of a finding handled before is a repeat.
+      const first = !plan.finding.update;
+      const siblings = siblingsOf(plan, before as KeyInfo[]);
+      // Follow-ups run on every delivery: an earlier attempt may have stopped before them.
+      const notes = await followUp(iam, plan, userName, siblings, ctx);
       return outcome(
         plan,
         Status.AlreadyDone,
-        `${accessKeyId} is already ${target}: a repeat, no second write`,
-        {
-          siblings: siblingsOf(plan, before as KeyInfo[]),
-        },
+        first
+          ? `${accessKeyId} of ${userName} was already ${target} when checked: no second write`
+          : `${accessKeyId} is already ${target}: a repeat, no second write`,
+        { siblings, notes, ...(first ? { countsAsContained: true } : {}) },
       );
     }
   }
@@ -202,7 +255,10 @@ export interface EarlierResult {
   eventId?: string;
 }
 
-/** The key was contained by an earlier attempt of this event: reported as a repeat, with no call made again. */
+/**
+ * The key was contained by an earlier attempt of this event, with no call made again. That attempt's alert may never
+ * have gone out, so people are told it was contained, never "no action needed".
+ */
 export const doneEarlier = (plan: Plan, earlier: EarlierResult): Outcome => {
   const userName = earlier.userName ?? plan.userName;
   return outcome(
@@ -210,8 +266,95 @@ export const doneEarlier = (plan: Plan, earlier: EarlierResult): Outcome => {
     Status.AlreadyDone,
     `${plan.finding.accessKeyId}${userName ? ` of ${userName}` : ""} was set ${earlier.status} and read back by an ` +
       `earlier attempt of this event at ${earlier.at}: not called again`,
-    { userName, containedAt: earlier.at },
+    { userName, containedAt: earlier.at, countsAsContained: true },
   );
+};
+
+/**
+ * Revokes a role's or user's older sessions in the account STS named as the key's owner. An IAM user's long-term keys
+ * can mint new sessions (GetSessionToken), so while one is Active a person must still act.
+ */
+const revokeSessions = async (
+  iam: IAMClient,
+  plan: Plan,
+  target: NonNullable<Plan["sessionTarget"]>,
+  ctx: ContainContext,
+): Promise<Outcome> => {
+  const now = ctx.now();
+  await revokeOlderSessions(iam, target, now);
+  const where = plan.account && plan.account !== ctx.identity.account ? ` in account ${plan.account}` : "";
+  const revoked = {
+    containedAt: now.toISOString(),
+    userName: target.kind === "user" ? target.name : undefined,
+  };
+  const detail = `sessions of ${target.kind} ${target.name}${where} issued before ${now.toISOString()} are denied`;
+  if (target.kind === "role") return outcome(plan, Status.SessionsRevoked, detail, revoked);
+  const keys = await listKeys(iam, target.name);
+  const active = keys === "gone" ? [] : keys.filter((key) => key.status === KeyStatus.Active);
+  if (active.length === 0) return outcome(plan, Status.SessionsRevoked, detail, revoked);
+  const open =
+    `user ${target.name} still has Active long-term keys (${active.map((key) => key.accessKeyId).join(", ")}) ` +
+    "that can mint new sessions: disable them or confirm they are safe";
+  return outcome(plan, Status.SessionsRevoked, detail, { ...revoked, openForPerson: open, notes: [open] });
+};
+
+/** The calls for a plan in the account it names: the owner looked up if needed, then the write. */
+const attempt = async (initial: Plan, ctx: ContainContext): Promise<Outcome> => {
+  let plan = initial;
+  const iam = await ctx.iamFor(plan);
+  if (plan.resolveOwner) {
+    const owner = await resolveKeyOwner(iam, plan.finding.accessKeyId);
+    if (owner === "gone") return goneOrElsewhere(plan, ctx);
+    plan = planForOwner(plan, owner, ctx.config, ctx.identity);
+    if (plan.action === Action.None) return outcome(plan, Status.Skipped, "no change was made");
+  }
+  if (plan.action === Action.RevokeSessions && plan.sessionTarget) {
+    return revokeSessions(iam, plan, plan.sessionTarget, ctx);
+  }
+  return changeKeyStatus(iam, plan, ctx);
+};
+
+/**
+ * A credential finding that names no key, only a principal in its text: when that is an IAM user of our account,
+ * its keys are listed (ListAccessKeys, a read) for the person who must act. Nothing is ever written on a name
+ * taken from text. Not in an offline run (no account), nor in observe or approve mode; a failure is a note.
+ */
+const namedUsersKeys = async (plan: Plan, ctx: ContainContext): Promise<Outcome> => {
+  const skipped = outcome(plan, Status.Skipped, "no change was made: the finding names no access key");
+  const user = plan.userName;
+  const ours =
+    ctx.identity.account !== undefined && (plan.account ?? ctx.identity.account) === ctx.identity.account;
+  // Observe (dry run) and approve modes make no IAM call at all for a finding: the alert gives the command instead.
+  const quiet = plan.dryRun || ctx.config.mode === Mode.Approve;
+  if (user === undefined || !ours || quiet) return skipped;
+  try {
+    const keys = await listKeys(await ctx.iamFor({ ...plan, roleArn: undefined }), user);
+    if (keys === "gone") {
+      return {
+        ...skipped,
+        detail: `${skipped.detail}; account ${ctx.identity.account} has no IAM user ${user}`,
+      };
+    }
+    const firstSeen = plan.finding.firstSeen ? Date.parse(plan.finding.firstSeen) : Number.NaN;
+    const listed = keys.map(
+      (key): SiblingKey => ({
+        accessKeyId: key.accessKeyId,
+        status: key.status,
+        created: key.created?.toISOString(),
+        suspicious: key.created !== undefined && key.created.getTime() > firstSeen,
+        disabled: false,
+      }),
+    );
+    const active = listed.filter((key) => key.status === KeyStatus.Active).length;
+    return {
+      ...skipped,
+      detail: `${skipped.detail}; IAM user ${user} has ${listed.length} key(s), ${active} Active (listed, not changed)`,
+      siblings: listed,
+    };
+  } catch (error) {
+    ctx.log.warn("listing the named user's keys failed", { error: errorMessage(error) });
+    return { ...skipped, notes: [`listing the keys of ${user} failed: ${errorMessage(error)}`] };
+  }
 };
 
 const DRY_RUN_VERBS: Record<Action, string> = {
@@ -227,6 +370,7 @@ const DRY_RUN_VERBS: Record<Action, string> = {
  */
 export const carryOut = async (initial: Plan, ctx: ContainContext): Promise<Outcome> => {
   let plan = initial;
+  if (plan.skip === Skip.NoCredential) return namedUsersKeys(plan, ctx);
   if (plan.action === Action.None) return outcome(plan, Status.Skipped, "no change was made");
   if (plan.dryRun) {
     const owner = plan.resolveOwner ? " (after looking up the owner with GetAccessKeyLastUsed)" : "";
@@ -241,26 +385,12 @@ export const carryOut = async (initial: Plan, ctx: ContainContext): Promise<Outc
     );
   }
   try {
-    const iam = await ctx.iamFor(plan);
-    if (plan.resolveOwner) {
-      const owner = await resolveKeyOwner(iam, plan.finding.accessKeyId);
-      if (owner === "gone") return keyGone(plan);
-      plan = planForOwner(plan, owner, ctx.config, ctx.identity);
-      if (plan.action === Action.None) return outcome(plan, Status.Skipped, "no change was made");
+    if (plan.verifyAccount) {
+      const from = accountOf(plan, ctx);
+      plan = await inOwningAccount(plan, ctx);
+      if (plan.action === Action.None) return elsewhere(plan, from);
     }
-    if (plan.action === Action.RevokeSessions && plan.sessionTarget) {
-      const now = ctx.now();
-      await revokeOlderSessions(iam, plan.sessionTarget, now);
-      return outcome(
-        plan,
-        Status.SessionsRevoked,
-        `sessions of ${plan.sessionTarget.kind} ${plan.sessionTarget.name} issued before ${now.toISOString()} are denied`,
-        {
-          containedAt: now.toISOString(),
-        },
-      );
-    }
-    return await changeKeyStatus(iam, plan, ctx);
+    return await attempt(plan, ctx);
   } catch (error) {
     if (isExplicitDeny(error)) {
       return outcome(

@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
-import { clip } from "../identifiers";
-import { type ParsedEvent, PrincipalType, type Source } from "./finding";
+import { clip, isAccessKeyId } from "../identifiers";
+import { type Finding, type ParsedEvent, PrincipalType, type Source } from "./finding";
 
 // zod/mini loads no locale, so every issue would read "Invalid input". English alone keeps the messages that
 // reach alerts and logs as full zod wrote them, without bundling every other locale. Every parser imports this
@@ -79,9 +79,91 @@ export const facts = (entries: Record<string, unknown>): Record<string, string> 
   return out;
 };
 
-/** GuardDuty fills generated sample findings with `GeneratedFinding…` placeholders. */
-export const looksGenerated = (...values: (string | undefined)[]): boolean =>
-  values.some((value) => value?.startsWith("GeneratedFinding"));
+/** The shape AWS gives every access key ID it issues: `AKIA` (long-term) or `ASIA` (temporary) and 16 more. */
+const REAL_KEY_ID = /^A[KS]IA[A-Z0-9]{16}$/;
+
+/**
+ * A key ID no AWS credential can have, in a field that otherwise looks like one (GuardDuty's sample findings say
+ * `GeneratedFindingAccessKeyId`). AWS assigns key IDs, nobody chooses one, so a key of another shape can only be a
+ * placeholder: the finding is a sample, whatever its names say. A value that is not even made of key characters
+ * (`AKIA'; DROP--`) is not a placeholder but bad input, which the plan refuses as such, urgently.
+ */
+export const isPlaceholderKey = (accessKeyId: string): boolean =>
+  isAccessKeyId(accessKeyId) && !REAL_KEY_ID.test(accessKeyId);
+
+// ---------- reading leniently ----------
+// A finding that names a valid key is never dropped because a descriptive field has an unexpected type (a `null`
+// description, a count sent as a string): those are read leniently, and a value that cannot be read is left out.
+
+/** Optional text, read leniently: anything but a string (null, a number, an object) reads as absent. */
+export const lenientText = () => z.catch(z.optional(z.string()), undefined);
+
+/** Any value, to be read by `numberOf` or `textOf`. */
+export const anything = () => z.optional(z.unknown());
+
+/** A finite number, or a string that is one ("8", "8.0"); undefined for anything else. */
+export const numberOf = (value: unknown): number | undefined => {
+  const number =
+    typeof value === "number"
+      ? value
+      : typeof value === "string" && value.trim() !== ""
+        ? Number(value)
+        : NaN;
+  return Number.isFinite(number) ? number : undefined;
+};
+
+/** A string as is; anything else reads as absent. */
+export const textOf = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+/** What a value is, for a reason shown to people: `a string ("high")`, `null`, `an object`. */
+export const described = (value: unknown): string =>
+  value === null
+    ? "null"
+    : Array.isArray(value)
+      ? "an array"
+      : typeof value === "string"
+        ? `a string (${JSON.stringify(clip(value, 40))})`
+        : typeof value === "object"
+          ? "an object"
+          : `${typeof value === "number" ? "the number" : `a ${typeof value}`} ${String(value)}`;
+
+/**
+ * An event whose essential fields could not all be read, but which names valid key IDs: one finding per key,
+ * each with the `doubt` that makes the plan refuse to write and ask a person. Never "invalid" with no key named.
+ */
+export const salvaged = (
+  keys: unknown[],
+  base: Omit<Finding, "accessKeyId" | "doubt" | "details" | "principalType" | "update" | "requestedStatus">,
+  doubt: string,
+): ParsedEvent | undefined => {
+  const valid = [...new Set(keys.filter(isAccessKeyId))];
+  if (valid.length === 0) return undefined;
+  return {
+    kind: "findings",
+    source: base.source,
+    eventId: base.eventId,
+    findings: valid.map(
+      (accessKeyId): Finding => ({
+        ...base,
+        accessKeyId,
+        principalType: PrincipalType.Unknown,
+        update: false,
+        requestedStatus: "Inactive",
+        doubt,
+        details: {},
+      }),
+    ),
+  };
+};
+
+/** `value` when it is an object (not an array): the salvaging reads go through it, never assuming a shape. */
+export const objectAt = (value: unknown): Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+
+/** `value` when it is an array, else none. */
+export const arrayAt = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /**
  * The principal type a source reports (GuardDuty `userType`, ASFF `PrincipalType`, OCSF `user_type`), which follow

@@ -1,6 +1,29 @@
 import * as z from "zod/mini";
-import { type Envelope, facts, lazily, looksGenerated, mismatch, principalTypeOf, toIsoTime } from "./common";
+import { isUserName } from "../identifiers";
+import {
+  anything,
+  arrayAt,
+  described,
+  describeIssues,
+  type Envelope,
+  facts,
+  isPlaceholderKey,
+  lazily,
+  lenientText,
+  mismatch,
+  numberOf,
+  objectAt,
+  principalTypeOf,
+  salvaged,
+  textOf,
+  toIsoTime,
+} from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
+
+/** Every attack sequence type (Extended Threat Detection); published ones may carry no `resource` at all. */
+const ATTACK_SEQUENCE_PREFIX = "AttackSequence:";
+/** Attack sequences about IAM credentials: a credential finding, even when no field names the credential. */
+const CREDENTIAL_SEQUENCE_PREFIX = "AttackSequence:IAM/";
 
 const schemas = lazily(() => {
   const AccessKeyDetails = z.looseObject({
@@ -11,18 +34,19 @@ const schemas = lazily(() => {
   });
 
   const RemoteIp = z.looseObject({
-    ipAddressV4: z.optional(z.string()),
-    country: z.optional(z.looseObject({ countryName: z.optional(z.string()) })),
-    organization: z.optional(z.looseObject({ asnOrg: z.optional(z.string()) })),
+    ipAddressV4: lenientText(),
+    country: z.catch(z.optional(z.looseObject({ countryName: lenientText() })), undefined),
+    organization: z.catch(z.optional(z.looseObject({ asnOrg: lenientText() })), undefined),
   });
 
   // An Extended Threat Detection attack sequence (AttackSequence:IAM/CompromisedCredentials and others) names its
   // credentials in service.detection.sequence, not in resource.accessKeyDetails. Field names as in the GuardDuty API
   // reference (camelCase in events): Sequence, Actor, User, Account, Session, ResourceV2, ResourceData, AccessKey,
-  // Signal and Indicator. Only what the responder reads is typed; a wrong type there makes the event invalid.
+  // Signal and Indicator. Only what the responder reads is typed. Identifiers must have their type (a wrong one
+  // makes the finding one a person must look at); what is only shown to people is read leniently.
   const Text = z.optional(z.string());
   /** The API types these as Timestamp: an ISO-8601 string or epoch seconds/milliseconds are both read. */
-  const Time = z.optional(z.union([z.string(), z.number()]));
+  const Time = z.catch(z.optional(z.union([z.string(), z.number()])), undefined);
 
   const SequenceUser = z.looseObject({
     name: Text,
@@ -36,7 +60,9 @@ const schemas = lazily(() => {
   const SequenceActor = z.looseObject({
     id: Text,
     user: z.optional(SequenceUser),
-    session: z.optional(z.looseObject({ uid: Text, mfaStatus: Text, issuer: Text, createdTime: Time })),
+    session: z.optional(
+      z.looseObject({ uid: lenientText(), mfaStatus: lenientText(), issuer: Text, createdTime: Time }),
+    ),
   });
 
   const SequenceResource = z.looseObject({
@@ -52,75 +78,100 @@ const schemas = lazily(() => {
   });
 
   const Signal = z.looseObject({
-    name: Text,
-    type: Text,
-    count: z.optional(z.number()),
+    name: lenientText(),
+    type: lenientText(),
+    count: anything(),
     firstSeenAt: Time,
     lastSeenAt: Time,
     createdAt: Time,
     updatedAt: Time,
   });
 
-  const Indicator = z.looseObject({ key: Text, title: Text, values: z.optional(z.array(z.string())) });
-
-  const AttackSequence = z.looseObject({
-    uid: Text,
-    description: Text,
-    actors: z.optional(z.array(SequenceActor)),
-    resources: z.optional(z.array(SequenceResource)),
-    signals: z.optional(z.array(Signal)),
-    sequenceIndicators: z.optional(z.array(Indicator)),
+  const Indicator = z.looseObject({
+    key: lenientText(),
+    title: lenientText(),
+    values: z.catch(z.optional(z.array(z.string())), undefined),
   });
 
-  /** The fields of a GuardDuty finding the responder reads; everything else passes through untouched. */
+  const AttackSequence = z.looseObject({
+    uid: lenientText(),
+    description: lenientText(),
+    actors: z.optional(z.array(SequenceActor)),
+    resources: z.optional(z.array(SequenceResource)),
+    signals: z.catch(z.optional(z.array(Signal)), undefined),
+    sequenceIndicators: z.catch(z.optional(z.array(Indicator)), undefined),
+  });
+
+  /**
+   * The fields of a GuardDuty finding the responder reads; everything else passes through untouched. The finding's
+   * id and type, the account and every field that names the credential or its owner must have their documented
+   * type; the rest is shown to people only, and read leniently.
+   */
   const GuardDutyDetail = z
     .looseObject({
       id: z.string().check(z.minLength(1)),
       type: z.string().check(z.minLength(1)),
       accountId: z.optional(z.string()),
-      region: z.optional(z.string()),
-      partition: z.optional(z.string()),
-      severity: z.optional(z.number()),
-      title: z.optional(z.string()),
-      createdAt: z.optional(z.string()),
-      updatedAt: z.optional(z.string()),
+      region: lenientText(),
+      partition: lenientText(),
+      // Read by `severityOf`: a number as a string is read, anything else makes a person decide.
+      severity: anything(),
+      title: lenientText(),
+      createdAt: lenientText(),
+      updatedAt: lenientText(),
       // Required for every finding but an attack sequence, whose credentials are elsewhere.
       resource: z.optional(
         z.looseObject({
-          resourceType: z.optional(z.string()),
+          resourceType: lenientText(),
           accessKeyDetails: z.optional(AccessKeyDetails),
         }),
       ),
       service: z.optional(
         z.looseObject({
-          archived: z.optional(z.unknown()),
-          count: z.optional(z.number()),
-          eventFirstSeen: z.optional(z.string()),
-          eventLastSeen: z.optional(z.string()),
+          archived: anything(),
+          count: anything(),
+          eventFirstSeen: lenientText(),
+          eventLastSeen: lenientText(),
           // Newer samples wrap the flag in {value, type}; only the boolean counts (FORMATS.md, GuardDuty samples).
-          additionalInfo: z.optional(
-            z.looseObject({ sample: z.optional(z.unknown()), value: z.optional(z.unknown()) }),
+          // Any other shape reads as no flag: a sample still names a placeholder key, which marks it anyway.
+          additionalInfo: z.catch(
+            z.optional(z.looseObject({ sample: anything(), value: anything() })),
+            undefined,
           ),
-          action: z.optional(
-            z.looseObject({
-              awsApiCallAction: z.optional(
-                z.looseObject({
-                  api: z.optional(z.string()),
-                  serviceName: z.optional(z.string()),
-                  remoteIpDetails: z.optional(RemoteIp),
-                }),
-              ),
-            }),
+          action: z.catch(
+            z.optional(
+              z.looseObject({
+                awsApiCallAction: z.optional(
+                  z.looseObject({
+                    api: lenientText(),
+                    serviceName: lenientText(),
+                    remoteIpDetails: z.catch(z.optional(RemoteIp), undefined),
+                    // The account the caller belongs to, when it is not the finding's: a hint of the key's owner.
+                    remoteAccountDetails: z.catch(
+                      z.optional(z.looseObject({ accountId: lenientText() })),
+                      undefined,
+                    ),
+                  }),
+                ),
+              }),
+            ),
+            undefined,
           ),
           detection: z.optional(z.looseObject({ sequence: z.optional(AttackSequence) })),
         }),
       ),
     })
     .check(
-      z.refine((d) => d.resource !== undefined || d.service?.detection?.sequence !== undefined, {
-        message: "a finding has a resource (only an attack sequence may do without)",
-        path: ["resource"],
-      }),
+      z.refine(
+        (d) =>
+          d.resource !== undefined ||
+          d.service?.detection?.sequence !== undefined ||
+          d.type.startsWith(ATTACK_SEQUENCE_PREFIX),
+        {
+          message: "a finding has a resource (only an attack sequence may do without)",
+          path: ["resource"],
+        },
+      ),
     );
   return { AttackSequence, GuardDutyDetail };
 });
@@ -150,6 +201,8 @@ interface Sighting {
   account?: string;
   /** The account is the key's owner (accessKeyDetails, an ACCESS_KEY resource), not where an actor acted. */
   ownerAccount: boolean;
+  /** Other accounts the finding names around the key: the caller's remote account, a session issuer's account. */
+  hints?: string[];
   mfa?: string;
 }
 
@@ -159,6 +212,10 @@ const present = (value: string | undefined): string | undefined =>
 /** The role named by a session issuer ARN (`arn:<partition>:iam::<account>:role/<path/>name`), if it is one. */
 const issuerRole = (issuer: string | undefined): string | undefined =>
   /^arn:[\w-]+:iam::\d{12}:role\/(?:[^/]+\/)*([^/]+)$/.exec(issuer ?? "")?.[1];
+
+/** The account of a session issuer ARN: where the role (or user) that issued the session lives. */
+const issuerAccount = (issuer: string | undefined): string | undefined =>
+  /^arn:[\w-]+:iam::(\d{12}):/.exec(issuer ?? "")?.[1];
 
 const fromAccessKeyDetails = (d: GuardDutyDetail): Sighting[] => {
   const k = d.resource?.accessKeyDetails;
@@ -172,6 +229,9 @@ const fromAccessKeyDetails = (d: GuardDutyDetail): Sighting[] => {
       principalId: k.principalId,
       account: d.accountId,
       ownerAccount: true,
+      hints: [d.service?.action?.awsApiCallAction?.remoteAccountDetails?.accountId].filter(
+        (hint): hint is string => hint !== undefined,
+      ),
     },
   ];
 };
@@ -192,6 +252,7 @@ const fromSequence = (sequence: AttackSequence): Sighting[] => {
         principalId: present(user.uid),
         account: present(user.account?.uid),
         ownerAccount: false,
+        hints: [issuerAccount(actor.session?.issuer)].filter((hint): hint is string => hint !== undefined),
         mfa: present(actor.session?.mfaStatus),
       },
     ];
@@ -227,6 +288,7 @@ const merged = (a: Sighting, b: Sighting): Sighting => ({
   userName: a.userName ?? b.userName,
   principalType: a.principalType === PrincipalType.Unknown ? b.principalType : a.principalType,
   principalId: a.principalId ?? b.principalId,
+  hints: [...(a.hints ?? []), ...(b.hints ?? [])],
   mfa: a.mfa ?? b.mfa,
 });
 
@@ -261,7 +323,13 @@ const credentialsOf = (sightings: Sighting[], findingAccount: string | undefined
       if (i === -1) owners.push(s);
       else owners[i] = merged(owners[i] as Sighting, s);
     }
-    return owners.map(({ ownerAccount: _, ...owner }) => ({ ...owner, account }));
+    // Every account a sighting of this key names, other than the one chosen, is a hint for STS to settle.
+    const hints = [...new Set(group.flatMap((s) => [...(s.hints ?? []), ...(s.account ? [s.account] : [])]))];
+    return owners.map(({ ownerAccount: _, ...owner }) => ({
+      ...owner,
+      account,
+      hints: hints.filter((hint) => hint !== account),
+    }));
   });
 };
 
@@ -287,7 +355,8 @@ const signalText = (s: NonNullable<AttackSequence["signals"]>[number]): string =
   const first = shortTime(s.firstSeenAt ?? s.createdAt);
   const last = shortTime(s.lastSeenAt ?? s.updatedAt);
   const when = first && last && first !== last ? `${first} … ${last}` : (first ?? last);
-  return `${s.name ?? s.type ?? "unnamed signal"}${s.count === undefined ? "" : ` ×${s.count}`}${when ? ` (${when})` : ""}`;
+  const count = numberOf(s.count);
+  return `${s.name ?? s.type ?? "unnamed signal"}${count === undefined ? "" : ` ×${count}`}${when ? ` (${when})` : ""}`;
 };
 
 const indicatorText = (i: NonNullable<AttackSequence["sequenceIndicators"]>[number]): string => {
@@ -315,6 +384,114 @@ const ignoredReason = (d: GuardDutyDetail): string =>
     : `GuardDuty finding ${d.type} (${d.resource?.resourceType ?? "unknown resource"}) names no access key`;
 
 /**
+ * The principals a text names the way GuardDuty's attack sequences do (`IAMUser/alice`, `AssumedRole/deploy`),
+ * each valid as an IAM name. Sentence punctuation after a name is not part of it. Shown to people and used for one
+ * read (ListAccessKeys); never written on, since anyone who can name a user in a sentence could name another.
+ */
+const PRINCIPAL_IN_TEXT = /\b(IAMUser|AssumedRole|Role)\/([\w+=,.@-]{1,80})/g;
+
+const principalsIn = (...texts: (string | undefined)[]): string[] => {
+  const found: string[] = [];
+  for (const text of texts) {
+    for (const [, kind, raw] of (text ?? "").matchAll(PRINCIPAL_IN_TEXT)) {
+      const name = (raw ?? "").replace(/[.,]+$/, "");
+      const principal = `${kind === "IAMUser" ? "IAMUser" : "AssumedRole"}/${name}`;
+      if (isUserName(name) && !found.includes(principal)) found.push(principal);
+    }
+  }
+  return found;
+};
+
+const isTrueFlag = (info: { sample?: unknown; value?: unknown } | undefined): boolean =>
+  isTrue(info?.sample) || wrappedSample(info?.value);
+
+/** GuardDuty's severity is a number; one sent as a string ("8") is read, anything else is for a person. */
+const severityOf = (value: unknown): { severity?: number; doubt?: string } => {
+  if (value === undefined || value === null) return {};
+  const severity = numberOf(value);
+  return severity !== undefined && severity >= 0 && severity <= 10
+    ? { severity }
+    : { doubt: `its severity could not be read: ${described(value)}, not a number from 0 to 10` };
+};
+
+/**
+ * An attack sequence about IAM credentials whose credentials no structured field names (published ones carry
+ * `resource.resourceType` AttackSequence, `service.featureName` Correlation, and name the principal only in their
+ * title and description). Never ignored: one finding, with no key, naming what the text names.
+ */
+const unnamedCredential = (d: GuardDutyDetail, eventId: string | undefined): Finding => {
+  const description = textOf(d.description);
+  const principals = principalsIn(d.title, description);
+  const [only] = principals.length === 1 ? principals : [];
+  const [kind, name] = only?.split("/") ?? [];
+  const sequence = d.service?.detection?.sequence;
+  const { severity } = severityOf(d.severity);
+  return {
+    source: Source.GuardDuty,
+    findingId: d.id,
+    eventId,
+    type: d.type,
+    title: d.title ?? d.type,
+    severity,
+    accessKeyId: "",
+    userName: name,
+    principalType: kind === undefined ? PrincipalType.Unknown : principalTypeOf(kind),
+    account: d.accountId,
+    region: d.region,
+    partition: d.partition,
+    sample: isTrueFlag(d.service?.additionalInfo),
+    noCredential: { principals },
+    firstSeen: toIsoTime(d.service?.eventFirstSeen) ?? earliestSignal(sequence),
+    observedAt: toIsoTime(d.updatedAt ?? d.createdAt),
+    occurrences: numberOf(d.service?.count),
+    update: d.updatedAt !== undefined && d.updatedAt !== d.createdAt,
+    requestedStatus: "Inactive",
+    closed: isTrue(d.service?.archived) ? "the finding is archived" : undefined,
+    details: facts({
+      "Principals named": principals.length > 0 ? principals.join(", ") : "none that could be read",
+      Description: description,
+      ...(sequence ? sequenceFacts(sequence) : {}),
+      "Finding ARN": textOf(d.arn),
+    }),
+  };
+};
+
+/**
+ * A finding that failed the schema but names valid keys where GuardDuty puts them: each key is reported for a
+ * person to decide, with what could not be read. Only the raw event's documented places are looked at.
+ */
+const salvage = (detail: unknown, eventId: string | undefined, why: string): ParsedEvent | undefined => {
+  const d = objectAt(detail);
+  const service = objectAt(d.service);
+  const sequence = objectAt(objectAt(service.detection).sequence);
+  const keys = [
+    objectAt(objectAt(d.resource).accessKeyDetails).accessKeyId,
+    ...arrayAt(sequence.actors).map((actor) => objectAt(objectAt(actor).user).credentialUid),
+    ...arrayAt(sequence.resources)
+      .map(objectAt)
+      .filter((r) => r.resourceType === "ACCESS_KEY")
+      .map((r) => r.uid),
+  ];
+  const type = textOf(d.type) || "GuardDuty finding";
+  const info = objectAt(service.additionalInfo);
+  return salvaged(
+    keys,
+    {
+      source: Source.GuardDuty,
+      findingId: textOf(d.id) || eventId || "(no finding id)",
+      eventId,
+      type,
+      title: textOf(d.title) ?? type,
+      severity: severityOf(d.severity).severity,
+      account: textOf(d.accountId),
+      region: textOf(d.region),
+      sample: isTrueFlag(info),
+    },
+    why,
+  );
+};
+
+/**
  * Turns a GuardDuty finding (the `detail` of a "GuardDuty Finding" event) into one Finding per key it names: the
  * key of `resource.accessKeyDetails`, and for an attack sequence every actor's credential and ACCESS_KEY resource.
  */
@@ -324,7 +501,10 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
   }
   const parsed = schemas().GuardDutyDetail.safeParse(detail);
   if (!parsed.success) {
-    return mismatch(Source.GuardDuty, eventId, "GuardDuty finding", parsed.error);
+    const why = `some of its fields could not be read (${describeIssues(parsed.error, "detail")})`;
+    return (
+      salvage(detail, eventId, why) ?? mismatch(Source.GuardDuty, eventId, "GuardDuty finding", parsed.error)
+    );
   }
   const d = parsed.data;
   const sequence = d.service?.detection?.sequence;
@@ -334,14 +514,22 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
     d.accountId,
   );
   if (credentials.length === 0) {
+    if (d.type.startsWith(CREDENTIAL_SEQUENCE_PREFIX)) {
+      return {
+        kind: "findings",
+        source: Source.GuardDuty,
+        eventId,
+        findings: [unnamedCredential(d, eventId)],
+      };
+    }
     return { kind: "ignored", source: Source.GuardDuty, eventId, reason: ignoredReason(d) };
   }
   const api = d.service?.action?.awsApiCallAction;
-  const info = d.service?.additionalInfo;
   // Some producers send the flags as strings ("true"); only the words true and "true" count.
-  const sampleFlag = isTrue(info?.sample) || wrappedSample(info?.value);
+  const sampleFlag = isTrueFlag(d.service?.additionalInfo);
   const archived = isTrue(d.service?.archived);
-  const count = d.service?.count;
+  const count = numberOf(d.service?.count);
+  const { severity, doubt } = severityOf(d.severity);
   const shared = {
     "Remote IP": api?.remoteIpDetails?.ipAddressV4,
     Country: api?.remoteIpDetails?.country?.countryName,
@@ -349,7 +537,7 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
     "API called": api?.api && api.serviceName ? `${api.serviceName}:${api.api}` : api?.api,
     ...(sequence ? sequenceFacts(sequence) : {}),
   };
-  const arn = typeof d.arn === "string" ? d.arn : undefined;
+  const arn = textOf(d.arn);
   const findings = credentials.map(
     (c): Finding => ({
       source: Source.GuardDuty,
@@ -357,16 +545,18 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
       eventId,
       type: d.type,
       title: d.title ?? d.type,
-      severity: d.severity,
+      severity,
       accessKeyId: c.accessKeyId,
       userName: c.userName,
       principalType: c.principalType,
       principalId: c.principalId,
       // Kept as sent when it is not an account ID: the plan then refuses to write.
       account: c.account,
+      ...(c.hints && c.hints.length > 0 ? { accountHints: c.hints } : {}),
       region: d.region,
       partition: d.partition,
-      sample: sampleFlag || looksGenerated(c.accessKeyId, c.userName, c.principalId),
+      // AWS's flag, or a key no credential can have: never a name (anyone can create GeneratedFindingUserName).
+      sample: sampleFlag || isPlaceholderKey(c.accessKeyId),
       firstSeen: toIsoTime(d.service?.eventFirstSeen) ?? earliestSignal(sequence),
       observedAt: toIsoTime(d.updatedAt ?? d.createdAt),
       occurrences: count,
@@ -374,6 +564,7 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
       update: (count ?? 1) > 1 || (d.updatedAt !== undefined && d.updatedAt !== d.createdAt),
       requestedStatus: "Inactive",
       closed: archived ? "the finding is archived" : undefined,
+      ...(doubt ? { doubt } : {}),
       details: facts({ ...shared, "Session MFA": c.mfa, "Finding ARN": arn }),
     }),
   );

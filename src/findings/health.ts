@@ -1,6 +1,19 @@
 import * as z from "zod/mini";
 import { isAccessKeyId } from "../identifiers";
-import { type Envelope, facts, lazily, mismatch, toIsoTime } from "./common";
+import {
+  anything,
+  arrayAt,
+  describeIssues,
+  type Envelope,
+  facts,
+  lazily,
+  lenientText,
+  mismatch,
+  objectAt,
+  salvaged,
+  textOf,
+  toIsoTime,
+} from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
 /** Every AWS Health code that reports a leaked or misused credential. Missing one means never firing on a leak. */
@@ -15,10 +28,10 @@ export const HEALTH_CREDENTIAL_CODES = [
 const schemas = lazily(() => {
   const HealthDetail = z.looseObject({
     eventArn: z.string().check(z.minLength(1)),
-    service: z.optional(z.string()),
+    service: lenientText(),
     eventTypeCode: z.string().check(z.minLength(1)),
-    startTime: z.optional(z.string()),
-    lastUpdatedTime: z.optional(z.string()),
+    startTime: lenientText(),
+    lastUpdatedTime: lenientText(),
     affectedAccount: z.optional(z.string()),
     affectedEntities: z.optional(z.array(z.looseObject({ entityValue: z.optional(z.unknown()) }))),
     eventMetadata: z.optional(
@@ -29,11 +42,15 @@ const schemas = lazily(() => {
         exposedUrl: z.optional(z.unknown()),
       }),
     ),
-    eventDescription: z.optional(z.array(z.looseObject({ latestDescription: z.optional(z.string()) }))),
-    eventRegion: z.optional(z.unknown()),
-    backupEvent: z.optional(z.unknown()),
-    page: z.optional(z.unknown()),
-    totalPages: z.optional(z.unknown()),
+    eventDescription: z.catch(
+      z.optional(z.array(z.looseObject({ latestDescription: lenientText() }))),
+      undefined,
+    ),
+    eventRegion: anything(),
+    backupEvent: anything(),
+    // Strings in real events ("1"), numbers in some examples: both are read.
+    page: anything(),
+    totalPages: anything(),
   });
   return { HealthDetail };
 });
@@ -88,6 +105,36 @@ const pageOf = (d: HealthDetail): string | undefined => {
 };
 
 /**
+ * A RISK event that failed the schema but names valid keys where Health puts them: each key is reported for a
+ * person to decide. An event whose code says it is about something else stays "invalid", as it names no key.
+ */
+const salvage = (envelope: Envelope, error: z.core.$ZodError): ParsedEvent | undefined => {
+  const d = objectAt(envelope.detail);
+  const code = textOf(d.eventTypeCode);
+  if (code !== undefined && code !== "" && !isCredentialCode(code)) return undefined;
+  const meta = objectAt(d.eventMetadata);
+  const type = code || "AWS Health event";
+  return salvaged(
+    [
+      ...arrayAt(d.affectedEntities).map((entity) => objectAt(entity).entityValue),
+      ...(envelope.resources ?? []),
+      meta.publicKey,
+    ],
+    {
+      source: Source.Health,
+      findingId: textOf(d.eventArn) || envelope.id || "(no event ARN)",
+      eventId: envelope.id,
+      type,
+      title: `AWS Health ${type}`,
+      account: textOf(d.affectedAccount),
+      region: envelope.region,
+      sample: false,
+    },
+    `some of its fields could not be read (${describeIssues(error, "detail")})`,
+  );
+};
+
+/**
  * Turns an AWS Health RISK event into one Finding per distinct key. Keys come from every affected entity, the
  * envelope's resources and the newer eventMetadata, without duplicates.
  */
@@ -103,7 +150,7 @@ export const parseHealthEvent = (envelope: Envelope): ParsedEvent => {
   }
   const parsed = schemas().HealthDetail.safeParse(envelope.detail);
   if (!parsed.success) {
-    return mismatch(Source.Health, eventId, "Health event", parsed.error);
+    return salvage(envelope, parsed.error) ?? mismatch(Source.Health, eventId, "Health event", parsed.error);
   }
   const d = parsed.data;
   if (!isCredentialCode(d.eventTypeCode)) {
@@ -150,6 +197,10 @@ export const parseHealthEvent = (envelope: Envelope): ParsedEvent => {
       userName: metaUser && metaKey === accessKeyId ? metaUser : undefined,
       principalType: PrincipalType.Unknown,
       account,
+      // The account that delivered the event (a member's forwarder) may own the key when the event names none.
+      ...(account === undefined && envelope.account !== undefined
+        ? { accountHints: [envelope.account] }
+        : {}),
       region: envelope.region,
       sample: false,
       firstSeen: toIsoTime(d.startTime),

@@ -34,28 +34,42 @@ const isGuardDutyDetail = (event: Record<string, unknown>): boolean =>
   (isObject(event.resource) || isObject((event.service as Record<string, unknown>).detection));
 
 /** An event that reached the function through an SNS subscription carries the real event as a JSON string. */
-const snsMessage = (event: Record<string, unknown>): unknown => {
+const snsRecord = (event: Record<string, unknown>): { message: unknown; topicArn?: string } | undefined => {
   const records = event.Records;
   if (!Array.isArray(records) || records.length !== 1) return undefined;
-  const record = records[0] as { Sns?: { Message?: unknown } } | undefined;
-  return record?.Sns?.Message;
+  const record = records[0] as { Sns?: { Message?: unknown; TopicArn?: unknown } } | undefined;
+  const topicArn = record?.Sns?.TopicArn;
+  return { message: record?.Sns?.Message, topicArn: typeof topicArn === "string" ? topicArn : undefined };
 };
 
-const markViaSns = (parsed: ParsedEvent): ParsedEvent =>
+const markViaSns = (parsed: ParsedEvent, topicArn: string | undefined): ParsedEvent =>
   parsed.kind === "findings"
-    ? { ...parsed, findings: parsed.findings.map((finding) => ({ ...finding, viaSns: true })) }
+    ? {
+        ...parsed,
+        findings: parsed.findings.map((finding) => ({ ...finding, viaSns: true, snsTopicArn: topicArn })),
+      }
     : parsed;
+
+/** The function people send their requests to (serverless.yml); the chat buttons invoke it too. */
+export const MANUAL_HANDLER = "manual";
 
 /**
  * Recognises any supported event by source and detail-type, so every function accepts every shape, and turns it
  * into findings, a reason to ignore it, or a reason it could not be read. Never throws.
+ *
+ * On the manual function (`handler`), anything that is neither an AWS event nor an SNS notification is a person's
+ * request and is read strictly: `{"AccessKeyId": …}` copied from `aws iam list-access-keys` must fail with a hint,
+ * never be ignored, or the person believes the key was disabled.
  */
-export const parseEvent = (event: unknown, requestId?: string): ParsedEvent => {
+export const parseEvent = (event: unknown, requestId?: string, handler?: string): ParsedEvent => {
+  const manual = handler === MANUAL_HANDLER;
   if (!isObject(event)) {
+    if (manual) return parseManualRequest(event, requestId);
     return { kind: "invalid", eventId: requestId, reason: "the event is not a JSON object" };
   }
   if ("Records" in event) {
-    const message = snsMessage(event);
+    const record = snsRecord(event);
+    const message = record?.message;
     if (typeof message !== "string") {
       return {
         kind: "invalid",
@@ -74,12 +88,13 @@ export const parseEvent = (event: unknown, requestId?: string): ParsedEvent => {
       return { kind: "invalid", eventId: requestId, reason: "nested SNS notifications are not supported" };
     }
     // Whoever may publish to the topic wrote this: the plan must know it did not come directly.
-    return markViaSns(parseEvent(inner, requestId));
+    return markViaSns(parseEvent(inner, requestId, handler), record?.topicArn);
   }
-  if (isManualRequest(event) && !("source" in event)) return parseManualRequest(event, requestId);
+  if (!manual && isManualRequest(event) && !("source" in event)) return parseManualRequest(event, requestId);
   if (isGuardDutyDetail(event)) return parseGuardDutyDetail(event, requestId);
   const envelope = Envelope().safeParse(event);
   if (!envelope.success) {
+    if (manual) return parseManualRequest(event, requestId);
     return { kind: "ignored", eventId: requestId, reason: "not an event this responder handles" };
   }
   const parse = PARSERS.get(envelope.data.source);

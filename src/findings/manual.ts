@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
-import { ACCESS_KEY_ID_PATTERN, ACCOUNT_ID_PATTERN, USER_NAME_PATTERN } from "../identifiers";
-import { describeIssues, lazily } from "./common";
+import { closestName } from "../closest-name";
+import { ACCESS_KEY_ID_PATTERN, ACCOUNT_ID_PATTERN, isAccessKeyId, USER_NAME_PATTERN } from "../identifiers";
+import { lazily } from "./common";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
 
 /**
@@ -16,12 +17,14 @@ export const CHAT_BUTTON_REQUESTED_BY = "chat button (Amazon Q Developer)";
 type ChatButton = keyof typeof CHAT_BUTTON_REQUESTS;
 const CHAT_BUTTONS = Object.keys(CHAT_BUTTON_REQUESTS) as ChatButton[];
 
+/** Access key IDs are upper case; a lower-case one is a copy gone wrong, and IAM would not find it. */
+const UPPER_CASE = "access key IDs are upper case";
+
 const schemas = lazily(() => {
-  const accessKeyId = z
-    .string()
-    .check(
-      z.regex(ACCESS_KEY_ID_PATTERN, "must be 16–128 letters, digits or underscores (an access key ID)"),
-    );
+  const accessKeyId = z.string().check(
+    z.regex(ACCESS_KEY_ID_PATTERN, "must be 16–128 letters, digits or underscores (an access key ID)"),
+    z.refine((id) => id === id.toUpperCase(), UPPER_CASE),
+  );
   /** A button's request: exactly one field, so a key, user or reason added to it is an error too. */
   const ChatButtonRequest = {
     disable: z.strictObject({ disable: accessKeyId }),
@@ -80,16 +83,87 @@ const fromChatButton = (button: ChatButton, event: unknown) => {
   return { success: true as const, data };
 };
 
+const EXAMPLE = '{"accessKeyId": "AKIA…"}';
+
+/** Why a request that is not an object cannot be read, and how to write it. */
+const notAnObject = (event: unknown): string => {
+  if (typeof event !== "string") {
+    const kind = event === null ? "null" : Array.isArray(event) ? "an array" : `a ${typeof event}`;
+    return `a request is a JSON object such as ${EXAMPLE}, got ${kind}`;
+  }
+  try {
+    JSON.parse(event);
+  } catch (error) {
+    const meant = isAccessKeyId(event.trim()) ? `{"accessKeyId": "${event.trim()}"}` : undefined;
+    const why = error instanceof Error ? ` (${error.message})` : "";
+    return meant
+      ? `the request is not JSON: did you mean ${meant}?`
+      : `the request is not JSON${why}: write it as ${EXAMPLE}, names and text in double quotes`;
+  }
+  return "the request is a JSON string, not an object: send the object itself, without quotes around it";
+};
+
+type Issue = z.core.$ZodIssue;
+
+/** A value hint: an access key ID in lower case, or a status in the wrong case. */
+const valueHint = (issue: Issue, value: unknown): string => {
+  if (typeof value !== "string") return "";
+  if (issue.code === "custom" && issue.message === UPPER_CASE)
+    return `: did you mean "${value.toUpperCase()}"?`;
+  const options = issue.code === "invalid_value" ? issue.values.map(String) : [];
+  const meant = options.find((option) => option.toLowerCase() === value.toLowerCase());
+  return meant ? `: did you mean "${meant}"?` : "";
+};
+
+/**
+ * A person's account of what is wrong, one problem after another: each unknown field with the name it most likely
+ * meant (`AccessKeyId` as `aws iam list-access-keys` prints it, `accessKeyID`), and each bad value with its hint.
+ * A field missing because it was misspelt is not reported twice.
+ */
+const describeRequest = (
+  issues: Issue[],
+  event: Record<string, unknown>,
+  fields: readonly string[],
+  meanable: readonly string[] = fields,
+): string => {
+  const unknown = Object.keys(event).filter((key) => !fields.includes(key));
+  const hints = unknown.map((key) => [key, closestName(key, meanable)] as const);
+  const problems = hints.map(([key, meant]) =>
+    meant ? `unknown field "${key}": did you mean "${meant}"?` : `unknown field "${key}"`,
+  );
+  for (const issue of issues) {
+    const field = String(issue.path[0] ?? "");
+    const missing = issue.code === "invalid_type" && issue.path.length === 1 && !(field in event);
+    if (issue.code === "unrecognized_keys" || (missing && hints.some(([, meant]) => meant))) continue;
+    const message = missing ? "missing" : `${issue.message}${valueHint(issue, event[field])}`;
+    problems.push(`${issue.path.map(String).join(".") || "(root)"}: ${message}`);
+  }
+  if (hints.some(([, meant]) => !meant)) {
+    problems.push(
+      fields.length === 1
+        ? `a chat button's request has the one field "${fields[0]}"`
+        : `the fields are ${fields.join(", ")}`,
+    );
+  }
+  return problems.join("; ");
+};
+
+/** Only a person's request (or a chat button's) reaches here; anything else, a typo included, is refused with a hint. */
 export const parseManualRequest = (event: unknown, requestId?: string): ParsedEvent => {
-  const button = isObject(event) ? chatButtonOf(event) : undefined;
+  const invalid = (why: string): ParsedEvent => ({
+    kind: "invalid",
+    source: Source.Manual,
+    eventId: requestId,
+    reason: `invalid manual request: ${why}`,
+  });
+  if (!isObject(event)) return invalid(notAnObject(event));
+  const button = chatButtonOf(event);
   const parsed = button ? fromChatButton(button, event) : schemas().ManualRequest.safeParse(event);
   if (!parsed.success) {
-    return {
-      kind: "invalid",
-      source: Source.Manual,
-      eventId: requestId,
-      reason: `invalid manual request: ${describeIssues(parsed.error)}`,
-    };
+    const fields = button ? [button] : Object.keys(schemas().ManualRequest.shape);
+    // A person's request may have meant a button's field (`Disable`), never the other way round.
+    const meanable = button ? fields : [...fields, ...CHAT_BUTTONS];
+    return invalid(describeRequest(parsed.error.issues, event, fields, meanable));
   }
   const r = parsed.data;
   const status = r.status ?? "Inactive";

@@ -1,5 +1,21 @@
 import * as z from "zod/mini";
-import { type Envelope, facts, lazily, looksGenerated, mismatch, principalTypeOf, toIsoTime } from "./common";
+import {
+  anything,
+  arrayAt,
+  describeIssues,
+  type Envelope,
+  facts,
+  isPlaceholderKey,
+  lazily,
+  lenientText,
+  mismatch,
+  numberOf,
+  objectAt,
+  principalTypeOf,
+  salvaged,
+  textOf,
+  toIsoTime,
+} from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 import { isAwsProduct, labelSeverity, mayRepeatGuardDuty } from "./security-hub";
 
@@ -10,15 +26,15 @@ export const FINDINGS_IMPORTED_V2 = "Findings Imported V2";
 const KEY_RESOURCE_TYPE = "AWS::IAM::AccessKey";
 
 const schemas = lazily(() => {
-  const Time = z.optional(z.union([z.number(), z.string()]));
+  const Time = z.catch(z.optional(z.union([z.number(), z.string()])), undefined);
   const AccountRef = z.optional(z.looseObject({ uid: z.optional(z.string()) }));
 
   /** Only access-key resources are read field by field: another resource's odd shape is none of our business. */
   const KeyResource = z.looseObject({
     type: z.literal(KEY_RESOURCE_TYPE),
     uid: z.optional(z.string()),
-    region: z.optional(z.string()),
-    cloud_partition: z.optional(z.string()),
+    region: lenientText(),
+    cloud_partition: lenientText(),
     owner: z.optional(z.looseObject({ account: AccountRef })),
     // GuardDuty's key details; `user.name` is the OCSF resource's own user field.
     data: z.optional(
@@ -35,38 +51,39 @@ const schemas = lazily(() => {
   const OcsfFinding = z.looseObject({
     finding_info: z.looseObject({
       uid: z.string().check(z.minLength(1)),
-      title: z.optional(z.string()),
-      types: z.optional(z.array(z.string())),
+      title: lenientText(),
+      types: z.catch(z.optional(z.array(z.unknown())), undefined),
       first_seen_time: Time,
-      first_seen_time_dt: z.optional(z.string()),
+      first_seen_time_dt: lenientText(),
       created_time: Time,
-      created_time_dt: z.optional(z.string()),
+      created_time_dt: lenientText(),
       modified_time: Time,
-      modified_time_dt: z.optional(z.string()),
+      modified_time_dt: lenientText(),
     }),
     metadata: z.optional(
       z.looseObject({
-        product: z.optional(z.looseObject({ uid: z.optional(z.string()), name: z.optional(z.string()) })),
+        product: z.optional(z.looseObject({ uid: z.optional(z.string()), name: lenientText() })),
       }),
     ),
     cloud: z.optional(
       z.looseObject({
         account: AccountRef,
-        region: z.optional(z.string()),
-        cloud_partition: z.optional(z.string()),
+        region: lenientText(),
+        cloud_partition: lenientText(),
       }),
     ),
     // Recommended, not required, in OCSF: a finding without resources names no key.
     resources: z.optional(z.array(z.looseObject({ type: z.optional(z.unknown()) }))),
-    severity: z.optional(z.string()),
-    severity_id: z.optional(z.number()),
+    severity: lenientText(),
+    severity_id: anything(),
+    // Whether a person closed the case: read as sent, since a wrong reading could write on a closed finding.
     status: z.optional(z.string()),
     status_id: z.optional(z.number()),
     activity_id: z.optional(z.number()),
     activity_name: z.optional(z.string()),
-    count: z.optional(z.number()),
+    count: anything(),
     time: Time,
-    time_dt: z.optional(z.string()),
+    time_dt: lenientText(),
   });
 
   const SecurityHubV2Detail = z.looseObject({ findings: z.array(z.unknown()) });
@@ -81,8 +98,8 @@ const SEVERITY_ID: Record<number, number> = { 1: 0, 2: 1, 3: 4, 4: 7, 5: 9, 6: 1
 
 /** The normalized severity_id first, then its caption (the labels ASFF uses, plus Fatal); otherwise none. */
 const severityOf = (f: OcsfFinding): number | undefined => {
-  if (f.severity_id !== undefined && Object.hasOwn(SEVERITY_ID, f.severity_id))
-    return SEVERITY_ID[f.severity_id];
+  const id = numberOf(f.severity_id);
+  if (id !== undefined && Object.hasOwn(SEVERITY_ID, id)) return SEVERITY_ID[id];
   if (f.severity?.toUpperCase() === "FATAL") return SEVERITY_ID[6];
   return labelSeverity(f.severity);
 };
@@ -117,7 +134,19 @@ const closedReasonV2 = (f: {
 
 /** OCSF activity_id 2 (Update): the finding was seen before. */
 const isUpdate = (f: OcsfFinding): boolean =>
-  f.activity_id === 2 || (f.activity_id === undefined && f.activity_name?.toLowerCase() === "update");
+  f.activity_id === 2 ||
+  (f.activity_id === undefined && f.activity_name?.toLowerCase() === "update") ||
+  (numberOf(f.count) ?? 1) > 1;
+
+/**
+ * The finding's type. OCSF 1.6 findings may list a category first (`Threats`); the GuardDuty type is the entry
+ * shaped like one (`UnauthorizedAccess:IAMUser/MaliciousIPCaller`: a ':' and then a '/'), wherever it appears. It
+ * names the finding in the alert and is what CONTAIN_WITHOUT_APPROVAL's type prefixes match.
+ */
+const typeOf = (types: unknown[] | undefined): string => {
+  const texts = (types ?? []).filter((t): t is string => typeof t === "string" && t !== "");
+  return texts.find((t) => /^[^:/]+:[^/]+\/./.test(t)) ?? texts[0] ?? "Security Hub finding";
+};
 
 /** A uid that is missing, empty or "null" (as ASFF writes a console sign-in's key) names no key. */
 const present = (value: string | undefined): string | undefined =>
@@ -128,19 +157,40 @@ interface NamedKey {
   accessKeyId: string;
   resource: KeyResource;
   userNames: string[];
+  /** The resource's `uid` and `data.access_key_id` name different keys: neither is acted on. */
+  doubt?: string;
 }
+
+/**
+ * The keys a resource names: its `uid` and GuardDuty's `data.access_key_id`. When both are there and differ, the
+ * finding does not say which key it is about: both are reported, neither written, and a person decides.
+ */
+const keysOf = (resource: KeyResource): { accessKeyId: string; doubt?: string }[] => {
+  const uid = present(resource.uid);
+  const fromData = present(resource.data?.access_key_id);
+  if (uid !== undefined && fromData !== undefined && uid !== fromData) {
+    const doubt = `its key resource names two keys (uid ${uid}, data.access_key_id ${fromData})`;
+    return [
+      { accessKeyId: uid, doubt },
+      { accessKeyId: fromData, doubt },
+    ];
+  }
+  const accessKeyId = uid ?? fromData;
+  return accessKeyId === undefined ? [] : [{ accessKeyId }];
+};
 
 /** One entry per distinct key: resources that repeat a key add only the user names not seen yet. */
 const namedKeys = (resources: KeyResource[]): NamedKey[] => {
   const byKey = new Map<string, NamedKey>();
   for (const resource of resources) {
-    const accessKeyId = present(resource.uid) ?? present(resource.data?.access_key_id);
-    if (!accessKeyId) continue;
-    const entry = byKey.get(accessKeyId) ?? { accessKeyId, resource, userNames: [] };
-    for (const name of [resource.data?.user_name, resource.user?.name]) {
-      if (name && !entry.userNames.includes(name)) entry.userNames.push(name);
+    for (const { accessKeyId, doubt } of keysOf(resource)) {
+      const entry = byKey.get(accessKeyId) ?? { accessKeyId, resource, userNames: [] };
+      entry.doubt ??= doubt;
+      for (const name of [resource.data?.user_name, resource.user?.name]) {
+        if (name && !entry.userNames.includes(name)) entry.userNames.push(name);
+      }
+      byKey.set(accessKeyId, entry);
     }
-    byKey.set(accessKeyId, entry);
   }
   return [...byKey.values()];
 };
@@ -150,8 +200,9 @@ const findingsOf = (f: OcsfFinding, keyResources: KeyResource[], envelope: Envel
   const product = f.metadata?.product;
   const aws = isAwsProduct(product?.uid);
   const closed = closedReasonV2(f);
-  const type = info.types?.[0] ?? "Security Hub finding";
-  return namedKeys(keyResources).flatMap(({ accessKeyId, resource, userNames }) => {
+  const type = typeOf(info.types);
+  const count = numberOf(f.count);
+  return namedKeys(keyResources).flatMap(({ accessKeyId, resource, userNames, doubt }) => {
     const region = f.cloud?.region ?? resource.region;
     const data = resource.data;
     const base: Omit<Finding, "userName" | "principalType" | "sample"> = {
@@ -163,8 +214,13 @@ const findingsOf = (f: OcsfFinding, keyResources: KeyResource[], envelope: Envel
       severity: severityOf(f),
       accessKeyId,
       principalId: data?.principal_id,
-      // Kept as sent when it is not an account ID: the plan then refuses to write.
+      // Kept as sent when it is not an account ID: the plan then refuses to write. The resource's owner, when it
+      // differs, is a hint: STS then says which account owns the key.
       account: f.cloud?.account?.uid ?? resource.owner?.account?.uid,
+      ...(resource.owner?.account?.uid !== undefined &&
+      resource.owner.account.uid !== (f.cloud?.account?.uid ?? resource.owner.account.uid)
+        ? { accountHints: [resource.owner.account.uid] }
+        : {}),
       region,
       partition: resource.cloud_partition ?? f.cloud?.cloud_partition,
       firstSeen: toIsoTime(info.first_seen_time_dt ?? info.first_seen_time),
@@ -176,12 +232,13 @@ const findingsOf = (f: OcsfFinding, keyResources: KeyResource[], envelope: Envel
           f.time_dt ??
           f.time,
       ),
-      occurrences: f.count,
+      occurrences: count,
       // As for ASFF: a GuardDuty finding of this region, an update or a repeated count reads the key first.
-      update: mayRepeatGuardDuty(product?.uid, region, envelope.region) || isUpdate(f) || (f.count ?? 1) > 1,
+      update: mayRepeatGuardDuty(product?.uid, region, envelope.region) || isUpdate(f),
       requestedStatus: "Inactive",
       provenance: { product: product?.uid ?? "(no metadata.product.uid)", aws },
       closed,
+      ...(doubt ? { doubt } : {}),
       details: facts({
         "Security Hub finding": info.uid,
         Product: product?.uid,
@@ -199,10 +256,38 @@ const findingsOf = (f: OcsfFinding, keyResources: KeyResource[], envelope: Envel
           : userName
             ? PrincipalType.IAMUser
             : PrincipalType.Unknown,
-        sample: looksGenerated(accessKeyId, userName, data?.principal_id),
+        // OCSF defines no sample flag; a key no credential can have marks GuardDuty's samples. Never a name.
+        sample: isPlaceholderKey(accessKeyId),
       }),
     );
   });
+};
+
+/** A finding that failed the schema but names valid keys in its key resources: each is for a person to decide. */
+const salvage = (raw: unknown, envelope: Envelope, why: string): Finding[] => {
+  const f = objectAt(raw);
+  const info = objectAt(f.finding_info);
+  const product = textOf(objectAt(objectAt(f.metadata).product).uid);
+  const keys = arrayAt(f.resources)
+    .map(objectAt)
+    .filter((r) => r.type === KEY_RESOURCE_TYPE)
+    .flatMap((r) => [r.uid, objectAt(r.data).access_key_id]);
+  const type = typeOf(arrayAt(info.types));
+  const rescued = salvaged(
+    keys,
+    {
+      source: Source.SecurityHub,
+      findingId: textOf(info.uid) || envelope.id || "(no finding id)",
+      eventId: envelope.id,
+      type,
+      title: textOf(info.title) ?? type,
+      account: textOf(objectAt(objectAt(f.cloud).account).uid),
+      sample: false,
+      provenance: { product: product ?? "(no metadata.product.uid)", aws: isAwsProduct(product) },
+    },
+    why,
+  );
+  return rescued?.kind === "findings" ? rescued.findings : [];
 };
 
 /**
@@ -219,22 +304,36 @@ export const parseSecurityHubV2Event = (envelope: Envelope): ParsedEvent => {
   const head = schemas().SecurityHubV2Detail.safeParse(envelope.detail);
   if (!head.success) return mismatch(source, eventId, "Security Hub V2 event", head.error);
   const findings: Finding[] = [];
-  for (const [index, raw] of head.data.findings.entries()) {
+  findingLoop: for (const [index, raw] of head.data.findings.entries()) {
     const path = `detail.findings.${index}`;
     const parsed = schemas().OcsfFinding.safeParse(raw);
-    if (!parsed.success) return mismatch(source, eventId, "Security Hub finding (OCSF)", parsed.error, path);
+    if (!parsed.success) {
+      const rescued = salvage(
+        raw,
+        envelope,
+        `some of its fields could not be read (${describeIssues(parsed.error, path)})`,
+      );
+      if (rescued.length === 0)
+        return mismatch(source, eventId, "Security Hub finding (OCSF)", parsed.error, path);
+      findings.push(...rescued);
+      continue;
+    }
     const keyResources: KeyResource[] = [];
     for (const [at, candidate] of (parsed.data.resources ?? []).entries()) {
       if (candidate.type !== KEY_RESOURCE_TYPE) continue;
       const resource = schemas().KeyResource.safeParse(candidate);
       if (!resource.success) {
-        return mismatch(
-          source,
-          eventId,
-          "Security Hub key resource (OCSF)",
-          resource.error,
-          `${path}.resources.${at}`,
+        const where = `${path}.resources.${at}`;
+        const rescued = salvage(
+          raw,
+          envelope,
+          `its key resource could not be read (${describeIssues(resource.error, where)})`,
         );
+        if (rescued.length === 0) {
+          return mismatch(source, eventId, "Security Hub key resource (OCSF)", resource.error, where);
+        }
+        findings.push(...rescued);
+        continue findingLoop;
       }
       keyResources.push(resource.data);
     }

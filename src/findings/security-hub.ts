@@ -1,5 +1,21 @@
 import * as z from "zod/mini";
-import { type Envelope, facts, lazily, looksGenerated, mismatch, principalTypeOf, toIsoTime } from "./common";
+import {
+  anything,
+  arrayAt,
+  describeIssues,
+  type Envelope,
+  facts,
+  isPlaceholderKey,
+  lazily,
+  lenientText,
+  mismatch,
+  numberOf,
+  objectAt,
+  principalTypeOf,
+  salvaged,
+  textOf,
+  toIsoTime,
+} from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 
 const KEY_RESOURCE_PREFIX = "AWS::IAM::AccessKey:";
@@ -17,8 +33,8 @@ const schemas = lazily(() => {
   const Resource = z.looseObject({
     Type: z.string(),
     Id: z.string(),
-    Region: z.optional(z.string()),
-    Partition: z.optional(z.string()),
+    Region: lenientText(),
+    Partition: lenientText(),
     Details: z.optional(z.looseObject({ AwsIamAccessKey: z.optional(KeyDetails) })),
   });
 
@@ -26,22 +42,22 @@ const schemas = lazily(() => {
     Id: z.string().check(z.minLength(1)),
     AwsAccountId: z.optional(z.string()),
     ProductArn: z.optional(z.string()),
-    Types: z.optional(z.array(z.string())),
-    Title: z.optional(z.string()),
-    Region: z.optional(z.string()),
-    CreatedAt: z.optional(z.string()),
-    UpdatedAt: z.optional(z.string()),
-    FirstObservedAt: z.optional(z.string()),
-    Sample: z.optional(z.boolean()),
-    Severity: z.optional(
-      z.looseObject({
-        Label: z.optional(z.string()),
-        Product: z.optional(z.number()),
-        Normalized: z.optional(z.number()),
-      }),
+    Types: z.catch(z.optional(z.array(z.string())), undefined),
+    Title: lenientText(),
+    Region: lenientText(),
+    CreatedAt: lenientText(),
+    UpdatedAt: lenientText(),
+    FirstObservedAt: lenientText(),
+    Sample: anything(),
+    // Read by `severityOf`, leniently: a label, numbers, or numbers sent as strings.
+    Severity: z.catch(z.optional(z.looseObject({})), undefined),
+    FindingProviderFields: z.catch(
+      z.optional(z.looseObject({ Severity: z.catch(z.optional(z.looseObject({})), undefined) })),
+      undefined,
     ),
-    ProductFields: z.optional(z.record(z.string(), z.unknown())),
+    ProductFields: z.catch(z.optional(z.record(z.string(), z.unknown())), undefined),
     Resources: z.array(Resource),
+    // Whether a person closed the case: read as sent, since a wrong reading could write on a closed finding.
     RecordState: z.optional(z.string()),
     Workflow: z.optional(z.looseObject({ Status: z.optional(z.string()) })),
     // Deprecated in favour of Workflow.Status, but still sent.
@@ -61,12 +77,38 @@ export const labelSeverity = (label: string | undefined): number | undefined => 
   return key !== undefined && Object.hasOwn(LABEL_SEVERITY, key) ? LABEL_SEVERITY[key] : undefined;
 };
 
-/** Security Hub's label is trusted as delivered; without one, Normalized (0–100) is scaled to GuardDuty's 0–10. */
-const severityOf = (severity: AsffFinding["Severity"]): number | undefined => {
-  const fromLabel = labelSeverity(severity?.Label);
+/** A severity on GuardDuty's own 0–10 scale, as a number or a string of one. */
+const guardDutyScale = (value: unknown): number | undefined => {
+  const number = numberOf(value);
+  return number !== undefined && number >= 0 && number <= 10 ? number : undefined;
+};
+
+/**
+ * The severity the finding's maker meant. A GuardDuty finding is judged on GuardDuty's own number, in this order
+ * of authority: `FindingProviderFields.Severity.Original` (what the provider set, which only it may change),
+ * `Severity.Original`, then the deprecated `Severity.Product`; Security Hub's flattened label maps GuardDuty's 2 to
+ * MEDIUM in some findings (FORMATS.md), which would act on a Low finding. Other products: the label as delivered;
+ * without one, Normalized (0–100) scaled to 0–10, then Product.
+ */
+const severityOf = (f: AsffFinding): number | undefined => {
+  const severity = objectAt(f.Severity);
+  if (awsProductService(f.ProductArn) === "guardduty") {
+    const fromGuardDuty = [
+      objectAt(f.FindingProviderFields?.Severity).Original,
+      severity.Original,
+      severity.Product,
+    ]
+      .map(guardDutyScale)
+      .find((value) => value !== undefined);
+    if (fromGuardDuty !== undefined) return fromGuardDuty;
+  }
+  const fromLabel = labelSeverity(
+    textOf(severity.Label) ?? textOf(objectAt(f.FindingProviderFields?.Severity).Label),
+  );
   if (fromLabel !== undefined) return fromLabel;
-  if (severity?.Normalized !== undefined) return severity.Normalized / 10;
-  return severity?.Product;
+  const normalized = numberOf(severity.Normalized);
+  if (normalized !== undefined) return normalized / 10;
+  return numberOf(severity.Product);
 };
 
 const productFieldCount = (fields: Record<string, unknown> | undefined): number | undefined => {
@@ -145,7 +187,8 @@ const findingsOf = (f: AsffFinding, envelope: Envelope): Finding[] => {
   const count = productFieldCount(f.ProductFields);
   const aws = isAwsProduct(f.ProductArn);
   const closed = closedReason(f);
-  const sampleFlag = f.Sample === true || productFieldsSample(f.ProductFields);
+  // ASFF's Sample, or GuardDuty's flag carried over in ProductFields; read leniently, as GuardDuty's own.
+  const sampleFlag = f.Sample === true || f.Sample === "true" || productFieldsSample(f.ProductFields);
   return f.Resources.filter((r) => r.Type === "AwsIamAccessKey").flatMap((resource): Finding[] => {
     const details = resource.Details?.AwsIamAccessKey;
     const fromId = resource.Id.startsWith(KEY_RESOURCE_PREFIX)
@@ -163,7 +206,7 @@ const findingsOf = (f: AsffFinding, envelope: Envelope): Finding[] => {
         eventId,
         type: f.Types?.[0] ?? "Security Hub finding",
         title: f.Title ?? f.Types?.[0] ?? f.Id,
-        severity: severityOf(f.Severity),
+        severity: severityOf(f),
         accessKeyId,
         userName,
         principalType: details?.PrincipalType
@@ -176,7 +219,8 @@ const findingsOf = (f: AsffFinding, envelope: Envelope): Finding[] => {
         account: f.AwsAccountId,
         region,
         partition: resource.Partition,
-        sample: sampleFlag || looksGenerated(accessKeyId, userName),
+        // AWS's flag, or a key no credential can have: never a name.
+        sample: sampleFlag || isPlaceholderKey(accessKeyId),
         firstSeen: toIsoTime(f.FirstObservedAt),
         observedAt: toIsoTime(f.UpdatedAt ?? f.CreatedAt),
         occurrences: count,
@@ -193,6 +237,42 @@ const findingsOf = (f: AsffFinding, envelope: Envelope): Finding[] => {
       },
     ];
   });
+};
+
+/** The key IDs an ASFF finding's AwsIamAccessKey resources name, read from the raw finding without a schema. */
+const rawKeys = (raw: unknown): unknown[] =>
+  arrayAt(objectAt(raw).Resources)
+    .map(objectAt)
+    .filter((r) => r.Type === "AwsIamAccessKey")
+    .flatMap((r) => {
+      const id = textOf(r.Id);
+      return [
+        id?.startsWith(KEY_RESOURCE_PREFIX) ? id.slice(KEY_RESOURCE_PREFIX.length) : undefined,
+        objectAt(objectAt(r.Details).AwsIamAccessKey).AccessKeyId,
+      ];
+    });
+
+/** A finding that failed the schema but names valid keys: each is reported for a person to decide. */
+const salvage = (raw: unknown, envelope: Envelope, why: string): Finding[] => {
+  const f = objectAt(raw);
+  const type = textOf(arrayAt(f.Types)[0]) ?? "Security Hub finding";
+  const product = textOf(f.ProductArn);
+  const rescued = salvaged(
+    rawKeys(raw),
+    {
+      source: Source.SecurityHub,
+      findingId: textOf(f.Id) || envelope.id || "(no finding id)",
+      eventId: envelope.id,
+      type,
+      title: textOf(f.Title) ?? type,
+      account: textOf(f.AwsAccountId),
+      region: textOf(f.Region),
+      sample: f.Sample === true,
+      provenance: { product: product ?? "(no ProductArn)", aws: isAwsProduct(product) },
+    },
+    why,
+  );
+  return rescued?.kind === "findings" ? rescued.findings : [];
 };
 
 /** Turns a "Security Hub Findings - Imported" event (ASFF) into one Finding per access-key resource. */
@@ -215,6 +295,16 @@ export const parseSecurityHubEvent = (envelope: Envelope): ParsedEvent => {
   for (const [index, raw] of head.data.findings.entries()) {
     const parsed = schemas().AsffFinding.safeParse(raw);
     if (!parsed.success) {
+      const path = `detail.findings.${index}`;
+      const rescued = salvage(
+        raw,
+        envelope,
+        `some of its fields could not be read (${describeIssues(parsed.error, path)})`,
+      );
+      if (rescued.length > 0) {
+        findings.push(...rescued);
+        continue;
+      }
       return mismatch(
         source,
         eventId,

@@ -1,5 +1,17 @@
 import * as z from "zod/mini";
-import { type Envelope, facts, lazily, mismatch, toIsoTime } from "./common";
+import { isAccessKeyId } from "../identifiers";
+import {
+  describeIssues,
+  type Envelope,
+  facts,
+  lazily,
+  lenientText,
+  mismatch,
+  objectAt,
+  salvaged,
+  textOf,
+  toIsoTime,
+} from "./common";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
 
 export const EXPOSED_KEYS_CHECK = "Exposed Access Keys";
@@ -9,17 +21,18 @@ const schemas = lazily(() => {
   const CheckItemDetail = z.looseObject({
     "Access Key ID": z.string().check(z.minLength(1)),
     "User Name (IAM or Root)": z.optional(z.string()),
-    "Fraud Type": z.optional(z.string()),
-    Location: z.optional(z.string()),
-    "Case ID": z.optional(z.string()),
-    "Time Updated": z.optional(z.string()),
-    Deadline: z.optional(z.string()),
+    // Shown to people only: read leniently.
+    "Fraud Type": lenientText(),
+    Location: lenientText(),
+    "Case ID": lenientText(),
+    "Time Updated": lenientText(),
+    Deadline: lenientText(),
   });
 
   const TrustedAdvisorDetail = z.looseObject({
     "check-name": z.string(),
     status: z.string(),
-    uuid: z.optional(z.string()),
+    uuid: lenientText(),
     "check-item-detail": z.unknown(),
   });
   return { CheckItemDetail, TrustedAdvisorDetail };
@@ -29,13 +42,41 @@ const schemas = lazily(() => {
 const isRootName = (name: string | undefined): boolean =>
   name !== undefined && ["<root_account>", "root", "<root>"].includes(name.trim().toLowerCase());
 
+/**
+ * An exposed-keys item that failed the schema but names a valid key: reported for a person to decide. An item of
+ * another check, or one whose status says it is not a leak, stays as it was (invalid), naming no key.
+ */
+const salvage = (envelope: Envelope, error: z.core.$ZodError): ParsedEvent | undefined => {
+  const d = objectAt(envelope.detail);
+  const check = textOf(d["check-name"]);
+  const status = textOf(d.status);
+  if ((check !== undefined && check !== EXPOSED_KEYS_CHECK) || (status !== undefined && status !== "ERROR")) {
+    return undefined;
+  }
+  const key = objectAt(d["check-item-detail"])["Access Key ID"];
+  return salvaged(
+    [key],
+    {
+      source: Source.TrustedAdvisor,
+      findingId: textOf(d.uuid) || envelope.id || (isAccessKeyId(key) ? key : "(no item id)"),
+      eventId: envelope.id,
+      type: EXPOSED_KEYS_CHECK,
+      title: `Trusted Advisor: ${EXPOSED_KEYS_CHECK}`,
+      account: envelope.account,
+      region: envelope.region,
+      sample: false,
+    },
+    `some of its fields could not be read (${describeIssues(error, "detail")})`,
+  );
+};
+
 /** Turns a Trusted Advisor "Exposed Access Keys" item in status ERROR into one Finding. */
 export const parseTrustedAdvisorEvent = (envelope: Envelope): ParsedEvent => {
   const eventId = envelope.id;
   const source = Source.TrustedAdvisor;
   const head = schemas().TrustedAdvisorDetail.safeParse(envelope.detail);
   if (!head.success) {
-    return mismatch(source, eventId, "Trusted Advisor event", head.error);
+    return salvage(envelope, head.error) ?? mismatch(source, eventId, "Trusted Advisor event", head.error);
   }
   if (head.data["check-name"] !== EXPOSED_KEYS_CHECK) {
     return {
@@ -56,7 +97,10 @@ export const parseTrustedAdvisorEvent = (envelope: Envelope): ParsedEvent => {
   }
   const item = schemas().CheckItemDetail.safeParse(head.data["check-item-detail"]);
   if (!item.success) {
-    return mismatch(source, eventId, "Exposed Access Keys item", item.error, "detail.check-item-detail");
+    return (
+      salvage(envelope, item.error) ??
+      mismatch(source, eventId, "Exposed Access Keys item", item.error, "detail.check-item-detail")
+    );
   }
   const i = item.data;
   const user = i["User Name (IAM or Root)"]?.trim();

@@ -27,6 +27,16 @@ export const Skip = {
   ReactivationRefused: "reactivation-refused",
   /** The finding is about the responder's own role or user. */
   Responder: "responder-itself",
+  /**
+   * The event came inside an SNS notification from a topic not listed as trusted: whoever may publish there wrote it,
+   * so it is evidence for a person, never a reason to write.
+   */
+  UntrustedWrapper: "untrusted-wrapper",
+  /**
+   * A credential finding that names no key (an attack sequence naming its principal only in its text): nothing to
+   * write on, so a person is told, with the principal it names and, for a user of ours, that user's keys.
+   */
+  NoCredential: "no-credential",
 } as const;
 export type Skip = (typeof Skip)[keyof typeof Skip];
 
@@ -58,6 +68,14 @@ export interface Plan {
   resolveOwner: boolean;
   /** Read the key's status before writing, because the event may repeat one already handled. */
   checkFirst: boolean;
+  /**
+   * Ask STS GetAccessKeyInfo which account owns the key before acting: the event's account may not be the key's (a
+   * request naming no account, a finding that names another account too, a temporary key whose role may live
+   * elsewhere). The answer is authoritative; the plan is then made again for that account.
+   */
+  verifyAccount?: boolean;
+  /** The account was confirmed by STS GetAccessKeyInfo: "no such key" there means the key is gone. */
+  accountVerified?: boolean;
   /** For temporary keys with session revocation on: whose sessions to revoke. */
   sessionTarget?: { kind: "role" | "user"; name: string };
   dryRun: boolean;
@@ -157,6 +175,9 @@ const planTemporaryKey = (
       ...base,
       action: Action.RevokeSessions,
       sessionTarget: { kind, name },
+      // A session's role (or user) lives where STS issued the key, which may not be where it was used: never write
+      // on a same-named principal of another account.
+      verifyAccount: !base.dryRun && !base.awaitsApproval,
       why:
         approved === undefined
           ? `${finding.accessKeyId} is a temporary key of ${kind} ${name}: ${AWAITING} the revocation of sessions issued before now`
@@ -174,12 +195,49 @@ const planTemporaryKey = (
 };
 
 /**
+ * Whether the key may live in another account than the one the plan would act in: a manual request that names no
+ * account (a person may paste any key), or an event that names another account around the key.
+ */
+const mayBeElsewhere = (finding: Finding, account: string | undefined): boolean =>
+  (finding.source === Source.Manual && finding.account === undefined) ||
+  (finding.accountHints ?? []).some((hint) => isAccountId(hint) && hint !== account);
+
+/**
  * The "should we act?" gate. Pure: the same finding, configuration and identity always give the same plan.
  * Safety checks come first, so that no later rule can turn a sample, root, protected or temporary key into a write.
  */
 export const planContainment = (finding: Finding, config: Config, identity: Identity): Plan => {
   if (finding.sample) {
     return none(finding, config, Skip.Sample, "a generated sample finding: nothing to contain");
+  }
+  // Never silent, never a write: a finding that names no key, or that the parser could read only in part.
+  if (finding.noCredential) {
+    if (finding.closed) {
+      return none(
+        finding,
+        config,
+        Skip.Closed,
+        `the finding is closed (${finding.closed}): a person decided`,
+      );
+    }
+    const named = finding.noCredential.principals;
+    return none(
+      finding,
+      config,
+      Skip.NoCredential,
+      `the finding names no access key${named.length > 0 ? `, only ${named.join(", ")}` : " and no principal that could be read"}: ` +
+        "a person must find the credentials it used and contain them",
+      true,
+    );
+  }
+  if (finding.doubt !== undefined) {
+    return none(
+      finding,
+      config,
+      Skip.InvalidInput,
+      `${finding.doubt}: nothing is changed, a person must decide`,
+      true,
+    );
   }
   if (!isAccessKeyId(finding.accessKeyId)) {
     return none(finding, config, Skip.InvalidInput, "the event's access key ID is not valid", true);
@@ -190,6 +248,27 @@ export const planContainment = (finding: Finding, config: Config, identity: Iden
       config,
       Skip.InvalidInput,
       "the event's account field is not a 12-digit account ID: no key is touched on its word",
+      true,
+    );
+  }
+  if (finding.requestedStatus === KeyStatus.Active && !mayReactivate(finding, identity)) {
+    return none(
+      finding,
+      config,
+      Skip.ReactivationRefused,
+      "a request to set the key Active is honoured only by the manual function, invoked directly: refused",
+      true,
+    );
+  }
+  if (finding.viaSns && !config.trustedTopicArns.includes(finding.snsTopicArn ?? "")) {
+    // EventBridge delivers only what AWS services made (PutEvents refuses aws.* sources); an SNS message is
+    // whatever someone allowed to publish to the topic wrote.
+    return none(
+      finding,
+      config,
+      Skip.UntrustedWrapper,
+      `the event came inside an SNS notification from ${finding.snsTopicArn ?? "a topic it does not name"}, which ` +
+        "is not listed in TRUSTED_TOPIC_ARNS (param trustedTopicArns): evidence for a person, never a reason to write",
       true,
     );
   }
@@ -209,15 +288,6 @@ export const planContainment = (finding: Finding, config: Config, identity: Iden
       config,
       Skip.Closed,
       `the finding is closed (${finding.closed}): a person decided, so nothing is changed`,
-    );
-  }
-  if (finding.requestedStatus === KeyStatus.Active && !mayReactivate(finding, identity)) {
-    return none(
-      finding,
-      config,
-      Skip.ReactivationRefused,
-      "a request to set the key Active is honoured only by the manual function, invoked directly: refused",
-      true,
     );
   }
   if (isRoot(finding)) {
@@ -295,6 +365,7 @@ export const planContainment = (finding: Finding, config: Config, identity: Iden
   }
 
   const approved = approvedBecause(finding, config, identity);
+  const acts = approved !== undefined && !config.dryRun;
   const base = {
     finding,
     account,
@@ -307,6 +378,8 @@ export const planContainment = (finding: Finding, config: Config, identity: Iden
     checkFirst: finding.update && approved !== undefined,
     dryRun: config.dryRun,
     ...(approved === undefined ? { awaitsApproval: true } : {}),
+    // Only before an IAM call: a dry run and a plan awaiting approval make none.
+    verifyAccount: acts && mayBeElsewhere(finding, account),
     urgent: false,
   };
   if (kind === KeyKind.Temporary) {
@@ -351,7 +424,35 @@ export const planForOwner = (
     config,
     identity,
   );
-  return { ...replanned, checkFirst: replanned.checkFirst || plan.checkFirst };
+  return {
+    ...replanned,
+    checkFirst: replanned.checkFirst || plan.checkFirst,
+    // The account was settled before the owner was looked up in it.
+    verifyAccount: false,
+    ...(plan.accountVerified ? { accountVerified: true } : {}),
+  };
+};
+
+/**
+ * Plans again for the account STS GetAccessKeyInfo says owns the key: the member role there, or no write and a person
+ * told which account it is. A read before the write that was asked for is kept.
+ */
+export const planForAccount = (plan: Plan, owner: string, config: Config, identity: Identity): Plan => {
+  const replanned = planContainment(
+    { ...plan.finding, account: owner, accountHints: undefined },
+    config,
+    identity,
+  );
+  return {
+    ...replanned,
+    checkFirst: replanned.checkFirst || plan.checkFirst,
+    verifyAccount: false,
+    accountVerified: true,
+    // The user the event named belongs to the event's account, not necessarily the owner's: look it up there.
+    ...(replanned.action !== Action.None && owner !== (plan.account ?? identity.account)
+      ? { userName: undefined, resolveOwner: replanned.action !== Action.RevokeSessions }
+      : {}),
+  };
 };
 
 /**
