@@ -154,7 +154,7 @@ describe("an attack sequence with two actors", () => {
 });
 
 describe("an attack sequence that names no credential", () => {
-  it("is ignored: no call, no alert", async () => {
+  it("is never ignored: an action-required alert names the principal, whose keys are listed, not written", async () => {
     const event = loadEvent("guardduty-attack-sequence-iam-user");
     const sequence = event.detail.service.detection.sequence;
     delete sequence.actors[0].user.credentialUid;
@@ -164,16 +164,29 @@ describe("an attack sequence that names no credential", () => {
 
     const { summary } = await invoke(freshHandler(), event);
 
-    expect(summary).toMatchObject({
-      result: "ignored",
-      reason: expect.stringContaining("names no credential"),
-    });
-    expect(double.calls).toEqual([]);
+    expect(summary).toMatchObject({ result: "handled", outcomes: [{ reason: "no-credential" }] });
+    expect(double.writes()).toEqual([]);
+    expect(double.calls.filter((c) => c.service === "iam").map((c) => c.action)).toEqual(["ListAccessKeys"]);
+    expect(publishedDocument(double).outcome).toBe("action-required");
+    expect(publishedDocument(double).text).toContain("IAMUser/alice");
   });
 
-  it("is invalid when malformed: no write, and an alert that it could not be read", async () => {
+  it("names the key, for a person, when part of the sequence is malformed: no write", async () => {
     const event = loadEvent("guardduty-attack-sequence-iam-user");
     event.detail.service.detection.sequence.actors = "alice";
+
+    const { summary, error } = await invoke(freshHandler(), event);
+
+    expect(error).toBeUndefined();
+    expect(summary).toMatchObject({ result: "handled", alert: "published" });
+    expect(double.writes()).toEqual([]);
+    expect(publishedDocument(double).outcome).toBe("action-required");
+    expect(publishedDocument(double).document.keys).toMatchObject([{ accessKeyId: "AKIAALICE00000000001" }]);
+  });
+
+  it("is invalid when malformed and no field names a key: no write, and an alert that it could not be read", async () => {
+    const event = loadEvent("guardduty-attack-sequence-iam-user");
+    event.detail.service.detection.sequence = "alice";
 
     const { summary, error } = await invoke(freshHandler(), event);
 

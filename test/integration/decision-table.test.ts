@@ -60,14 +60,14 @@ describe("decision table, row by row, through the handlers", () => {
     expect(double.writes()).toEqual([]);
   });
 
-  it("key no longer exists when the owner is looked up: key gone", async () => {
+  it("key no longer exists in the account STS names as its owner: key gone", async () => {
     double.reset();
     useDouble(double);
     const { summary } = await invoke(
       freshHandler("leakedCredentials"),
       loadEvent("health-credentials-compromised"),
     );
-    expect(iamLog()).toEqual([`GetAccessKeyLastUsed:${SELF_ACCOUNT}`]);
+    expect(iamLog()).toEqual([`GetAccessKeyLastUsed:${SELF_ACCOUNT}`, `GetAccessKeyInfo:${SELF_ACCOUNT}`]);
     expect(summary?.outcomes).toMatchObject([{ status: "key-gone" }]);
   });
 
@@ -82,7 +82,8 @@ describe("decision table, row by row, through the handlers", () => {
     useDouble(double, { REVOKE_SESSIONS: "true" });
     const before = Date.now();
     const { summary } = await invoke(freshHandler(), loadEvent("guardduty-assumed-role"));
-    expect(iamLog()).toEqual([`PutRolePolicy:${SELF_ACCOUNT}`]);
+    // STS first: the role's sessions are revoked only in the account that issued the key.
+    expect(iamLog()).toEqual([`GetAccessKeyInfo:${SELF_ACCOUNT}`, `PutRolePolicy:${SELF_ACCOUNT}`]);
     expect(summary?.outcomes).toMatchObject([{ status: "sessions-revoked" }]);
     const policy = JSON.parse(
       double.rolePolicies("web-instance-role").AccessKeyResponderRevokeOlderSessions ?? "{}",
@@ -105,11 +106,17 @@ describe("decision table, row by row, through the handlers", () => {
     );
   });
 
-  it("temporary key of an IAM user with REVOKE_SESSIONS: the same deny on the user", async () => {
+  it("temporary key of an IAM user with REVOKE_SESSIONS: the same deny on the user, and a person told of its Active key", async () => {
     useDouble(double, { REVOKE_SESSIONS: "true" });
     await invoke(freshHandler(), loadEvent("guardduty-user-temporary-key"));
-    expect(iamLog()).toEqual([`PutUserPolicy:${SELF_ACCOUNT}`]);
+    expect(iamLog()).toEqual([
+      `GetAccessKeyInfo:${SELF_ACCOUNT}`,
+      `PutUserPolicy:${SELF_ACCOUNT}`,
+      `ListAccessKeys:${SELF_ACCOUNT}`,
+    ]);
     expect(Object.keys(double.userPolicies("dave"))).toEqual(["AccessKeyResponderRevokeOlderSessions"]);
+    // dave's long-term key can mint new sessions until a person deals with it.
+    expect(publishedDocument(double).outcome).toBe("action-required");
   });
 
   it("root credentials: no write, an urgent alert", async () => {

@@ -137,8 +137,10 @@ describe("guardduty handler against the loopback double", () => {
     });
   });
 
-  it("accepts a finding wrapped in an SNS notification", async () => {
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-sns-wrapped"));
+  it("accepts a finding wrapped in a notification of a trusted SNS topic", async () => {
+    const event = loadEvent("guardduty-sns-wrapped");
+    useDouble(double, { TRUSTED_TOPIC_ARNS: event.Records[0].Sns.TopicArn });
+    const { summary } = await invoke(freshHandler(), event);
     expect(summary?.outcomes).toMatchObject([{ accessKeyId: "AKIABOB0000000000001", status: "disabled" }]);
     expect(double.keyStatus("AKIABOB0000000000001")).toBe("Inactive");
   });

@@ -80,12 +80,24 @@ describe("Security Hub V2 (OCSF) findings", () => {
   it("tells a person about a malformed V2 event and makes no write", async () => {
     const event = loadEvent("security-hub-v2-guardduty");
     delete event.detail.findings[0].finding_info;
+    event.detail.findings[0].resources[0] = { type: "AWS::IAM::AccessKey", uid: 5 };
 
     const { summary } = await securityHub(event);
 
     expect(double.calls.filter((c) => c.service === "iam")).toEqual([]);
     expect(summary).toMatchObject({ result: "invalid", reason: expect.stringContaining("finding_info") });
     expect(double.published).toHaveLength(1);
+  });
+
+  it("names the key of a malformed V2 event that still names one, asks a person, and makes no write", async () => {
+    const event = loadEvent("security-hub-v2-guardduty");
+    delete event.detail.findings[0].finding_info;
+
+    const { summary } = await securityHub(event);
+
+    expect(double.calls.filter((c) => c.service === "iam")).toEqual([]);
+    expect(summary).toMatchObject({ result: "handled", outcomes: [{ accessKeyId: "AKIAGRACE00000000001" }] });
+    expect(publishedDocument(double).outcome).toBe("action-required");
   });
 });
 

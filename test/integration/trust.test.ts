@@ -20,8 +20,15 @@ const ALICE_KEY = "AKIAALICE00000000001";
 const IVAN_KEY = "AKIAIVAN000000000001";
 const CUSTOM_PRODUCT = "arn:aws:securityhub:us-east-1:333333333333:product/333333333333/default";
 
+const RELAY_TOPIC = "arn:aws:sns:us-east-1:111111111111:findings-relay";
+
 const snsWrapped = (event: unknown) => ({
-  Records: [{ EventSource: "aws:sns", Sns: { Type: "Notification", Message: JSON.stringify(event) } }],
+  Records: [
+    {
+      EventSource: "aws:sns",
+      Sns: { Type: "Notification", TopicArn: RELAY_TOPIC, Message: JSON.stringify(event) },
+    },
+  ],
 });
 
 describe("a key whose owner is not the one the event names", () => {
@@ -164,7 +171,8 @@ describe("reactivation only through the manual function, invoked directly", () =
     expect(publishedDocument(double).outcome).toBe("reactivated");
   });
 
-  it("still disables through an SNS wrapper and through any function", async () => {
+  it("still disables through a trusted SNS topic and through any function", async () => {
+    useDouble(double, { TRUSTED_TOPIC_ARNS: RELAY_TOPIC });
     await invoke(
       freshHandler("guardduty"),
       snsWrapped(loadEvent("manual-disable")),

@@ -23,6 +23,9 @@ const SEQUENCE_FIXTURES = [
 const fixture = (file: string): Json => JSON.parse(readFileSync(`${EVENTS_DIR}${file}`, "utf8")) as Json;
 const named = (file: string): Named => ({ name: file, event: fixture(file) });
 
+/** An IAM attack sequence that names its principal only in its title and description, with no detection at all. */
+const NO_CREDENTIAL_FIXTURE = "guardduty-attack-sequence-no-credential.json";
+
 /** The IAM-user sequence fixture, changed by `change(event, sequence)`. */
 const sequenceVariant = (name: string, change: (event: Json, sequence: Json) => void): Named => {
   const event = fixture(SEQUENCE_FIXTURES[0] as string);
@@ -42,14 +45,26 @@ const keyFindings = (): Named[] =>
     .map(named)
     .filter(({ event }) => accessKeyIdOf(event as Json) !== undefined);
 
-/** Shapes of a sequence that names a credential: each must reach the function. */
+/** Another family's sequence: only its structure can say it names a credential (the IAM type prefix does not apply). */
+const otherFamily = (event: Json): void => {
+  (event.detail as Json).type = "AttackSequence:S3/CompromisedData";
+};
+
+/** Shapes of a sequence that names a credential, and every IAM sequence: each must reach the function. */
 const sequencePositives = (): Named[] => [
   ...SEQUENCE_FIXTURES.map(named),
-  sequenceVariant("credential only in an actor", (_, s) => {
+  named(NO_CREDENTIAL_FIXTURE),
+  sequenceVariant("credential only in an actor", (event, s) => {
+    otherFamily(event);
     s.resources = [];
   }),
-  sequenceVariant("credential only in an ACCESS_KEY resource", (_, s) => {
+  sequenceVariant("credential only in an ACCESS_KEY resource", (event, s) => {
+    otherFamily(event);
     s.actors = [];
+  }),
+  sequenceVariant("an IAM sequence that names no credential in a structured field", (_, s) => {
+    s.actors = [{ id: "a", user: { name: "alice", type: "IAMUser", uid: "AIDAALICEEXAMPLE00001" } }];
+    s.resources = [{ resourceType: "S3_BUCKET", uid: "arn:aws:s3:::example-payroll-exports" }];
   }),
   sequenceVariant("a renamed sequence type", (event) => {
     (event.detail as Json).type = "AttackSequence:IAM/CompromisedCredentials.B";
@@ -69,7 +84,8 @@ const sequencePositives = (): Named[] => [
 const negatives = (): Named[] => [
   named("guardduty-ec2.json"),
   named("guardduty-cloudtrail-api-call.json"),
-  sequenceVariant("a sequence that names no credential", (_, s) => {
+  sequenceVariant("another family's sequence that names no credential", (event, s) => {
+    otherFamily(event);
     s.actors = [{ id: "a", user: { name: "alice", type: "IAMUser", uid: "AIDAALICEEXAMPLE00001" } }];
     s.resources = [{ resourceType: "S3_BUCKET", uid: "arn:aws:s3:::example-payroll-exports" }];
   }),
@@ -135,6 +151,9 @@ const withAlternatives = (pattern: Json, branches: Json[]): Json => ({
   detail: { ...(pattern.detail as Json), $or: branches },
 });
 const mentions = (branch: Json, text: string): boolean => JSON.stringify(branch).includes(text);
+/** The branches that deliver sequences: by structure, and IAM sequences by type. */
+const isSequenceBranch = (branch: Json): boolean =>
+  mentions(branch, "sequence") || mentions(branch, "AttackSequence");
 
 describe("the packaged GuardDuty rule and attack sequences", () => {
   it("invokes the guardduty function", () => {
@@ -145,7 +164,7 @@ describe("the packaged GuardDuty rule and attack sequences", () => {
     expect(problems(packagedPattern())).toEqual([]);
   });
 
-  it.each(SEQUENCE_FIXTURES)("delivers %s to the GuardDuty rule only", (file) => {
+  it.each([...SEQUENCE_FIXTURES, NO_CREDENTIAL_FIXTURE])("delivers %s to the GuardDuty rule only", (file) => {
     const matching = eventRules(loadTemplate())
       .filter((rule) => matchesPattern(rule.pattern, fixture(file)))
       .map((rule) => rule.logicalId);
@@ -186,12 +205,25 @@ describe("the attack-sequence checks catch broken patterns", () => {
       broken: (p: Json) =>
         withAlternatives(
           p,
-          alternatives(p).filter((branch) => !mentions(branch, "sequence")),
+          alternatives(p).filter((branch) => !isSequenceBranch(branch)),
         ),
       expected: [
         "misses guardduty-attack-sequence-iam-user.json",
         "misses guardduty-attack-sequence-temporary-key.json",
         "misses guardduty-attack-sequence-two-actors.json",
+        `misses ${NO_CREDENTIAL_FIXTURE}`,
+      ],
+    },
+    {
+      what: "the IAM sequence type alternative removed (silent on a sequence that names its principal only in text)",
+      broken: (p: Json) =>
+        withAlternatives(
+          p,
+          alternatives(p).filter((branch) => !mentions(branch, "AttackSequence")),
+        ),
+      expected: [
+        `misses ${NO_CREDENTIAL_FIXTURE}`,
+        "misses an IAM sequence that names no credential in a structured field",
       ],
     },
     {
@@ -225,7 +257,7 @@ describe("the attack-sequence checks catch broken patterns", () => {
       what: "exists on the sequence object (EventBridge's exists only sees leaf values)",
       broken: (p: Json) =>
         withAlternatives(p, [
-          ...alternatives(p).filter((branch) => !mentions(branch, "sequence")),
+          ...alternatives(p).filter((branch) => !isSequenceBranch(branch)),
           { service: { detection: { sequence: [{ exists: true }] } } },
         ]),
       expected: ["misses guardduty-attack-sequence-iam-user.json"],
@@ -237,20 +269,16 @@ describe("the attack-sequence checks catch broken patterns", () => {
           ...alternatives(p).filter((branch) => !mentions(branch, "sequence")),
           { service: { detection: { sequence: { uid: [{ exists: true }] } } } },
         ]),
-      expected: ["matches negative a sequence that names no credential"],
+      expected: ["matches negative another family's sequence that names no credential"],
     },
     {
       what: "sequences matched by an exact type",
       broken: (p: Json) =>
         withAlternatives(p, [
-          ...alternatives(p).filter((branch) => !mentions(branch, "sequence")),
+          ...alternatives(p).filter((branch) => !isSequenceBranch(branch)),
           { type: ["AttackSequence:IAM/CompromisedCredentials"] },
         ]),
-      expected: [
-        "filters on an exact type list",
-        "misses a renamed sequence type",
-        "matches negative a sequence that names no credential",
-      ],
+      expected: ["filters on an exact type list", "misses a renamed sequence type"],
     },
     {
       what: "a severity filter inside an alternative",
@@ -258,7 +286,7 @@ describe("the attack-sequence checks catch broken patterns", () => {
         withAlternatives(
           p,
           alternatives(p).map((branch) =>
-            mentions(branch, "sequence") ? { ...branch, severity: [{ numeric: [">=", 4] }] } : branch,
+            isSequenceBranch(branch) ? { ...branch, severity: [{ numeric: [">=", 4] }] } : branch,
           ),
         ),
       expected: ["filters on detail.severity", "misses a severity-1 sequence"],

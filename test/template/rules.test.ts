@@ -115,6 +115,8 @@ const SPECS: RuleSpec[] = [
     targetFunction: "GuarddutyLambdaFunction",
     positives: () => [
       ...guardDutyFindingsWithKeys(),
+      // An IAM attack sequence that names its principal only in text: never silent.
+      named("guardduty-attack-sequence-no-credential.json"),
       ...GUARDDUTY_KEY_FINDING_TYPES.map((type) => detailVariant("guardduty-iam-user.json", type, { type })),
       detailVariant("guardduty-iam-user.json", "severity 1 copy", { severity: 1 }),
     ],

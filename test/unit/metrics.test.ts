@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { interrupted, notAttempted } from "../../src/contain/carry-out";
+import { DRILL_FINDING_TYPE } from "../../src/drill-finding";
 import type { Finding } from "../../src/findings";
 import { MetricName, metricsFor } from "../../src/metrics";
 import { Status } from "../../src/outcome";
@@ -14,8 +15,9 @@ const sampleOutcome = (finding: Finding = findingOf("guardduty-sample")) =>
   outcome(planFor(finding), Status.Skipped);
 
 describe("metricsFor: DrillCompleted", () => {
-  it("records one drill when a GuardDuty sample finding was handled and alerted on", () => {
+  it("records one drill when the drill's own GuardDuty sample finding was handled and alerted on", () => {
     const handled = sampleOutcome();
+    expect(handled.plan.finding.type).toBe(DRILL_FINDING_TYPE);
     expect(handled.plan.skip).toBe(Skip.Sample);
     expect(drillPoints([handled])).toEqual([{ name: MetricName.DrillCompleted, unit: "Count", value: 1 }]);
   });
@@ -36,6 +38,22 @@ describe("metricsFor: DrillCompleted", () => {
   it("records none for a real finding", () => {
     const real = outcome(planFor(findingOf("guardduty-iam-user")), Status.Disabled);
     expect(drillPoints([real])).toEqual([]);
+  });
+
+  it("records none for a sample of another type than the drill asks for: someone else made it", () => {
+    const other = findingOf("guardduty-sample", { type: "Recon:IAMUser/MaliciousIPCaller.Custom" });
+    expect(other.sample).toBe(true);
+    expect(drillPoints([sampleOutcome(other)])).toEqual([]);
+  });
+
+  it("records none for the drill's type when the finding is no sample: a real finding of that type", () => {
+    const real = findingOf("guardduty-iam-user", { type: DRILL_FINDING_TYPE });
+    expect(drillPoints([outcome(planFor(real), Status.Disabled)])).toEqual([]);
+  });
+
+  it("records none for a drill-shaped sample that came inside an SNS notification", () => {
+    const relayed = findingOf("guardduty-sample", { viaSns: true });
+    expect(drillPoints([outcome(skipPlan(relayed, Skip.Sample, false), Status.Skipped)])).toEqual([]);
   });
 
   it("still counts the sample as a skipped action, by reason", () => {

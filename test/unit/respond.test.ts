@@ -53,6 +53,7 @@ const fakeResponder = (config: Config = testConfig()) => {
     config,
     identity,
     iamFor: async () => iam,
+    keyAccount: async () => ourIdentity().account as string,
     publish,
     seen: new RecentEvents(),
     now: () => NOW,

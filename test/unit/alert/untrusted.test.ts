@@ -156,7 +156,84 @@ describe("untrusted text in alerts", () => {
       for (const line of text.split("\n"))
         expect(line).not.toMatch(/[\p{Cc}\u202a-\u202e\u2066-\u2069\u200e\u200f]/u);
     }
-    expect(alert.document.keys[0]?.finding.title).toBe("title ?evil? ?x? ???[31m???");
+    // U+200F (a bidi mark) is removed with the other invisible characters; the rest are marked.
+    expect(alert.document.keys[0]?.finding.title).toBe("title ?evil? ?x? ??[31m???");
+  });
+
+  const INVISIBLES: [string, string][] = [
+    ["ZERO WIDTH SPACE", "\u200b"],
+    ["ZERO WIDTH NON-JOINER", "\u200c"],
+    ["ZERO WIDTH JOINER", "\u200d"],
+    ["LEFT-TO-RIGHT MARK", "\u200e"],
+    ["RIGHT-TO-LEFT MARK", "\u200f"],
+    ["WORD JOINER", "\u2060"],
+    ["INVISIBLE TIMES", "\u2062"],
+    ["INVISIBLE PLUS", "\u2064"],
+    ["BYTE ORDER MARK", "\ufeff"],
+    ["SOFT HYPHEN", "\u00ad"],
+    ["TAG LATIN SMALL LETTER A", "\u{e0061}"],
+    ["CANCEL TAG", "\u{e007f}"],
+    ["LANGUAGE TAG", "\u{e0001}"],
+    ["non-character U+FFFE", "\ufffe"],
+    ["non-character U+FFFF", "\uffff"],
+  ];
+
+  it.each(INVISIBLES)("removes %s from untrusted text", (_, char) => {
+    expect(untrusted(`al${char}ice`)).toBe("alice");
+  });
+
+  it.each(INVISIBLES)(
+    "removes %s from every field of the alert, the subject and the chat card",
+    (_, char) => {
+      const value = `grace${char}`;
+      const finding = findingOf("security-hub-custom-product", {
+        userName: value,
+        title: `title ${value}`,
+        type: `type${char}`,
+        details: { "Remote IP": value },
+      });
+      const alert = renderOne([outcome(planFor(finding), Status.Skipped)]);
+      const card = JSON.stringify(cardOf(alert));
+
+      for (const text of [alert.text, alert.subject, card, JSON.stringify(alert.document)]) {
+        expect(text).not.toContain(char);
+        // JSON escapes some of them: the escaped forms must not be there either.
+        expect(text.toLowerCase()).not.toContain(JSON.stringify(char).slice(1, -1).toLowerCase());
+      }
+      expect(alert.text).toContain("grace");
+    },
+  );
+
+  it("hides words spelled in tag characters entirely, rather than passing them on", () => {
+    const smuggled = [..."ALL CLEAR"]
+      .map((c) => String.fromCodePoint(0xe0000 + (c.codePointAt(0) ?? 0)))
+      .join("");
+
+    expect(untrusted(`ok${smuggled}`)).toBe("ok");
+  });
+
+  it("never passes an untrusted product's user name to the chat card unescaped", () => {
+    const markup = "[grace](https://evil.example)*x*";
+    const finding = findingOf("security-hub-custom-product", { userName: markup });
+
+    const alert = renderOne([outcome(planFor(finding), Status.Skipped)]);
+    const card = cardOf(alert);
+
+    // Not in the subject (the card's unescaped title and summary), nor in what the buttons read.
+    expect(alert.subject).not.toContain("grace");
+    expect(card.content.title).not.toContain("grace");
+    expect(JSON.stringify(card.metadata)).not.toContain("grace");
+    // In the description, escaped.
+    expect(card.content.description).toContain("\\[grace\\]\\(https://evil.example\\)\\*x\\*");
+  });
+
+  it("never names an untrusted product's user in the subject even when the name is a valid IAM name", () => {
+    const finding = findingOf("security-hub-custom-product", { userName: "grace" });
+
+    const alert = renderOne([outcome(planFor(finding), Status.Skipped)]);
+
+    expect(alert.subject).not.toContain("grace");
+    expect(cardOf(alert).content.description).toContain("(grace)");
   });
 
   it("clips a value before it is shown, and a cut surrogate pair does not survive", () => {

@@ -19,7 +19,7 @@ import { type ContainContext, carryOut } from "../../../src/contain/carry-out";
 import type { Finding } from "../../../src/findings";
 import type { Log } from "../../../src/log";
 import { type Plan, planContainment } from "../../../src/plan/plan";
-import { findingOf, ourIdentity, testConfig } from "../../support/fixtures";
+import { findingOf, MEMBER, ourIdentity, testConfig } from "../../support/fixtures";
 
 const iamMock = mockClient(IAMClient);
 const NOW = new Date("2026-11-20T09:05:03.000Z");
@@ -34,8 +34,10 @@ const context = (config: Config = testConfig()) => {
   const iam = new IAMClient({ region: "us-east-1" });
   const log = { info: vi.fn(), warn: vi.fn(), error: vi.fn(), withKeys: vi.fn((): Log => log) };
   const iamFor = vi.fn(async (_plan: Plan) => iam);
-  const ctx: ContainContext = { config, identity, iamFor, now: () => NOW, log };
-  return { ctx, iamFor, log };
+  // STS GetAccessKeyInfo: every key of these tests is ours unless a test says otherwise.
+  const keyAccount = vi.fn(async (_accessKeyId: string) => identity.account as string);
+  const ctx: ContainContext = { config, identity, iamFor, keyAccount, now: () => NOW, log };
+  return { ctx, iamFor, keyAccount, log };
 };
 
 const planFor = (finding: Finding, config: Config = testConfig()): Plan =>
@@ -141,17 +143,42 @@ describe("carryOut", () => {
     expect(outcome).toMatchObject({ status: "skipped", plan: { skip: "protected" } });
   });
 
-  it("reports the key gone, with no write, when the owner look-up says NoSuchEntity", async () => {
+  it("reports the key gone, with no write, when the owner look-up says NoSuchEntity in the account STS names", async () => {
     iamMock.on(GetAccessKeyLastUsedCommand).rejects(noSuchEntity());
-    const { ctx } = context();
+    const { ctx, keyAccount } = context();
+
+    const outcome = await carryOut(planFor(findingOf("health-credentials-compromised")), ctx);
+
+    expect(keyAccount).toHaveBeenCalledWith("AKIABOB0000000000001");
+    expect(iamMock).not.toHaveReceivedCommand(UpdateAccessKeyCommand);
+    expect(outcome).toMatchObject({
+      status: "key-gone",
+      detail:
+        "AKIABOB0000000000001 no longer exists in account 111111111111, which STS names as its owner: no action needed",
+    });
+  });
+
+  it("never reports a key of another account gone: the plan is made again there", async () => {
+    iamMock.on(GetAccessKeyLastUsedCommand).rejects(noSuchEntity());
+    const { ctx, keyAccount } = context();
+    keyAccount.mockResolvedValue(MEMBER);
 
     const outcome = await carryOut(planFor(findingOf("health-credentials-compromised")), ctx);
 
     expect(iamMock).not.toHaveReceivedCommand(UpdateAccessKeyCommand);
-    expect(outcome).toMatchObject({
-      status: "key-gone",
-      detail: "AKIABOB0000000000001 no longer exists: no action needed",
-    });
+    expect(outcome).toMatchObject({ status: "skipped", account: MEMBER });
+    expect(outcome.plan.skip).toBe("other-account");
+    expect(outcome.detail).toContain(`belongs to account ${MEMBER}`);
+  });
+
+  it("fails the key, never calls it gone, when STS cannot name the owning account", async () => {
+    iamMock.on(GetAccessKeyLastUsedCommand).rejects(noSuchEntity());
+    const { ctx, keyAccount } = context();
+    keyAccount.mockRejectedValue(Object.assign(new Error("not authorized"), { name: "AccessDenied" }));
+
+    const outcome = await carryOut(planFor(findingOf("health-credentials-compromised")), ctx);
+
+    expect(outcome.status).toBe("failed");
   });
 
   it("fails the key when the read-back still shows it Active", async () => {

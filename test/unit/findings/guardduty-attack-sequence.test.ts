@@ -66,7 +66,7 @@ describe("attack sequences: the fixtures", () => {
       findingId: "8d2f4a6c0e1b3d5f7a9c2e4b6d8f0a1c",
       eventId: "c41e7a92-5b08-4d3f-9e61-7a2b0f4d8c15",
       type: "AttackSequence:IAM/CompromisedCredentials",
-      title: "Potential credential compromise: a sequence of suspicious actions used alice's access key.",
+      title: "Potential credential compromise of IAMUser/alice indicated by a sequence of actions.",
       severity: 9,
       accessKeyId: ALICE_KEY,
       userName: "alice",
@@ -509,22 +509,26 @@ describe("attack sequences: samples, archived findings and updates", () => {
     expect(planContainment(finding, testConfig(), ourIdentity()).skip).toBe(Skip.Sample);
   });
 
-  it.each([
-    [
-      "credentialUid",
-      (s: EditableEvent) => Object.assign(s.actors[0].user, { credentialUid: "GeneratedFindingAccessKeyId" }),
-    ],
-    [
-      "user name",
-      (s: EditableEvent) => Object.assign(s.actors[0].user, { name: "GeneratedFindingUserName" }),
-    ],
-  ])("marks a sequence as a sample from a GeneratedFinding placeholder in the %s", (_, change) => {
+  it("marks a sequence as a sample when its credential is a placeholder no AWS key can be", () => {
     const event = withSequence((s) => {
-      change(s);
+      Object.assign(s.actors[0].user, { credentialUid: "GeneratedFindingAccessKeyId" });
       s.resources = [];
     });
 
     expect(findingsOf(parse(event)).every((f) => f.sample)).toBe(true);
+  });
+
+  it("does not take a real key for a sample because its user is named like a placeholder", () => {
+    const event = withSequence((s) => {
+      Object.assign(s.actors[0].user, { name: "GeneratedFindingUserName" });
+      s.resources = [];
+    });
+
+    expect(onlyFinding(parse(event))).toMatchObject({
+      accessKeyId: ALICE_KEY,
+      userName: "GeneratedFindingUserName",
+      sample: false,
+    });
   });
 
   it("marks every credential of an archived sequence as closed", () => {
@@ -546,29 +550,45 @@ describe("attack sequences: samples, archived findings and updates", () => {
 });
 
 describe("attack sequences that name no credential, or are malformed", () => {
-  it("ignores a sequence that names no credential, and says why", () => {
+  it("reports an IAM sequence that names no credential, with the principal its title names, never ignoring it", () => {
     const event = withSequence((s) => {
       s.actors = [{ id: "a", user: { name: "alice", type: "IAMUser", uid: "AIDAALICEEXAMPLE00001" } }];
       s.resources = [{ resourceType: "S3_BUCKET", uid: "arn:aws:s3:::example-payroll-exports" }];
     });
+    event.detail.title =
+      "Potential credential compromise of IAMUser/alice indicated by a sequence of actions.";
 
-    expect(parse(event)).toEqual({
-      kind: "ignored",
-      source: "guardduty",
-      eventId: "c41e7a92-5b08-4d3f-9e61-7a2b0f4d8c15",
-      reason:
-        "GuardDuty attack sequence AttackSequence:IAM/CompromisedCredentials names no credential " +
-        "(no actor's credentialUid, no ACCESS_KEY resource)",
+    expect(onlyFinding(parse(event))).toMatchObject({
+      accessKeyId: "",
+      userName: "alice",
+      principalType: "IAMUser",
+      noCredential: { principals: ["IAMUser/alice"] },
+      severity: 9,
     });
   });
 
-  it("ignores a sequence with no actors and no resources at all", () => {
+  it("reports an IAM sequence with no actors and no resources at all, naming no principal when none can be read", () => {
     const event = withSequence((s) => {
       delete s.actors;
       delete s.resources;
     });
+    event.detail.title = "A sequence of suspicious actions.";
+    event.detail.description = null;
 
-    expect(parse(event).kind).toBe("ignored");
+    expect(onlyFinding(parse(event))).toMatchObject({ accessKeyId: "", noCredential: { principals: [] } });
+  });
+
+  it("still ignores an attack sequence about something else that names no credential", () => {
+    const event = withSequence((s) => {
+      delete s.actors;
+      delete s.resources;
+    });
+    event.detail.type = "AttackSequence:S3/CompromisedData";
+
+    expect(parse(event)).toMatchObject({
+      kind: "ignored",
+      reason: expect.stringContaining("AttackSequence:S3/CompromisedData names no credential"),
+    });
   });
 
   it.each([
@@ -577,6 +597,25 @@ describe("attack sequences that name no credential, or are malformed", () => {
       (e: EditableEvent) => Object.assign(e.detail.service.detection, { sequence: "x" }),
       "detail.service.detection.sequence",
     ],
+    [
+      "detection is a list",
+      (e: EditableEvent) => Object.assign(e.detail.service, { detection: [] }),
+      "detail.service.detection",
+    ],
+  ])(
+    "rejects a sequence where %s, and no other field names a key, as invalid, naming the path",
+    (_, change, path) => {
+      const event = loadEvent(IAM_USER);
+      change(event);
+
+      const parsed = parse(event);
+
+      expect(parsed.kind).toBe("invalid");
+      expect(parsed).toMatchObject({ source: "guardduty", reason: expect.stringContaining(path) });
+    },
+  );
+
+  it.each([
     [
       "actors is not an array",
       (e: EditableEvent) => Object.assign(sequenceOf(e), { actors: { user: {} } }),
@@ -602,34 +641,38 @@ describe("attack sequences that name no credential, or are malformed", () => {
       (e: EditableEvent) => Object.assign(sequenceOf(e).resources[0].data, { accessKey: [] }),
       "resources.0.data.accessKey",
     ],
+  ])("names the key, for a person, when %s", (_, change, path) => {
+    const event = loadEvent(IAM_USER);
+    change(event);
+
+    expect(onlyFinding(parse(event))).toMatchObject({
+      accessKeyId: ALICE_KEY,
+      doubt: expect.stringContaining(path),
+    });
+  });
+
+  it.each([
     [
       "a signal's count is a string",
       (e: EditableEvent) => Object.assign(sequenceOf(e).signals[0], { count: "3" }),
-      "signals.0.count",
     ],
     [
       "a signal's time is an object",
       (e: EditableEvent) => Object.assign(sequenceOf(e).signals[0], { firstSeenAt: {} }),
-      "signals.0.firstSeenAt",
     ],
     [
       "indicator values are a string",
       (e: EditableEvent) => Object.assign(sequenceOf(e).sequenceIndicators[0], { values: "203.0.113.24" }),
-      "sequenceIndicators.0.values",
     ],
-    [
-      "detection is a list",
-      (e: EditableEvent) => Object.assign(e.detail.service, { detection: [] }),
-      "detail.service.detection",
-    ],
-  ])("rejects a sequence where %s as invalid, naming the path", (_, change, path) => {
+    ["the description is null", (e: EditableEvent) => Object.assign(sequenceOf(e), { description: null })],
+  ])("reads past a sequence where %s: the key is contained as usual", (_, change) => {
     const event = loadEvent(IAM_USER);
     change(event);
 
-    const parsed = parse(event);
+    const finding = onlyFinding(parse(event));
 
-    expect(parsed.kind).toBe("invalid");
-    expect(parsed).toMatchObject({ source: "guardduty", reason: expect.stringContaining(path) });
+    expect(finding).toMatchObject({ accessKeyId: ALICE_KEY, userName: "alice" });
+    expect(finding.doubt).toBeUndefined();
   });
 
   it("still rejects a finding with neither a resource nor a sequence, naming detail.resource", () => {
@@ -673,7 +716,8 @@ describe("attack sequences that name no credential, or are malformed", () => {
         if (parsed.kind === "findings") {
           for (const f of parsed.findings) {
             expect(typeof f.accessKeyId).toBe("string");
-            expect(f.accessKeyId.length).toBeGreaterThan(0);
+            // Only a finding that names no credential has no key, and says so.
+            expect(f.accessKeyId.length > 0 || f.noCredential !== undefined).toBe(true);
             for (const value of Object.values(f.details)) expect(typeof value).toBe("string");
           }
         }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Envelope } from "../../../src/findings/common";
 import type { ParsedEvent } from "../../../src/findings/finding";
 import { parseGuardDutyDetail, parseGuardDutyEvent } from "../../../src/findings/guardduty";
-import { loadEvent, MEMBER, SELF } from "../../support/fixtures";
+import { type EditableEvent, loadEvent, MEMBER, SELF } from "../../support/fixtures";
 
 const parse = (event: unknown): ParsedEvent => parseGuardDutyEvent(Envelope().parse(event));
 
@@ -156,15 +156,31 @@ describe("parseGuardDutyEvent", () => {
   });
 
   it.each([
-    ["accessKeyId", "GeneratedFindingAccessKeyId"],
-    ["userName", "GeneratedFindingUserName"],
-    ["principalId", "GeneratedFindingPrincipalId"],
-  ])("marks a finding as a sample from a GeneratedFinding placeholder in %s alone", (field, value) => {
+    ["GeneratedFindingAccessKeyId", "GuardDuty's placeholder"],
+    ["ACCESS_KEY_ID_HERE", "a template's placeholder"],
+    ["AKIAALICE0000000001", "a key one character short"],
+    ["akiaalice00000000001", "a key in lower case"],
+    ["AIDAALICE00000000001", "a user ID, not a key ID"],
+  ])("marks a finding without the flag as a sample when its key is %s (%s): no credential has it", (key) => {
     const event = loadEvent("guardduty-iam-user");
-    event.detail.resource.accessKeyDetails[field] = value;
+    event.detail.resource.accessKeyDetails.accessKeyId = key;
 
     expect(event.detail.service.additionalInfo).toEqual({});
     expect(onlyFinding(parse(event)).sample).toBe(true);
+  });
+
+  it.each([
+    ["userName", "GeneratedFindingUserName"],
+    ["principalId", "GeneratedFindingPrincipalId"],
+  ])("does not take a real key for a sample because its %s looks like a placeholder", (field, value) => {
+    const event = loadEvent("guardduty-iam-user");
+    event.detail.resource.accessKeyDetails[field] = value;
+
+    expect(onlyFinding(parse(event))).toMatchObject({ accessKeyId: "AKIAALICE00000000001", sample: false });
+  });
+
+  it("leaves a key that is not even made of key characters to the plan, as bad input rather than a sample", () => {
+    expect(onlyFinding(parse(loadEvent("guardduty-invalid-key"))).sample).toBe(false);
   });
 
   it("does not mistake a {value, type} additionalInfo for a sample", () => {
@@ -278,23 +294,85 @@ describe("parseGuardDutyEvent", () => {
     });
   });
 
-  it("rejects a finding without an id as invalid and names the failing path", () => {
+  it("names the key of a finding without an id, with the failing path, for a person to decide", () => {
     const event = loadEvent("guardduty-iam-user");
     delete event.detail.id;
 
-    const parsed = parse(event);
-
-    expect(parsed.kind).toBe("invalid");
-    expect(parsed).toMatchObject({ reason: expect.stringContaining("detail.id") });
+    expect(onlyFinding(parse(event))).toMatchObject({
+      accessKeyId: "AKIAALICE00000000001",
+      findingId: "6f1d2c84-3b9e-4a57-8c0d-9e2f41a7b365",
+      doubt: expect.stringContaining("detail.id"),
+    });
   });
 
-  it("rejects a non-numeric severity as invalid rather than guessing", () => {
+  it("rejects a finding without an id that names no valid key as invalid, naming the path", () => {
+    const event = loadEvent("guardduty-invalid-key");
+    delete event.detail.id;
+
+    expect(parse(event)).toMatchObject({ kind: "invalid", reason: expect.stringContaining("detail.id") });
+  });
+
+  it("names the key of a finding whose severity is not a number, and does not guess a severity", () => {
     const event = loadEvent("guardduty-iam-user");
     event.detail.severity = "HIGH";
 
-    expect(parse(event)).toMatchObject({
-      kind: "invalid",
-      reason: expect.stringContaining("detail.severity"),
+    const finding = onlyFinding(parse(event));
+
+    expect(finding).toMatchObject({
+      accessKeyId: "AKIAALICE00000000001",
+      doubt: expect.stringContaining("HIGH"),
+    });
+    expect(finding.severity).toBeUndefined();
+  });
+
+  it("reads a severity sent as a string of a number, with no doubt", () => {
+    const event = loadEvent("guardduty-iam-user");
+    event.detail.severity = "8.0";
+
+    const finding = onlyFinding(parse(event));
+
+    expect(finding.severity).toBe(8);
+    expect(finding.doubt).toBeUndefined();
+  });
+
+  it.each([
+    ["a null title", (d: EditableEvent) => Object.assign(d, { title: null })],
+    ["a null description", (d: EditableEvent) => Object.assign(d, { description: null })],
+    ["a count sent as a string", (d: EditableEvent) => Object.assign(d.service, { count: "4" })],
+    ["a region that is a number", (d: EditableEvent) => Object.assign(d, { region: 1 })],
+    ["an updatedAt that is an object", (d: EditableEvent) => Object.assign(d, { updatedAt: {} })],
+    [
+      "a remote IP that is a list",
+      (d: EditableEvent) => Object.assign(d.service.action.awsApiCallAction, { remoteIpDetails: [] }),
+    ],
+    [
+      "an additionalInfo that is a string",
+      (d: EditableEvent) => Object.assign(d.service, { additionalInfo: "x" }),
+    ],
+  ])("reads past %s: the key is still contained as usual", (_, change) => {
+    const event = loadEvent("guardduty-iam-user");
+    change(event.detail);
+
+    const finding = onlyFinding(parse(event));
+
+    expect(finding).toMatchObject({ accessKeyId: "AKIAALICE00000000001", userName: "alice", sample: false });
+    expect(finding.doubt).toBeUndefined();
+  });
+
+  it("reads a count sent as a string as the number it is", () => {
+    const event = loadEvent("guardduty-iam-user");
+    event.detail.service.count = "4";
+
+    expect(onlyFinding(parse(event))).toMatchObject({ occurrences: 4, update: true });
+  });
+
+  it("names the key, for a person, when an identifier has the wrong type (a user name that is a number)", () => {
+    const event = loadEvent("guardduty-iam-user");
+    event.detail.resource.accessKeyDetails.userName = 42;
+
+    expect(onlyFinding(parse(event))).toMatchObject({
+      accessKeyId: "AKIAALICE00000000001",
+      doubt: expect.stringContaining("detail.resource.accessKeyDetails.userName"),
     });
   });
 });

@@ -56,7 +56,7 @@ describe("parseHealthEvent", () => {
       expect(finding).toMatchObject({
         type: "AWS_RISK_CREDENTIALS_EXPOSED",
         findingId:
-          "arn:aws:health:global::event/RISK/AWS_RISK_CREDENTIALS_EXPOSED/AWS_RISK_CREDENTIALS_EXPOSED-Qm7TzK2wLp",
+          "arn:aws:health:us-east-1::event/RISK/AWS_RISK_CREDENTIALS_EXPOSED/AWS_RISK_CREDENTIALS_EXPOSED-Qm7TzK2wLp",
         principalType: "Unknown",
         region: "us-east-1",
       });
@@ -207,14 +207,59 @@ describe("parseHealthEvent", () => {
     });
   });
 
-  it("rejects a detail without eventArn as invalid, naming the path", () => {
+  it("names the key of an event without eventArn, with the failing path, for a person to decide", () => {
     const event = loadEvent("health-credentials-compromised");
     delete event.detail.eventArn;
+
+    expect(findings(parse(event))).toEqual([
+      expect.objectContaining({
+        accessKeyId: "AKIABOB0000000000001",
+        type: "AWS_RISK_CREDENTIALS_COMPROMISED",
+        doubt: expect.stringContaining("detail.eventArn"),
+      }),
+    ]);
+  });
+
+  it("rejects a detail without eventArn that names no valid key as invalid, naming the path", () => {
+    const event = loadEvent("health-credentials-compromised");
+    delete event.detail.eventArn;
+    event.detail.affectedEntities = [{ entityValue: "not a key" }];
 
     expect(parse(event)).toMatchObject({
       kind: "invalid",
       reason: expect.stringContaining("detail.eventArn"),
     });
+  });
+
+  it("names the key, for a person, when the affected account has the wrong type", () => {
+    const event = loadEvent("health-credentials-compromised");
+    event.detail.affectedAccount = 111111111111;
+
+    expect(findings(parse(event))).toEqual([
+      expect.objectContaining({
+        accessKeyId: "AKIABOB0000000000001",
+        doubt: expect.stringContaining("affectedAccount"),
+      }),
+    ]);
+  });
+
+  it("reads past a null description and times of the wrong type: the key is contained as usual", () => {
+    const event = loadEvent("health-credentials-compromised");
+    event.detail.eventDescription = null;
+    event.detail.startTime = 17;
+    event.detail.lastUpdatedTime = null;
+
+    const [finding] = findings(parse(event));
+
+    expect(finding).toMatchObject({ accessKeyId: "AKIABOB0000000000001" });
+    expect(finding?.doubt).toBeUndefined();
+  });
+
+  it("leaves an event whose code is about something else invalid when it cannot be read", () => {
+    const event = loadEvent("health-non-credential");
+    event.detail.affectedAccount = 5;
+
+    expect(parse(event).kind).toBe("invalid");
   });
 });
 
@@ -314,7 +359,9 @@ describe("parseHealthEvent with copies and pages of one event", () => {
     },
   ])("for a global event in $what, reads first: $expected", ({ partition, region, expected }) => {
     const event = loadEvent("health-credentials-compromised");
-    event.detail.eventArn = event.detail.eventArn.replace(/^arn:aws:/, `arn:${partition}:`);
+    // The older form of a global event: "global" in the ARN and in eventRegion.
+    event.detail.eventArn = event.detail.eventArn.replace(/^arn:aws:health:us-east-1:/, `arn:${partition}:health:global:`);
+    event.detail.eventRegion = "global";
     event.region = region;
 
     expect(updateOf(event)).toEqual([expected]);

@@ -158,6 +158,7 @@ describe("parseSecurityHubV2Event", () => {
     it("keeps a uid that is not a key ID as sent, so that the plan refuses it", () => {
       const event = guardDuty();
       ocsf(event).resources[0].uid = "arn:aws:iam::111111111111:user/grace";
+      delete ocsf(event).resources[0].data.access_key_id;
       const finding = only(parse(event));
 
       expect(finding.accessKeyId).toBe("arn:aws:iam::111111111111:user/grace");
@@ -399,7 +400,50 @@ describe("parseSecurityHubV2Event", () => {
       ocsf(byUser).resources[0].data.user_name = "GeneratedFindingUserName";
 
       expect(only(parse(byKey)).sample).toBe(true);
-      expect(only(parse(byUser)).sample).toBe(true);
+      // A real key is never a sample by its user's name.
+      expect(only(parse(byUser)).sample).toBe(false);
+    });
+
+    it("refuses a key resource whose uid and data.access_key_id disagree: both keys named, neither acted on", () => {
+      const event = guardDuty();
+      ocsf(event).resources[0].uid = "AKIAGRACE00000000002";
+
+      const parsed = findings(parse(event));
+
+      expect(parsed.map((f) => f.accessKeyId)).toEqual(["AKIAGRACE00000000002", "AKIAGRACE00000000001"]);
+      for (const f of parsed) {
+        expect(f.doubt).toContain("uid AKIAGRACE00000000002, data.access_key_id AKIAGRACE00000000001");
+        expect(planContainment(f, testConfig(), ourIdentity())).toMatchObject({
+          action: "none",
+          skip: "invalid-input",
+          urgent: true,
+        });
+      }
+    });
+
+    it("takes the GuardDuty type wherever it is in finding_info.types, after a category such as Threats", () => {
+      const event = guardDuty();
+      ocsf(event).finding_info.types = ["Threats", "UnauthorizedAccess:IAMUser/MaliciousIPCaller"];
+
+      expect(only(parse(event)).type).toBe("UnauthorizedAccess:IAMUser/MaliciousIPCaller");
+    });
+
+    it("contains at once in approve mode when CONTAIN_WITHOUT_APPROVAL names the GuardDuty type behind Threats", () => {
+      const event = guardDuty();
+      ocsf(event).finding_info.types = ["Threats", "UnauthorizedAccess:IAMUser/MaliciousIPCaller"];
+      const config = testConfig({ mode: "approve", containWithoutApproval: ["UnauthorizedAccess:IAMUser/"] });
+
+      const plan = planContainment(only(parse(event)), config, ourIdentity());
+
+      expect(plan.action).toBe("disable-key");
+      expect(plan.awaitsApproval).toBeUndefined();
+    });
+
+    it("keeps the first type when none is shaped like GuardDuty's", () => {
+      const event = guardDuty();
+      ocsf(event).finding_info.types = ["Threats", "Unusual Behaviors"];
+
+      expect(only(parse(event)).type).toBe("Threats");
     });
 
     it("does not mark an ordinary finding as a sample", () => {
@@ -470,29 +514,17 @@ describe("parseSecurityHubV2Event", () => {
       ["no findings array", (e: EditableEvent) => (e.detail = { findings: "none" }), "detail.findings"],
       ["no detail", (e: EditableEvent) => delete e.detail, "detail"],
       [
-        "no finding_info",
-        (e: EditableEvent) => delete ocsf(e).finding_info,
-        "detail.findings.0.finding_info",
-      ],
-      [
-        "an empty finding_info.uid",
-        (e: EditableEvent) => (ocsf(e).finding_info.uid = ""),
-        "detail.findings.0.finding_info.uid",
-      ],
-      [
         "resources that are not a list",
         (e: EditableEvent) => (ocsf(e).resources = {}),
         "detail.findings.0.resources",
       ],
       [
-        "a key resource whose uid is not a string",
-        (e: EditableEvent) => (ocsf(e).resources[0].uid = 42),
-        "detail.findings.0.resources.0.uid",
-      ],
-      [
-        "a status_id that is not a number",
-        (e: EditableEvent) => (ocsf(e).status_id = "1"),
-        "detail.findings.0.status_id",
+        "no finding_info and no valid key",
+        (e: EditableEvent) => {
+          delete ocsf(e).finding_info;
+          ocsf(e).resources = [keyResource("not-a-key")];
+        },
+        "detail.findings.0.finding_info",
       ],
       [
         "a finding that is not an object",
@@ -508,6 +540,53 @@ describe("parseSecurityHubV2Event", () => {
         source: "security-hub",
         reason: expect.stringContaining(path),
       });
+    });
+
+    it.each([
+      [
+        "no finding_info",
+        (e: EditableEvent) => delete ocsf(e).finding_info,
+        "detail.findings.0.finding_info",
+      ],
+      [
+        "an empty finding_info.uid",
+        (e: EditableEvent) => (ocsf(e).finding_info.uid = ""),
+        "detail.findings.0.finding_info.uid",
+      ],
+      [
+        "a key resource whose uid is not a string",
+        (e: EditableEvent) => (ocsf(e).resources[0].uid = 42),
+        "detail.findings.0.resources.0.uid",
+      ],
+      [
+        "a status_id that is not a number",
+        (e: EditableEvent) => (ocsf(e).status_id = "1"),
+        "detail.findings.0.status_id",
+      ],
+      [
+        "a user name that is not a string",
+        (e: EditableEvent) => (ocsf(e).resources[0].data.user_name = 7),
+        "detail.findings.0.resources.0.data.user_name",
+      ],
+    ])("names the key of an event with %s, for a person to decide, naming the path", (_, spoil, path) => {
+      const event = guardDuty();
+      spoil(event);
+
+      expect(only(parse(event))).toMatchObject({
+        accessKeyId: "AKIAGRACE00000000001",
+        doubt: expect.stringContaining(path),
+      });
+    });
+
+    it("reads past descriptive fields of the wrong type: the key is contained as usual", () => {
+      const event = guardDuty();
+      Object.assign(ocsf(event), { count: "1", severity: null, time_dt: 5 });
+      Object.assign(ocsf(event).finding_info, { title: null, desc: null, created_time_dt: {} });
+
+      const finding = only(parse(event));
+
+      expect(finding).toMatchObject({ accessKeyId: "AKIAGRACE00000000001", occurrences: 1, severity: 7 });
+      expect(finding.doubt).toBeUndefined();
     });
 
     it("never throws and never yields a writable finding from arbitrary JSON in the finding", () => {

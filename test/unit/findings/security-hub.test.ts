@@ -24,7 +24,7 @@ const keyResource = (id: string, details: Record<string, unknown> = {}) => ({
 });
 
 describe("parseSecurityHubEvent", () => {
-  it("reads the current mapping: PrincipalName, PrincipalType, PrincipalId, account and severity label", () => {
+  it("reads the current mapping: PrincipalName, PrincipalType, PrincipalId, account and GuardDuty's severity", () => {
     expect(findings(parse(loadEvent("security-hub-principal-name")))).toEqual([
       {
         source: "security-hub",
@@ -33,7 +33,8 @@ describe("parseSecurityHubEvent", () => {
         eventId: "f0a3c7e5-1d8b-4e62-b9f4-3c5a7d1e0b28",
         type: "TTPs/Initial Access/UnauthorizedAccess:IAMUser-MaliciousIPCaller",
         title: "GetSecretValue was called by grace from a known malicious IP address.",
-        severity: 4,
+        // GuardDuty's own 5 (Severity.Product), not the label MEDIUM's 4.
+        severity: 5,
         accessKeyId: "AKIAGRACE00000000001",
         userName: "grace",
         principalType: "IAMUser",
@@ -114,11 +115,49 @@ describe("parseSecurityHubEvent", () => {
     ["HIGH", 7],
     ["CRITICAL", 9],
     ["high", 7],
-  ])("maps Severity.Label %s to severity %d", (label, expected) => {
+  ])("maps Severity.Label %s to severity %d when GuardDuty's own number is missing", (label, expected) => {
     const event = loadEvent("security-hub-principal-name");
-    asff(event).Severity = { Label: label, Normalized: 50, Product: 5 };
+    asff(event).Severity = { Label: label, Normalized: 50 };
 
     expect(findings(parse(event))[0]?.severity).toBe(expected);
+  });
+
+  describe("severity as the maker meant it", () => {
+    const withSeverity = (severity: EditableEvent, provider?: EditableEvent, product?: string) => {
+      const event = loadEvent("security-hub-principal-name");
+      asff(event).Severity = severity;
+      if (provider) asff(event).FindingProviderFields = { Severity: provider };
+      if (product) asff(event).ProductArn = product;
+      return findings(parse(event))[0]?.severity;
+    };
+
+    it("judges a GuardDuty finding on GuardDuty's number, not the flattened label", () => {
+      // GuardDuty's 2 (Low) has been shown as MEDIUM: the label would act on a Low finding.
+      expect(withSeverity({ Label: "MEDIUM", Normalized: 40, Product: 2 })).toBe(2);
+    });
+
+    it("prefers FindingProviderFields.Severity.Original, then Severity.Original, then Severity.Product", () => {
+      expect(
+        withSeverity({ Label: "HIGH", Original: "7.5", Product: 2 }, { Label: "LOW", Original: "3" }),
+      ).toBe(3);
+      expect(withSeverity({ Label: "HIGH", Original: "7.5", Product: 2 })).toBe(7.5);
+      expect(withSeverity({ Label: "HIGH", Original: "HIGH", Product: 2 }, { Original: "bad" })).toBe(2);
+    });
+
+    it("uses the label for a finding another AWS product made, whatever its Product number", () => {
+      expect(
+        withSeverity(
+          { Label: "HIGH", Product: 2 },
+          undefined,
+          "arn:aws:securityhub:us-east-1::product/aws/macie",
+        ),
+      ).toBe(7);
+    });
+
+    it("reads Severity leniently: numbers sent as strings, and an unreadable Severity as none", () => {
+      expect(withSeverity({ Label: "LOW", Product: "8" })).toBe(8);
+      expect(withSeverity("HIGH" as unknown as EditableEvent)).toBeUndefined();
+    });
   });
 
   it("falls back to Normalized / 10 without a label (the legacy fixture's 50 becomes 5)", () => {
@@ -127,7 +166,7 @@ describe("parseSecurityHubEvent", () => {
 
   it("falls back to Normalized for an unknown label, and to Product when Normalized is missing too", () => {
     const unknownLabel = loadEvent("security-hub-principal-name");
-    asff(unknownLabel).Severity = { Label: "SEVERE", Normalized: 70, Product: 2 };
+    asff(unknownLabel).Severity = { Label: "SEVERE", Normalized: 70 };
     const productOnly = loadEvent("security-hub-principal-name");
     asff(productOnly).Severity = { Product: 6 };
 
@@ -157,6 +196,42 @@ describe("parseSecurityHubEvent", () => {
     asff(event).Resources = [keyResource("GeneratedFindingAccessKeyId", { PrincipalName: "grace" })];
 
     expect(findings(parse(event))[0]?.sample).toBe(true);
+  });
+
+  it("does not take a real key for a sample because its user is named like a placeholder", () => {
+    const event = loadEvent("security-hub-principal-name");
+    asff(event).Resources = [
+      keyResource("AKIAGRACE00000000001", {
+        PrincipalName: "GeneratedFindingUserName",
+        PrincipalType: "IAMUser",
+      }),
+    ];
+
+    expect(findings(parse(event))[0]).toMatchObject({ userName: "GeneratedFindingUserName", sample: false });
+  });
+
+  it("names the key, for a person, when an identifier has the wrong type", () => {
+    const event = loadEvent("security-hub-principal-name");
+    asff(event).Resources[0].Details.AwsIamAccessKey.PrincipalName = ["grace"];
+
+    expect(findings(parse(event))).toEqual([
+      expect.objectContaining({
+        accessKeyId: "AKIAGRACE00000000001",
+        doubt: expect.stringContaining("PrincipalName"),
+        provenance: { product: "arn:aws:securityhub:us-east-1::product/aws/guardduty", aws: true },
+      }),
+    ]);
+  });
+
+  it("reads past descriptive fields of the wrong type: the key is contained as usual", () => {
+    const event = loadEvent("security-hub-principal-name");
+    Object.assign(asff(event), { Title: null, Description: null, UpdatedAt: 5, Types: "x", Sample: null });
+    asff(event).ProductFields = "none";
+
+    const [finding] = findings(parse(event));
+
+    expect(finding).toMatchObject({ accessKeyId: "AKIAGRACE00000000001", userName: "grace", sample: false });
+    expect(finding?.doubt).toBeUndefined();
   });
 
   it("does not mark an ordinary finding as a sample", () => {

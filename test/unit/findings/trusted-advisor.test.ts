@@ -106,10 +106,52 @@ describe("parseTrustedAdvisorEvent", () => {
     });
   });
 
-  it("rejects a detail without check-name as invalid", () => {
+  it("names the key of an item without check-name, for a person to decide", () => {
     const event = loadEvent("trusted-advisor-exposed-key");
     delete event.detail["check-name"];
 
+    expect(parse(event)).toMatchObject({
+      kind: "findings",
+      findings: [{ accessKeyId: "AKIAFRANK00000000001", doubt: expect.stringContaining("check-name") }],
+    });
+  });
+
+  it("rejects an item without check-name that names no valid key as invalid", () => {
+    const event = loadEvent("trusted-advisor-exposed-key");
+    delete event.detail["check-name"];
+    event.detail["check-item-detail"]["Access Key ID"] = "AKIA'; --";
+
     expect(parse(event)).toMatchObject({ kind: "invalid", reason: expect.stringContaining("check-name") });
+  });
+
+  it("names the key, for a person, when the user name has the wrong type", () => {
+    const event = loadEvent("trusted-advisor-exposed-key");
+    event.detail["check-item-detail"]["User Name (IAM or Root)"] = null;
+
+    expect(parse(event)).toMatchObject({
+      kind: "findings",
+      findings: [{ accessKeyId: "AKIAFRANK00000000001", doubt: expect.stringContaining("User Name") }],
+    });
+  });
+
+  it("reads past descriptive fields of the wrong type: the key is contained as usual", () => {
+    const event = loadEvent("trusted-advisor-exposed-key");
+    Object.assign(event.detail["check-item-detail"], { "Fraud Type": null, Location: 3, "Time Updated": {} });
+    event.detail.uuid = 7;
+
+    const parsed = parse(event);
+
+    expect(parsed).toMatchObject({
+      kind: "findings",
+      findings: [{ accessKeyId: "AKIAFRANK00000000001", userName: "frank" }],
+    });
+    expect(parsed.kind === "findings" && parsed.findings[0]?.doubt).toBeUndefined();
+  });
+
+  it("leaves an item of another status ignored or invalid, never a finding, when it cannot be read", () => {
+    const event = loadEvent("trusted-advisor-ok");
+    event.detail["check-item-detail"]["User Name (IAM or Root)"] = null;
+
+    expect(parse(event).kind).not.toBe("findings");
   });
 });

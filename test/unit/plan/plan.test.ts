@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { Action, mergePlans, type Plan, planContainment, planForOwner, Skip } from "../../../src/plan/plan";
+import {
+  Action,
+  mergePlans,
+  type Plan,
+  planContainment,
+  planForAccount,
+  planForOwner,
+  Skip,
+} from "../../../src/plan/plan";
 import { findingOf, findingsOf, MEMBER, ourIdentity, SELF, testConfig } from "../../support/fixtures";
 
 const identity = ourIdentity();
@@ -20,6 +28,7 @@ describe("planContainment", () => {
       resolveOwner: false,
       checkFirst: false,
       dryRun: false,
+      verifyAccount: false,
       urgent: false,
     });
   });
@@ -351,12 +360,21 @@ describe("planContainment", () => {
       expect(plan).toMatchObject({ action: Action.None, skip: Skip.ReactivationRefused, urgent: true });
     });
 
-    it("leaves disabling requests through any function unchanged", () => {
-      const finding = findingOf("manual-disable", { viaSns: true });
+    it("leaves disabling requests through any function unchanged, and through a trusted SNS topic", () => {
+      const topic = "arn:aws:sns:us-east-1:111111111111:findings-relay";
+      const finding = findingOf("manual-disable", { viaSns: true, snsTopicArn: topic });
 
-      expect(planContainment(finding, testConfig(), ourIdentity({ handler: "guardduty" })).action).toBe(
-        Action.DisableKey,
-      );
+      expect(
+        planContainment(
+          finding,
+          testConfig({ trustedTopicArns: [topic] }),
+          ourIdentity({ handler: "guardduty" }),
+        ).action,
+      ).toBe(Action.DisableKey);
+      expect(
+        planContainment(findingOf("manual-disable"), testConfig(), ourIdentity({ handler: "guardduty" }))
+          .action,
+      ).toBe(Action.DisableKey);
     });
   });
 
@@ -595,10 +613,13 @@ describe("approve mode", () => {
     expect(plan.why).toContain("a person's request to the manual function is the approval");
   });
 
-  it("waits for approval when a manual request is relayed through SNS or reaches another function", () => {
-    const viaSns = findingOf("manual-disable", { viaSns: true });
+  it("waits for approval when a manual request is relayed through a trusted SNS topic or reaches another function", () => {
+    const topic = "arn:aws:sns:us-east-1:111111111111:findings-relay";
+    const viaSns = findingOf("manual-disable", { viaSns: true, snsTopicArn: topic });
 
-    expect(planContainment(viaSns, approve(), manualIdentity).awaitsApproval).toBe(true);
+    expect(
+      planContainment(viaSns, { ...approve(), trustedTopicArns: [topic] }, manualIdentity).awaitsApproval,
+    ).toBe(true);
     expect(planContainment(findingOf("manual-disable"), approve(), identity).awaitsApproval).toBe(true);
   });
 
@@ -658,5 +679,105 @@ describe("approve mode", () => {
 
     expect(mergePlans([waiting, now], config).awaitsApproval).toBeUndefined();
     expect(mergePlans([waiting, waiting], config).awaitsApproval).toBe(true);
+  });
+});
+
+describe("provenance of wrappers", () => {
+  const topic = "arn:aws:sns:us-east-1:111111111111:findings";
+
+  it.each([
+    ["no topic is trusted", [], topic],
+    ["another topic is trusted", ["arn:aws:sns:us-east-1:111111111111:other"], topic],
+    ["the notification names no topic", [topic], undefined],
+  ])(
+    "makes no write for a finding inside an SNS notification when %s, and says so urgently",
+    (_, trusted, from) => {
+      const finding = findingOf("guardduty-iam-user", { viaSns: true, snsTopicArn: from });
+
+      const plan = planContainment(finding, testConfig({ trustedTopicArns: trusted }), identity);
+
+      expect(plan).toMatchObject({ action: Action.None, skip: Skip.UntrustedWrapper, urgent: true });
+      expect(plan.why).toContain(from ?? "a topic it does not name");
+    },
+  );
+
+  it("acts on a finding inside a notification of a trusted topic", () => {
+    const finding = findingOf("guardduty-iam-user", { viaSns: true, snsTopicArn: topic });
+
+    expect(planContainment(finding, testConfig({ trustedTopicArns: [topic] }), identity).action).toBe(
+      Action.DisableKey,
+    );
+  });
+});
+
+describe("the key's account", () => {
+  it("asks STS before writing when a manual request names no account", () => {
+    const plan = planContainment(
+      findingOf("manual-disable-no-user"),
+      testConfig(),
+      ourIdentity({ handler: "manual" }),
+    );
+
+    expect(plan).toMatchObject({ action: Action.DisableKey, verifyAccount: true });
+  });
+
+  it("asks STS when the event names another account around the key", () => {
+    const finding = findingOf("guardduty-iam-user", { accountHints: [MEMBER] });
+
+    expect(planContainment(finding, testConfig(), identity).verifyAccount).toBe(true);
+    expect(planContainment(findingOf("guardduty-iam-user"), testConfig(), identity).verifyAccount).toBe(
+      false,
+    );
+  });
+
+  it("never asks in a dry run or while a write awaits approval: no call is made at all", () => {
+    const finding = findingOf("guardduty-iam-user", { accountHints: [MEMBER] });
+
+    expect(planContainment(finding, testConfig({ dryRun: true }), identity).verifyAccount).toBe(false);
+    expect(planContainment(finding, testConfig({ mode: "approve" }), identity).verifyAccount).toBe(false);
+  });
+
+  it("always asks where a temporary key's sessions live before revoking them", () => {
+    const plan = planContainment(
+      findingOf("guardduty-assumed-role"),
+      testConfig({ revokeSessions: true }),
+      identity,
+    );
+
+    expect(plan).toMatchObject({ action: Action.RevokeSessions, verifyAccount: true });
+  });
+
+  it("plans again for the account STS names: the member role there, the user looked up there", () => {
+    const plan = planContainment(
+      findingOf("guardduty-iam-user"),
+      testConfig({ memberRoleName: "Member" }),
+      identity,
+    );
+
+    const moved = planForAccount(plan, MEMBER, testConfig({ memberRoleName: "Member" }), identity);
+
+    expect(moved).toMatchObject({
+      action: Action.DisableKey,
+      account: MEMBER,
+      roleArn: `arn:aws:iam::${MEMBER}:role/Member`,
+      resolveOwner: true,
+      accountVerified: true,
+      verifyAccount: false,
+    });
+    expect(moved.userName).toBeUndefined();
+  });
+
+  it("without a member role, plans no write for the account STS names, and says which", () => {
+    const plan = planContainment(findingOf("guardduty-iam-user"), testConfig(), identity);
+
+    const moved = planForAccount(plan, MEMBER, testConfig(), identity);
+
+    expect(moved).toMatchObject({
+      action: Action.None,
+      skip: Skip.OtherAccount,
+      urgent: true,
+      account: MEMBER,
+    });
+    expect(moved.why).toContain(MEMBER);
   });
 });
