@@ -65,7 +65,6 @@ const positives: [string, string[]][] = [
 ];
 const extraPositives: [string, string[]][] = [
   ["guardduty-s3-with-key", ["AKIAALICE00000000001"]],
-  ["guardduty-sns-wrapped", ["AKIABOB0000000000001"]],
   ["guardduty-attack-sequence-two-actors", ["AKIABOB0000000000001", "AKIACAROL00000000001"]],
   ["health-credentials-exposure-suspected", ["AKIABOB0000000000001"]],
   ["health-credentials-compromised", ["AKIABOB0000000000001"]],
@@ -90,6 +89,8 @@ const noWrite = [
   "guardduty-cloudtrail-api-call",
   "guardduty-missing-detail",
   "guardduty-invalid-key",
+  // Its SNS topic is not in trustedTopicArns: an alert for a person, no write.
+  "guardduty-sns-wrapped",
   "health-member-account",
   "health-non-credential",
   "trusted-advisor-root",
@@ -189,6 +190,11 @@ describe("sls invoke local", { timeout: 120_000 }, () => {
         double.env(),
       );
       expect(run.code, run.stderr).toBe(0);
+      // Live with the shell's credentials: the first line says so, and as whom, before anything is done.
+      expect(run.stdout).toMatch(
+        /^LIVE local run in account 111111111111 as arn:aws:sts::111111111111:\S+: CONTAIN:/m,
+      );
+      expect(run.stdout.indexOf("LIVE local run")).toBeLessThan(run.stdout.indexOf('"result": "handled"'));
       for (const key of keys) expect(double.keyStatus(key)).toBe("Inactive");
       expect(double.actions("sns")).toEqual(["Publish"]);
       expect(double.actions().indexOf("Publish")).toBeGreaterThan(
@@ -205,6 +211,29 @@ describe("sls invoke local", { timeout: 120_000 }, () => {
       expect(double.writes()).toEqual([]);
     },
   );
+
+  it("refuses a manual request with fields as list-access-keys prints them: exit 1, a hint, no AWS call", async () => {
+    const request = JSON.stringify({ AccessKeyId: "AKIAIVAN000000000001", UserName: "ivan" });
+    const run = await sls(["-f", "manual", "-d", request], double.env());
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('unknown field \\"AccessKeyId\\": did you mean \\"accessKeyId\\"?');
+    expect(double.calls).toEqual([]);
+  });
+
+  it("previews approve mode offline, as README shows: exit 0, an approval-needed alert, no credentials", async () => {
+    const run = await sls(
+      ["-f", "guardduty", "-p", "events/guardduty-iam-user.json", "-e", "RESPONDER_MODE=approve"],
+      {
+        ...offline,
+        AWS_EC2_METADATA_DISABLED: "true",
+        AWS_CONFIG_FILE: "/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^APPROVE preview offline: AWS could not be reached/);
+    expect(run.stdout).toContain('"outcome": "approval-needed"');
+  });
 
   it("takes a manual request inline with -d, and -e overrides the configured values", async () => {
     const request = JSON.stringify({ accessKeyId: "AKIAIVAN000000000001", userName: "ivan", reason: "test" });

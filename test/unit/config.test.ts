@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConfigError, loadConfig, Mode } from "../../src/config";
+import { ConfigError, describeMode, loadConfig, Mode } from "../../src/config";
 
 /** The error loadConfig throws for an environment, so that a test can check its type and message together. */
 const errorFor = (env: Record<string, string>): unknown => {
@@ -273,5 +273,19 @@ describe("CONTAIN_WITHOUT_APPROVAL", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(/^CONTAIN_WITHOUT_APPROVAL must be/);
     expect((error as Error).message).toContain(`invalid: ${shown}`);
+  });
+});
+
+describe("describeMode", () => {
+  it.each([
+    [{}, /^CONTAIN: keys will be disabled/],
+    [{ DRY_RUN: "true" }, /^OBSERVE: dry run, no key will be changed/],
+    [{ RESPONDER_MODE: "approve" }, /^APPROVE: no key will be changed until a person approves[^;]*$/],
+    [
+      { RESPONDER_MODE: "approve", CONTAIN_WITHOUT_APPROVAL: "health,guardduty" },
+      /; contained at once: health, guardduty$/,
+    ],
+  ])("says in one line what %j does with a leaked key", (env, line) => {
+    expect(describeMode(loadConfig(env))).toMatch(line);
   });
 });

@@ -225,3 +225,50 @@ describe("parseEvent", () => {
     );
   });
 });
+
+describe("parseEvent on the manual function", () => {
+  const KEY = "AKIAIVAN000000000001";
+  const onManual = (event: unknown) => parseEvent(event, "request-7", "manual");
+
+  it.each([
+    [
+      "fields as aws iam list-access-keys prints them",
+      { AccessKeyId: KEY, UserName: "ivan" },
+      '"AccessKeyId": did you mean "accessKeyId"?',
+    ],
+    ["accessKeyID", { accessKeyID: KEY }, '"accessKeyID": did you mean "accessKeyId"?'],
+    ["a request with a source field", { accessKeyId: KEY, source: "oncall" }, 'unknown field "source"'],
+    ["an empty object", {}, "accessKeyId: missing"],
+    ["a string that is not JSON", "{accessKeyId: AKIAIVAN000000000001}", "the request is not JSON"],
+  ])("reads %s as a person's request, refused with a hint", (_, event, hint) => {
+    const parsed = onManual(event);
+
+    expect(parsed).toMatchObject({ kind: "invalid", source: "manual", eventId: "request-7" });
+    expect(parsed.kind === "invalid" && parsed.reason).toContain(hint);
+  });
+
+  it("still ignores a request with AccessKeyId on any other function, as before", () => {
+    expect(parseEvent({ AccessKeyId: KEY }, "request-7", "guardduty")).toMatchObject({ kind: "ignored" });
+    expect(parseEvent({ AccessKeyId: KEY }, "request-7")).toMatchObject({ kind: "ignored" });
+  });
+
+  it.each([
+    ["a person's request", loadEvent("manual-disable"), "manual"],
+    ["a chat button's request", { disable: KEY }, "manual"],
+    ["a GuardDuty event", loadEvent("guardduty-iam-user"), "guardduty"],
+    ["a bare GuardDuty detail", loadEvent("guardduty-iam-user").detail, "guardduty"],
+    ["a Health event", loadEvent("health-credentials-exposed-two-keys"), "health"],
+  ])("reads %s as before", (_, event, source) => {
+    expect(onManual(event)).toMatchObject({ kind: "findings", source });
+  });
+
+  it("still ignores an AWS event it does not handle", () => {
+    expect(onManual(loadEvent("health-non-credential"))).toMatchObject({ kind: "ignored" });
+  });
+
+  it("reads an object inside an SNS notification as a person's request too", () => {
+    const wrapped = { Records: [{ Sns: { Message: JSON.stringify({ AccessKeyId: KEY }) } }] };
+
+    expect(onManual(wrapped)).toMatchObject({ kind: "invalid", source: "manual" });
+  });
+});

@@ -117,7 +117,7 @@ describe("parseManualRequest", () => {
     const reason = reasonOf(parseManualRequest(request));
 
     expect(reason).toContain("stauts");
-    expect(reason).toMatch(/unrecognized key/i);
+    expect(reason).toMatch(/unknown field/);
   });
 
   it("uses the key ID in the finding id when there is no request id", () => {
@@ -145,6 +145,95 @@ describe("parseManualRequest", () => {
     const request = { ...loadEvent("manual-disable"), account: "222222222222" };
 
     expect(onlyFinding(parseManualRequest(request)).account).toBe("222222222222");
+  });
+});
+
+describe("parseManualRequest, hints for a person's mistakes", () => {
+  const KEY = "AKIAIVAN000000000001";
+
+  it.each([
+    [
+      "as aws iam list-access-keys prints them",
+      { AccessKeyId: KEY, UserName: "ivan" },
+      "AccessKeyId",
+      "accessKeyId",
+    ],
+    ["with ID in capitals", { accessKeyID: KEY }, "accessKeyID", "accessKeyId"],
+    ["misspelt", { acessKeyId: KEY }, "acessKeyId", "accessKeyId"],
+    ["a user name in the wrong case", { accessKeyId: KEY, username: "ivan" }, "username", "userName"],
+    ["a misspelt status", { accessKeyId: KEY, stauts: "Inactive" }, "stauts", "status"],
+    ["a button's field in capitals", { Disable: KEY }, "Disable", "disable"],
+  ])("refuses a field named %s, with the name it meant", (_, request, given, meant) => {
+    expect(reasonOf(parseManualRequest(request))).toContain(
+      `unknown field "${given}": did you mean "${meant}"?`,
+    );
+  });
+
+  it("reads every field copied from list-access-keys, and does not also call the misspelt field missing", () => {
+    const reason = reasonOf(parseManualRequest({ AccessKeyId: KEY, UserName: "ivan" }));
+
+    expect(reason).toBe(
+      'invalid manual request: unknown field "AccessKeyId": did you mean "accessKeyId"?; ' +
+        'unknown field "UserName": did you mean "userName"?',
+    );
+  });
+
+  it("names the fields there are when an unknown one resembles none of them", () => {
+    const reason = reasonOf(parseManualRequest({ accessKeyId: KEY, CreateDate: "2026-01-01T00:00:00Z" }));
+
+    expect(reason).toContain('unknown field "CreateDate"; the fields are accessKeyId, userName, account,');
+    expect(reason).not.toContain("did you mean");
+  });
+
+  it("says a missing key ID is missing", () => {
+    expect(reasonOf(parseManualRequest({ userName: "ivan" }))).toBe(
+      "invalid manual request: accessKeyId: missing",
+    );
+  });
+
+  it.each([
+    ["a person's request", { accessKeyId: KEY.toLowerCase() }, "accessKeyId"],
+    ["a chat button's", { disable: KEY.toLowerCase() }, "disable"],
+  ])("refuses a lower-case key ID in %s, with the key in capitals", (_, request, field) => {
+    expect(reasonOf(parseManualRequest(request))).toBe(
+      `invalid manual request: ${field}: access key IDs are upper case: did you mean "${KEY}"?`,
+    );
+  });
+
+  it("refuses a status in the wrong case, with the one it meant", () => {
+    expect(reasonOf(parseManualRequest({ accessKeyId: KEY, status: "inactive" }))).toContain(
+      'status: Invalid option: expected one of "Inactive"|"Active": did you mean "Inactive"?',
+    );
+  });
+
+  it.each([
+    [
+      "single quotes",
+      "{'accessKeyId': 'AKIAIVAN000000000001'}",
+      /^invalid manual request: the request is not JSON \(.+\): write it as \{"accessKeyId": "AKIA…"\}, names and text in double quotes$/,
+    ],
+    [
+      "a bare key ID",
+      KEY,
+      /^invalid manual request: the request is not JSON: did you mean \{"accessKeyId": "AKIAIVAN000000000001"\}\?$/,
+    ],
+    [
+      "a JSON string holding the request",
+      JSON.stringify({ accessKeyId: KEY }),
+      /a JSON string, not an object/,
+    ],
+  ])("refuses a string payload (%s), saying how to write it", (_, payload, message) => {
+    expect(reasonOf(parseManualRequest(payload, "request-6"))).toMatch(message);
+  });
+
+  it.each([
+    ["an array", [{ accessKeyId: KEY }]],
+    ["a number", 42],
+    ["null", null],
+  ])("refuses %s, naming what a request is", (kind, payload) => {
+    expect(reasonOf(parseManualRequest(payload))).toBe(
+      `invalid manual request: a request is a JSON object such as {"accessKeyId": "AKIA…"}, got ${kind}`,
+    );
   });
 });
 
@@ -188,14 +277,14 @@ describe("parseManualRequest, the chat buttons' form", () => {
   ])("refuses %s, naming the unknown field", (_, request, field) => {
     const reason = reasonOf(parseManualRequest(request));
 
-    expect(reason).toMatch(/unrecognized key/i);
+    expect(reason).toMatch(/unknown field/);
     expect(reason).toContain(field);
   });
 
   it("refuses a button field in a person's request: the two forms never mix", () => {
     const reason = reasonOf(parseManualRequest({ ...loadEvent<object>("manual-disable"), reactivate: KEY }));
 
-    expect(reason).toMatch(/unrecognized key/i);
+    expect(reason).toMatch(/unknown field/);
     expect(reason).toContain("reactivate");
   });
 
