@@ -18,12 +18,23 @@ class CheckDeployParams {
           stage === "default" ? [] : Object.keys(values ?? {}),
         );
         const yml = readFileSync(join(serverless.serviceDir, serverless.configurationFilename), "utf8");
+        // Each value as the deploy resolves it: the default, the stage's, then --param.
+        const cli = Object.fromEntries(
+          (Array.isArray(options.param) ? options.param : options.param ? [options.param] : []).map(
+            (entry) => {
+              const [name, ...rest] = String(entry).split("=");
+              return [name.trim(), rest.join("=")];
+            },
+          ),
+        );
+        const values = { ...(params.default ?? {}), ...(params[options.stage] ?? {}), ...cli };
         try {
           const mode = checkDeployParams({
             known: Object.keys(params.default ?? {}),
             given: [...paramNames(options.param), ...stageParams],
             environment: serverless.service.provider.environment ?? {},
             parameterOf: parametersOfVariables(yml),
+            values,
           });
           utils?.log ? utils.log.notice(`Mode ${mode}`) : serverless.cli.log(`Mode ${mode}`);
         } catch (error) {

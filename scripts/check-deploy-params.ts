@@ -14,7 +14,15 @@ export interface DeployParams {
   environment: Readonly<Record<string, unknown>>;
   /** The parameter that sets each variable (`RESPONDER_MODE: ${param:mode}`). */
   parameterOf: Readonly<Record<string, string>>;
+  /** Every parameter's value as the deploy resolves it (default, then the stage's, then `--param`). */
+  values?: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * Parameters no function reads: only the template's conditions do (`Fn::Equals [value, "true"]`, `strToBool`), where
+ * any value but "true" silently means off. `drill=ture` must fail like `dryRun=ture` does.
+ */
+export const TEMPLATE_SWITCHES = ["drill", "chatActions", "securityHubRule"] as const;
 
 export class DeployParamsError extends Error {
   override name = "DeployParamsError";
@@ -38,7 +46,13 @@ const quoted = (names: readonly string[]): string => names.map((name) => `"${nam
  * Refuses a parameter name serverless.yml does not declare (the framework would ignore it) and any value the
  * functions would refuse, naming the parameter; otherwise returns the effective mode, in one line.
  */
-export const checkDeployParams = ({ known, given, environment, parameterOf }: DeployParams): string => {
+export const checkDeployParams = ({
+  known,
+  given,
+  environment,
+  parameterOf,
+  values = {},
+}: DeployParams): string => {
   const unknown = [...new Set(given)].filter((name) => !known.includes(name));
   if (unknown.length > 0) {
     const named = unknown.map((name) => {
@@ -47,6 +61,16 @@ export const checkDeployParams = ({ known, given, environment, parameterOf }: De
     });
     throw new DeployParamsError(
       `unknown parameter ${named.join(", ")}; the parameters are ${quoted(known)} (serverless.yml, params.default)`,
+    );
+  }
+  const switches = TEMPLATE_SWITCHES.filter(
+    (name) => values[name] !== undefined && !["true", "false"].includes(String(values[name])),
+  );
+  if (switches.length > 0) {
+    throw new DeployParamsError(
+      switches
+        .map((name) => `parameter "${name}" must be "true" or "false", got "${String(values[name])}"`)
+        .join("; "),
     );
   }
   const strings = Object.entries(environment).filter((entry): entry is [string, string] => {

@@ -72,6 +72,36 @@ describe("checkDeployParams", () => {
     expect(() => check(values)).toThrow(message);
   });
 
+  it.each([
+    ["drill", "ture"],
+    ["chatActions", "yes"],
+    ["securityHubRule", "False"],
+  ])("refuses %s=%s: the template's conditions would silently read it as off", (name, value) => {
+    expect(() =>
+      checkDeployParams({
+        known: [...KNOWN, name],
+        given: [name],
+        environment: environmentWith(),
+        parameterOf: parametersOfVariables(SERVERLESS_YML),
+        values: { [name]: value },
+      }),
+    ).toThrow(`parameter "${name}" must be "true" or "false", got "${value}"`);
+  });
+
+  it("accepts the template switches at true and false", () => {
+    for (const value of ["true", "false"]) {
+      expect(
+        checkDeployParams({
+          known: KNOWN,
+          given: [],
+          environment: environmentWith(),
+          parameterOf: parametersOfVariables(SERVERLESS_YML),
+          values: { drill: value, chatActions: value, securityHubRule: value },
+        }),
+      ).toMatch(/^CONTAIN/);
+    }
+  });
+
   it("reads which parameter sets each variable from serverless.yml", () => {
     expect(parametersOfVariables(SERVERLESS_YML)).toMatchObject({
       RESPONDER_MODE: "mode",
@@ -117,9 +147,10 @@ describe("sls package", { timeout: 60_000 }, () => {
     const template = join(ROOT, ".serverless", "cloudformation-template-update-stack.json");
     const before = existsSync(template) ? statSync(template).mtimeMs : undefined;
 
-    const [unknown, refused] = await Promise.all([
+    const [unknown, refused, switched] = await Promise.all([
       slsPackage(["--param=dryrun=true"]),
       slsPackage(["--param=mode=aprove"]),
+      slsPackage(["--param=chatActions=yes"]),
     ]);
 
     expect(unknown.code).not.toBe(0);
@@ -127,6 +158,8 @@ describe("sls package", { timeout: 60_000 }, () => {
     expect(refused.code).not.toBe(0);
     expect(refused.output).toContain('parameter "mode" has a value the functions would refuse');
     expect(refused.output).toContain('got "aprove"');
+    expect(switched.code).not.toBe(0);
+    expect(switched.output).toContain(`parameter "chatActions" must be "true" or "false", got "yes"`);
     // Refused before the framework's cleanup: the last package (the template tests read it) is still there.
     expect(existsSync(template) ? statSync(template).mtimeMs : undefined).toBe(before);
   });
