@@ -1,4 +1,5 @@
-// Long fuzz run: `tsx scripts/fuzz.ts [--runs N] [--seed S]`. Same properties as test/fuzz, more cases.
+// Long fuzz run: `tsx scripts/fuzz.ts [--runs N] [--seed S]`. Same properties as test/fuzz ((a)–(k), listed in
+// test/support/fuzz.ts), more cases.
 // Exits 1 on any failure, after printing the shrunk counterexample and the seed and path that replay it.
 import type { FuzzGroup, GroupResult, ViolationKind } from "../test/support/fuzz";
 
@@ -54,8 +55,20 @@ export const main = async (args: string[]): Promise<number> => {
     restoreIamMock();
   }
 
-  // The last three columns show the cases were meaningful: writes made, and refusals (d) had to hold.
-  const header = ["cases run", "failures", "time", "UpdateAccessKey", "other writes", "guarded"];
+  // The last columns show the cases were meaningful: writes made, refusals (d) had to hold, runs whose keys the member
+  // account owns with the writes made there ((j) had two accounts to tell apart), and no-action or contained alerts
+  // whose keys (k) checked.
+  const header = [
+    "cases run",
+    "failures",
+    "time",
+    "UpdateAccessKey",
+    "other writes",
+    "guarded",
+    "member keys",
+    "member writes",
+    "settled alerts",
+  ];
   const widths = header.map((h) => h.length);
   const width = Math.max(...results.map((r) => `${r.group.name} (${r.group.properties})`.length), 8);
   const row = (name: string, cells: (string | number)[]) =>
@@ -77,6 +90,9 @@ export const main = async (args: string[]): Promise<number> => {
         flow ? seen.updateAccessKey : "-",
         flow ? seen.otherWrites : "-",
         flow ? seen.guarded : "-",
+        flow ? seen.memberKeys : "-",
+        flow ? seen.memberWrites : "-",
+        flow ? seen.settledAlerts : "-",
       ]),
     );
   }
@@ -93,7 +109,8 @@ export const main = async (args: string[]): Promise<number> => {
   const sum = (key: keyof typeof coverage) => results.reduce((n, r) => n + r.seen[key], 0);
   console.log(
     `\nrespond runs: ${sum("runs")}, alerts published: ${sum("alerts")}, ResponderErrors (allowed): ` +
-      `${sum("responderErrors")}; guarded = runs with a sample/root/ASIA key or a protected user; ${seconds}s`,
+      `${sum("responderErrors")}, STS owner look-ups: ${sum("ownerLookUps")}; guarded = runs with a sample/root/ASIA ` +
+      `key or a protected user; member keys = runs whose keys the member account owns; ${seconds}s`,
   );
   if (count("alert") > 0) console.log(`fuzz: ${count("alert")} alert failures`);
   console.log(`fuzz: ${total} cases, ${count("crash")} crashes, ${count("invalid-write")} invalid writes`);

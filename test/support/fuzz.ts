@@ -10,6 +10,10 @@
 //  (h) no key is set Active except by a reactivation request invoked directly on the manual function
 //  (i) approve mode makes no IAM call except for a request sent directly to the manual function or a Health event
 //      (the approve configuration's CONTAIN_WITHOUT_APPROVAL)
+// and of the issue "Act on the credential's real owner" (its Done-when bullet on the fuzz suite):
+//  (j) no IAM write in an account other than the one that owns the event's keys (Scenario.keyAccount, STS's answer)
+//  (k) no alert with outcome no-action or contained while a key the event names is still Active in its owning account
+// The world has two accounts, ours and a member's, each with its own IAMClient: see "The responder under test".
 // The (c) and (d) oracles read the raw event and the IAM calls, never the parsers' output, so a parser bug cannot
 // hide itself; (e) takes parseEvent's kind as the contract, as the issue states it.
 import { readdirSync, readFileSync } from "node:fs";
@@ -42,6 +46,8 @@ const SUBJECT = /^[\x20-\x7e]{1,99}$/;
 const SNS_MAX_BYTES = 262_144;
 
 export const SELF_ACCOUNT = "111111111111";
+/** The other account of the world: events name it, the member role acts in it, and it may own the event's keys. */
+export const MEMBER_ACCOUNT = "222222222222";
 export const FUZZ_OWNER = "fuzz-user";
 const NOW = new Date("2026-11-20T12:00:00.000Z");
 const SIBLING_KEY = "AKIASIBLINGFUZZ00001";
@@ -62,6 +68,8 @@ const KIND_OF: Record<string, ViolationKind> = {
   g: "alert",
   h: "invalid-write",
   i: "invalid-write",
+  j: "invalid-write",
+  k: "alert",
 };
 
 /** Thrown by a property: every broken rule of one case, each tagged with its property letter. */
@@ -235,7 +243,7 @@ const envelopeLike = fc.record(
     id: fc.oneof(fc.uuid(), nastyString),
     "detail-type": fc.oneof(fc.constantFrom(...DETAIL_TYPES), nastyString),
     source: fc.oneof(fc.constantFrom(...SOURCES), nastyString),
-    account: fc.oneof(fc.constantFrom(SELF_ACCOUNT, "222222222222"), nastyString),
+    account: fc.oneof(fc.constantFrom(SELF_ACCOUNT, MEMBER_ACCOUNT), nastyString),
     region: fc.oneof(fc.constant("us-east-1"), nastyString),
     time: fc.oneof(
       fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
@@ -277,7 +285,7 @@ const manualLike = fc
       {
         accessKeyId: fc.oneof(accessKeyIdArb, fc.jsonValue({ maxDepth: 1 })),
         userName: fc.oneof(userNameArb, fc.jsonValue({ maxDepth: 1 })),
-        account: fc.oneof(fc.constantFrom(SELF_ACCOUNT, "222222222222"), nastyString),
+        account: fc.oneof(fc.constantFrom(SELF_ACCOUNT, MEMBER_ACCOUNT), nastyString),
         reason: fc.oneof(fc.string(), nastyString),
         status: fc.oneof(
           fc.constantFrom("Inactive", "Active", "active", "Deleted"),
@@ -617,7 +625,7 @@ export const guardDutyCaseArb: fc.Arbitrary<GuardDutyCase> = fc.record({
     { weight: 3, arbitrary: fc.constant(false) },
     { weight: 1, arbitrary: fc.constant(true) },
   ),
-  accountId: sometimes(fc.oneof(fc.constantFrom(SELF_ACCOUNT, "222222222222"), nastyString), 2, 1),
+  accountId: sometimes(fc.oneof(fc.constantFrom(SELF_ACCOUNT, MEMBER_ACCOUNT), nastyString), 2, 1),
   wrap: fc.constantFrom("envelope", "envelope", "envelope", "detail", "sns", "sns-detail"),
 });
 
@@ -683,17 +691,18 @@ export const buildGuardDutyEvent = (c: GuardDutyCase): unknown => {
   }
 };
 
-const generated = (...values: unknown[]): boolean =>
-  values.some((value) => typeof value === "string" && value.startsWith("GeneratedFinding"));
+/**
+ * A sample's placeholder key (`GeneratedFindingAccessKeyId`). Only the key counts: a finding is a sample by AWS's flag
+ * or a key no credential can have, never by a name (anyone can call a user `GeneratedFindingUserName`).
+ */
+const generated = (key: unknown): boolean => typeof key === "string" && key.startsWith("GeneratedFinding");
 
 /** What (d) forbids for a generated finding, decided from the case alone, not from the event the parser sees. */
 export const guardDutyForbidden = (c: GuardDutyCase): Map<string, string> => {
   const key = placeholder(c, "accessKeyId", c.accessKeyId) as string;
   const reasons: string[] = [];
   if (c.additionalInfo === undefined && c.sample === true) reasons.push("sample flag");
-  if (generated(key, placeholder(c, "userName", c.userName), placeholder(c, "principalId", c.principalId))) {
-    reasons.push("GeneratedFinding placeholder");
-  }
+  if (generated(key)) reasons.push("GeneratedFinding placeholder");
   if (c.userType === "Root") reasons.push("userType Root");
   return reasons.length > 0 ? new Map([[key, reasons.join(", ")]]) : new Map();
 };
@@ -776,7 +785,7 @@ const asffCaseArb: fc.Arbitrary<AsffCase> = fc.record({
     1,
     1,
   ),
-  account: sometimes(fc.oneof(fc.constantFrom(SELF_ACCOUNT, "222222222222"), nastyString), 2, 1),
+  account: sometimes(fc.oneof(fc.constantFrom(SELF_ACCOUNT, MEMBER_ACCOUNT), nastyString), 2, 1),
   fromGuardDuty: fc.boolean(),
   otherProduct: fc.constantFrom<"aws" | "custom">("aws", "aws", "custom"),
   recordState: fc.oneof(
@@ -921,7 +930,7 @@ export const forbiddenKeysOf = (event: unknown): Map<string, string> => {
       const d = resource.accessKeyDetails;
       const sample =
         guardDutySampleFlag(service) ??
-        (generated(d.accessKeyId, d.userName, d.principalId) ? "GeneratedFinding placeholder" : undefined);
+        (generated(d.accessKeyId) ? "GeneratedFinding placeholder" : undefined);
       mark(d.accessKeyId, sample, d.userType === "Root" ? "GuardDuty userType Root" : undefined);
     }
     // An attack sequence names its credentials in the actors and in ACCESS_KEY resources.
@@ -933,7 +942,7 @@ export const forbiddenKeysOf = (event: unknown): Map<string, string> => {
         const root = user.type === "Root" ? "attack sequence actor of type Root" : undefined;
         mark(
           user.credentialUid,
-          sample ?? (generated(user.credentialUid, user.name) ? "GeneratedFinding placeholder" : undefined),
+          sample ?? (generated(user.credentialUid) ? "GeneratedFinding placeholder" : undefined),
           root,
         );
       }
@@ -942,11 +951,7 @@ export const forbiddenKeysOf = (event: unknown): Map<string, string> => {
         const key = isRecord(r.data) && isRecord(r.data.accessKey) ? r.data.accessKey : {};
         const root =
           key.userType === "Root" ? "attack sequence ACCESS_KEY resource of a Root user" : undefined;
-        mark(
-          r.uid,
-          sample ?? (generated(r.uid, key.userName) ? "GeneratedFinding placeholder" : undefined),
-          root,
-        );
+        mark(r.uid, sample ?? (generated(r.uid) ? "GeneratedFinding placeholder" : undefined), root);
       }
     }
     if (Array.isArray(node.Resources)) {
@@ -971,10 +976,9 @@ export const forbiddenKeysOf = (event: unknown): Map<string, string> => {
             ? r.Id.slice(KEY_RESOURCE_PREFIX.length)
             : "";
         const key = fromId && fromId !== "null" ? fromId : details.AccessKeyId;
-        const user = details.PrincipalName ?? details.UserName;
         const sample = flagged
           ? "Security Hub sample"
-          : generated(key, user)
+          : generated(key)
             ? "GeneratedFinding placeholder"
             : untrusted;
         mark(key, sample, details.PrincipalType === "Root" ? "Security Hub PrincipalType Root" : undefined);
@@ -1114,6 +1118,11 @@ export interface Scenario {
   requestId?: string;
   /** The function that was invoked: every one accepts every event, only manual may reactivate. */
   handler: FunctionName;
+  /**
+   * The account that owns every key of the event, as STS GetAccessKeyInfo answers: ours, or the member's. IAM in the
+   * other account has no such key (NoSuchEntity) but has same-named users and roles, on which writes succeed.
+   */
+  keyAccount: "self" | "member";
 }
 
 export const DEFAULT_SCENARIO: Scenario = {
@@ -1125,6 +1134,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   publishFails: false,
   deliveries: 1,
   handler: "manual",
+  keyAccount: "self",
 };
 
 export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
@@ -1140,6 +1150,8 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   ),
   owner: fc.oneof(
     { weight: 8, arbitrary: fc.constant(FUZZ_OWNER) },
+    // A user no configuration protects, so that an owner looked up in the member account can be written there.
+    { weight: 3, arbitrary: fc.constant("erin") },
     {
       weight: 2,
       arbitrary: fc.constantFrom<string | undefined>(
@@ -1174,6 +1186,8 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   deliveries: fc.constantFrom<1 | 2>(1, 1, 1, 2),
   requestId: fc.constantFrom<string | undefined>(undefined, REQUEST_ID),
   handler: fc.constantFrom<FunctionName>(...FUNCTION_NAMES, "manual", "manual"),
+  // One case in four: the key lives in the member account, with the member role ("opt-ins") or without (the rest).
+  keyAccount: fc.constantFrom<Scenario["keyAccount"]>("self", "self", "self", "member"),
 });
 
 const awsError = (name: string, message: string): Error => Object.assign(new Error(message), { name });
@@ -1186,19 +1200,74 @@ const FAULTS: Record<Exclude<Scenario["fault"], "none">, () => Error> = {
   throttling: () => awsError("Throttling", "Rate exceeded"),
 };
 
-/** The fake IAM of one run: keys the responder asked about and their status, and keys it was told root owns. */
-class FakeIam {
+/**
+ * A key of the same-named user in the account that does not own the event's keys. Only a write in the wrong account
+ * can reach it (a sibling key disabled there, say), and (j) reports any such write.
+ */
+export const OTHER_ACCOUNT_KEY = "AKIAOTHERACCOUNT0001";
+
+/** What IAM answers for a key that does not exist in the account asked (every account but the key's owner). */
+const noSuchKey = (key: unknown): Error =>
+  awsError("NoSuchEntityException", `The Access Key with id ${String(key)} cannot be found.`);
+
+/** The policy revokeOlderSessions writes: deny everything to credentials issued before a time. */
+const isDenyAllBefore = (document: unknown): boolean => {
+  try {
+    const policy = JSON.parse(String(document)) as { Statement?: Record<string, unknown>[] };
+    return (policy.Statement ?? []).some(
+      (s) =>
+        s.Effect === "Deny" &&
+        JSON.stringify(s.Action) === '["*"]' &&
+        isRecord(s.Condition) &&
+        isRecord(s.Condition.DateLessThan) &&
+        typeof s.Condition.DateLessThan["aws:TokenIssueTime"] === "string",
+    );
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The fake IAM of one account in one run. The account that owns the event's keys (Scenario.keyAccount) has every key
+ * the responder asks about, with the status the scenario gives, and answers as it always did. The other account has
+ * none of them: GetAccessKeyLastUsed and UpdateAccessKey answer NoSuchEntity, and ListAccessKeys shows only the
+ * same-named user's own key (OTHER_ACCOUNT_KEY); but its same-named users and roles exist, so policy writes and tags
+ * there succeed, which is the mistake (j) is for. The scenario's fault is the owning account's UpdateAccessKey's.
+ */
+class FakeAccount {
   readonly statuses = new Map<string, "Active" | "Inactive">();
   readonly rootOwned = new Map<string, string>();
-  constructor(readonly scenario: Scenario) {}
+  /** A deny-all for older sessions was written here (PutRolePolicy or PutUserPolicy): what contains an ASIA key. */
+  sessionsRevoked = false;
+  constructor(
+    readonly id: string,
+    readonly scenario: Scenario,
+    readonly owns: boolean,
+  ) {
+    if (!owns) this.statuses.set(OTHER_ACCOUNT_KEY, "Active");
+  }
+
+  /** Whether IAM in this account has the key, so that a write on it could take effect. */
+  has(key: unknown): boolean {
+    return typeof key === "string" && (this.owns ? ACCESS_KEY_ID.test(key) : key === OTHER_ACCOUNT_KEY);
+  }
+
+  /** A key's status, asked about or not: "stateful" keys are Active, "inactive" ones Inactive, until written. */
+  statusOf(key: string): "Active" | "Inactive" {
+    return this.statuses.get(key) ?? (this.scenario.listing === "stateful" ? "Active" : "Inactive");
+  }
 
   know(key: unknown): void {
-    if (typeof key === "string" && ACCESS_KEY_ID.test(key) && !this.statuses.has(key)) {
-      this.statuses.set(key, this.scenario.listing === "stateful" ? "Active" : "Inactive");
+    if (this.owns && typeof key === "string" && ACCESS_KEY_ID.test(key) && !this.statuses.has(key)) {
+      this.statuses.set(key, this.statusOf(key));
     }
   }
 
   lastUsed(input: { AccessKeyId?: string }) {
+    if (!this.owns) {
+      if (input.AccessKeyId !== OTHER_ACCOUNT_KEY) throw noSuchKey(input.AccessKeyId);
+      return { UserName: FUZZ_OWNER, AccessKeyLastUsed: { Region: "us-east-1", ServiceName: "s3" } };
+    }
     this.know(input.AccessKeyId);
     const owner = this.scenario.owner;
     if (input.AccessKeyId && (!owner || owner.toLowerCase() === "root" || owner === "<root_account>")) {
@@ -1208,6 +1277,10 @@ class FakeIam {
   }
 
   list(input: { UserName?: string }) {
+    if (!this.owns) {
+      const own = { UserName: input.UserName, AccessKeyId: OTHER_ACCOUNT_KEY, CreateDate: NOW };
+      return { AccessKeyMetadata: [{ ...own, Status: this.statusOf(OTHER_ACCOUNT_KEY) }] };
+    }
     const keys = [...this.statuses].map(([id, status]) => ({
       UserName: input.UserName,
       AccessKeyId: id,
@@ -1219,51 +1292,102 @@ class FakeIam {
   }
 
   update(input: { AccessKeyId?: string; Status?: string }) {
-    if (this.scenario.fault !== "none") throw FAULTS[this.scenario.fault]();
+    if (!this.owns && !this.has(input.AccessKeyId)) throw noSuchKey(input.AccessKeyId);
+    if (this.owns && this.scenario.fault !== "none") throw FAULTS[this.scenario.fault]();
     if (input.AccessKeyId)
       this.statuses.set(input.AccessKeyId, input.Status === "Active" ? "Active" : "Inactive");
     return {};
   }
+
+  putPolicy(input: { PolicyDocument?: string }) {
+    if (isDenyAllBefore(input.PolicyDocument)) this.sessionsRevoked = true;
+    return {};
+  }
 }
 
-let current: FakeIam | undefined;
-const fakeIam = (): FakeIam => {
-  if (!current) throw new Error("IAM called outside a fuzz run");
-  return current;
-};
+/** The accounts of one run, each made when first called. */
+class FakeWorld {
+  readonly accounts = new Map<string, FakeAccount>();
+  /** The account STS GetAccessKeyInfo names for every key of the event. */
+  readonly owner: string;
+  constructor(readonly scenario: Scenario) {
+    this.owner = scenario.keyAccount === "member" ? MEMBER_ACCOUNT : SELF_ACCOUNT;
+  }
+  account(id: string): FakeAccount {
+    let account = this.accounts.get(id);
+    if (!account) {
+      account = new FakeAccount(id, this.scenario, id === this.owner);
+      this.accounts.set(id, account);
+    }
+    return account;
+  }
+  get owning(): FakeAccount {
+    return this.account(this.owner);
+  }
+}
+
+let current: FakeWorld | undefined;
 
 let stub: AwsClientStub<IAMClient> | undefined;
-// One client for every run: mockClient replaces send on the prototype, so no request ever leaves the process.
-let client: IAMClient | undefined;
+// One client per account for every run: mockClient replaces send on the prototype, so every instance is mocked and
+// no request ever leaves the process. Sinon records each call's instance (getClient, thisValue): its account.
+const clients = new Map<string, IAMClient>();
+const accountOfClient = new WeakMap<object, string>();
+
+const clientIn = (account: string): IAMClient => {
+  let client = clients.get(account);
+  if (!client) {
+    client = new IAMClient({
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIAFUZZHARNESS00001", secretAccessKey: "fuzz" },
+    });
+    clients.set(account, client);
+    accountOfClient.set(client, account);
+  }
+  return client;
+};
+
+/** The fake account a call went to, from the client it was sent on (read before the behaviour's first await). */
+const fakeIn = (client: unknown): FakeAccount => {
+  const account = typeof client === "object" && client !== null ? accountOfClient.get(client) : undefined;
+  if (!current) throw new Error("IAM called outside a fuzz run");
+  if (account === undefined) throw new Error("IAM called on a client the fuzz harness did not make");
+  return current.account(account);
+};
 
 /**
- * The IAM mock, with behaviours that read the current run's FakeIam. It is set up once and its history reset
+ * The IAM mock, with behaviours that read the current run's FakeWorld. It is set up once and its history reset
  * before every run: stub.reset() makes a new sinon stub that sinon's default sandbox keeps for good (about 100 KB
  * each with its call history), which ran the 80,000-case CLI run out of memory.
  */
-const iamStub = (): { stub: AwsClientStub<IAMClient>; client: IAMClient } => {
+const iamStub = (): AwsClientStub<IAMClient> => {
   if (!stub) {
     stub = mockClient(IAMClient);
-    stub.on(GetAccessKeyLastUsedCommand).callsFake(async (input) => fakeIam().lastUsed(input));
-    stub.on(ListAccessKeysCommand).callsFake(async (input) => fakeIam().list(input));
-    stub.on(UpdateAccessKeyCommand).callsFake(async (input) => fakeIam().update(input));
-    stub.on(PutUserPolicyCommand).resolves({});
-    stub.on(PutRolePolicyCommand).resolves({});
+    stub.on(GetAccessKeyLastUsedCommand).callsFake(async (input, client) => fakeIn(client()).lastUsed(input));
+    stub.on(ListAccessKeysCommand).callsFake(async (input, client) => fakeIn(client()).list(input));
+    stub.on(UpdateAccessKeyCommand).callsFake(async (input, client) => fakeIn(client()).update(input));
+    stub.on(PutUserPolicyCommand).callsFake(async (input, client) => fakeIn(client()).putPolicy(input));
+    stub.on(PutRolePolicyCommand).callsFake(async (input, client) => fakeIn(client()).putPolicy(input));
     stub.on(TagUserCommand).resolves({});
     stub.on(AttachUserPolicyCommand).resolves({});
   }
-  client ??= new IAMClient({
-    region: "us-east-1",
-    credentials: { accessKeyId: "AKIAFUZZHARNESS00001", secretAccessKey: "fuzz" },
-  });
-  return { stub, client };
+  return stub;
 };
 
 /** Gives IAMClient its real send back (vitest afterAll, end of the CLI run). */
 export const restoreIamMock = (): void => {
   stub?.restore();
   stub = undefined;
-  client = undefined;
+  clients.clear();
+};
+
+/** The member role's account, as AssumeRole would act in it; any other role is refused, as STS would refuse it. */
+const assumedAccount = (roleArn: string, config: Config): string => {
+  const match = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(roleArn);
+  if (!match || config.memberRoleName === undefined || match[2] !== config.memberRoleName) {
+    throw awsError("AccessDenied", `not authorized to perform sts:AssumeRole on ${roleArn}`);
+  }
+  return match[1] as string;
 };
 
 const WRITE_COMMANDS = [
@@ -1289,6 +1413,14 @@ export const coverage = {
   otherWrites: 0,
   guarded: 0,
   responderErrors: 0,
+  /** Runs whose keys the member account owns (Scenario.keyAccount "member"). */
+  memberKeys: 0,
+  /** STS GetAccessKeyInfo look-ups the responder made. */
+  ownerLookUps: 0,
+  /** Writes made in the member account when it owned the keys: the member role's path was exercised. */
+  memberWrites: 0,
+  /** Deliveries whose alert said no-action or contained, so that (k) checked their keys in the owning account. */
+  settledAlerts: 0,
 };
 
 export const resetCoverage = (): void => {
@@ -1308,31 +1440,115 @@ export const expectedAlerts = (parsed: ParsedEvent): 0 | 1 => {
 const clipForMessage = (value: string): string =>
   JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…(${value.length} chars)` : value);
 
+/** A key ID (k) holds the alert to: a valid one with the long-term or the temporary prefix. */
+const NAMED_KEY = /^A[KS]IA\w{12,124}$/;
+/** Verdicts that tell people nothing is left to do about the event's keys. */
+const SETTLED_VERDICTS: readonly string[] = ["no-action", "contained"];
 /**
- * Runs the whole flow on one event and checks (b)–(f). `forbidden` adds keys the caller knows must not be written
+ * The designed exceptions to (k): a sample is not a real case, and a finding a person closed was decided by that
+ * person, so the verdict is no-action while the key stays Active. Only keys whose outcome is skipped for one of
+ * these reasons are exempt.
+ */
+const SETTLED_WHILE_ACTIVE: readonly string[] = ["sample", "closed"];
+
+/**
+ * Test seams for the harness's own self-tests (test/fuzz): a responder made to ask the wrong account, or to act in
+ * it, must be caught by (j) and (k). The fuzz runs never set them.
+ */
+export interface Seams {
+  /** Replaces STS GetAccessKeyInfo's answer (the scenario's owning account). */
+  keyAccount?: (accessKeyId: string) => string;
+  /** Replaces the account of the IAM client iamFor returns for a plan (ours, or the member role's). */
+  iamAccount?: (plan: Plan) => string;
+}
+
+/**
+ * (k) after one delivery: an alert saying no-action or contained (the `outcome` attribute, the document's verdict)
+ * while a key the event names is still Active in the account that owns it. The keys are the summary's valid AKIA/ASIA
+ * key IDs and the keys the owning account was asked about. "Active": a long-term key is as the owning account's fake
+ * holds it at the end of the delivery ("stateful": Active until set Inactive; "inactive": Inactive from the start). A
+ * temporary (ASIA) key has no status UpdateAccessKey could change: it is live until its sessions are revoked, so it
+ * counts as contained only once a deny-all for older sessions was written in the owning account (any principal of
+ * it: the harness does not know which role issued the key), and Active otherwise, whatever the listing.
+ */
+const checkSettled = (
+  delivery: number,
+  published: Alert[],
+  summary: Summary | undefined,
+  world: FakeWorld,
+  fail: (property: string, message: string) => void,
+): void => {
+  const verdicts = new Set(published.map((alert) => alert.attributes.outcome ?? alert.document.verdict));
+  for (const alert of published) {
+    if (alert.attributes.outcome !== alert.document.verdict) {
+      fail(
+        "k",
+        `delivery ${delivery}: outcome attribute ${alert.attributes.outcome} but verdict ${alert.document.verdict}`,
+      );
+    }
+  }
+  const settled = [...verdicts].filter((verdict) => SETTLED_VERDICTS.includes(verdict));
+  if (settled.length === 0) return;
+  coverage.settledAlerts++;
+  const owning = world.owning;
+  const outcomes = new Map((summary?.outcomes ?? []).map((o) => [o.accessKeyId, o]));
+  const named = new Set(
+    [...outcomes.keys(), ...owning.statuses.keys()].filter(
+      (key) => NAMED_KEY.test(key) && key !== SIBLING_KEY && key !== OTHER_ACCOUNT_KEY,
+    ),
+  );
+  for (const key of named) {
+    const o = outcomes.get(key);
+    if (o?.status === "skipped" && SETTLED_WHILE_ACTIVE.includes(o.reason ?? "")) continue;
+    // A person's request to reactivate asks for Active: "no-action" is then true, "contained" never is.
+    if (o?.action === "reactivate-key" && !settled.includes("contained")) continue;
+    const active = key.startsWith("ASIA") ? !owning.sessionsRevoked : owning.statusOf(key) === "Active";
+    if (!active) continue;
+    fail(
+      "k",
+      `delivery ${delivery}: the alert says ${settled.join("/")} while ${clipForMessage(key)} is still Active in ` +
+        `account ${owning.id}, which owns it (outcome ${o ? `${o.status}${o.reason ? `/${o.reason}` : ""}` : "none"})`,
+    );
+  }
+};
+
+/**
+ * Runs the whole flow on one event and checks (b)–(k). `forbidden` adds keys the caller knows must not be written
  * (from a generated case); the raw-event oracle always applies as well. Throws a FuzzViolation listing every problem.
  */
 export const checkRespond = async (
   event: unknown,
   scenario: Scenario,
   forbidden: ReadonlyMap<string, string> = new Map(),
+  seams: Seams = {},
 ): Promise<void> => {
-  const { stub, client } = iamStub();
+  const stub = iamStub();
   const problems: FuzzViolation["problems"] = [];
   const fail = (property: string, message: string) => problems.push({ property, message });
 
-  const iam = new FakeIam(scenario);
+  const world = new FakeWorld(scenario);
   stub.resetHistory();
-  current = iam;
+  current = world;
+  const config = CONFIGS[scenario.config];
 
   const alerts: Alert[] = [];
   // Built untyped, then assigned: extra members (metrics sink, enrichment) do not break an older Responder type.
   const wiring = {
-    config: CONFIGS[scenario.config],
+    config,
     identity: async () => ({ account: SELF_ACCOUNT, partition: "aws", handler: scenario.handler }),
+    // Our client for a plan without a role; the member role's account's client for one with it.
     iamFor: async (plan: Plan) => {
-      iam.know(plan.finding.accessKeyId);
-      return client;
+      const account =
+        seams.iamAccount?.(plan) ??
+        (plan.roleArn === undefined ? SELF_ACCOUNT : assumedAccount(plan.roleArn, config));
+      world.account(account).know(plan.finding.accessKeyId);
+      return clientIn(account);
+    },
+    // STS GetAccessKeyInfo: the owning account of any valid key ID, whoever asks; it refuses an invalid one.
+    keyAccount: async (accessKeyId: string) => {
+      coverage.ownerLookUps++;
+      if (!ACCESS_KEY_ID.test(accessKeyId)) throw awsError("ValidationError", "invalid AccessKeyId");
+      return seams.keyAccount?.(accessKeyId) ?? world.owner;
     },
     publish: async (alert: Alert): Promise<"published"> => {
       alerts.push(alert);
@@ -1421,9 +1637,10 @@ export const checkRespond = async (
         }
       }
     }
+    checkSettled(delivery, published, summary, world, fail);
   }
 
-  // (c) and (d) over every command the fake IAM received, from all deliveries.
+  // (c), (d) and (j) over every command the fake IAM received, from all deliveries.
   const writeProtected = protectedNames(scenario.config);
   current = undefined;
   const keyForbidden = new Map([...forbiddenKeysOf(event), ...forbidden]);
@@ -1451,9 +1668,16 @@ export const checkRespond = async (
     const name = (command as { constructor: { name: string } }).constructor.name;
     const input = ((command as { input?: unknown }).input ?? {}) as Record<string, unknown>;
     const write = WRITE_COMMANDS.find((w) => command instanceof w.type);
+    // The account the call acted in: the client it was sent on (sinon's thisValue for a prototype stub).
+    const account = accountOfClient.get(call.thisValue as object);
+    if (account === undefined) {
+      fail("c", `${name} sent on an IAM client the harness did not make`);
+      continue;
+    }
+    const fake = world.account(account);
     const rootReason =
       command instanceof GetAccessKeyLastUsedCommand
-        ? iam.rootOwned.get(String(input.AccessKeyId))
+        ? fake.rootOwned.get(String(input.AccessKeyId))
         : undefined;
     if (rootReason) knownRoot.set(String(input.AccessKeyId), rootReason);
     if (!write) {
@@ -1462,6 +1686,19 @@ export const checkRespond = async (
     }
     if (write.type === UpdateAccessKeyCommand) coverage.updateAccessKey++;
     else coverage.otherWrites++;
+    // (j) Only the account that owns the keys may be written in. UpdateAccessKey of a key that account does not have
+    // is no write: IAM refuses it (NoSuchEntity), and it is how the responder learns the key lives elsewhere.
+    if (account !== world.owner) {
+      const refused = write.type === UpdateAccessKeyCommand && !fake.has(input.AccessKeyId);
+      if (!refused) {
+        const target = write.fields
+          .map((field) => `${field}=${clipForMessage(String(input[field]))}`)
+          .join(" ");
+        fail("j", `${name} ${target} in account ${account}; STS names ${world.owner} as the keys' owner`);
+      }
+    } else if (account === MEMBER_ACCOUNT) {
+      coverage.memberWrites++;
+    }
     for (const field of write.fields) {
       const value = input[field];
       if (typeof value !== "string" || !(FIELD_PATTERN[field] as RegExp).test(value)) {
@@ -1494,6 +1731,7 @@ export const checkRespond = async (
   if (text.includes('"asia') || [...writeProtected].some((name) => text.includes(name))) guarded = true;
 
   coverage.runs++;
+  if (scenario.keyAccount === "member") coverage.memberKeys++;
   coverage.alerts += alerts.length;
   if (guarded) coverage.guarded++;
   if (problems.length > 0) throw new FuzzViolation(problems);
@@ -1516,7 +1754,13 @@ export const checkParse = (event: unknown): void => {
   if (parsed.kind === "findings") {
     if (!Array.isArray(parsed.findings) || parsed.findings.length === 0) {
       problems.push({ property: "a", message: "kind findings with no finding" });
-    } else if (parsed.findings.some((f) => typeof f.accessKeyId !== "string" || f.accessKeyId.length === 0)) {
+    } else if (
+      parsed.findings.some(
+        // Only a finding that names no credential at all (a GuardDuty attack sequence) has an empty key ID.
+        (f) =>
+          typeof f.accessKeyId !== "string" || (f.accessKeyId.length === 0 && f.noCredential === undefined),
+      )
+    ) {
       problems.push({ property: "a", message: "a finding without an access key ID string" });
     }
   } else if (parsed.kind === "ignored" || parsed.kind === "invalid") {
@@ -1548,7 +1792,7 @@ export interface GroupResult {
 
 export interface FuzzGroup {
   name: string;
-  /** Which of (a)–(f) the group checks. */
+  /** Which of (a)–(k) the group checks. */
   properties: string;
   check(params: { numRuns: number; seed?: number }): Promise<GroupResult>;
   /** fc.assert, failing with a readable (clipped) counterexample instead of 100k-character strings. */
@@ -1623,15 +1867,23 @@ const respondGroup = <T>(
     forbidden?: (value: T) => ReadonlyMap<string, string>;
     /** Cases that once failed, run first on every run so that a regression cannot hide behind chance. */
     examples?: T[];
+    /** Cases run first in a given world (DEFAULT_SCENARIO with these changes): paths chance reaches too rarely. */
+    scenarioExamples?: [T, Partial<Scenario>][];
   } = {},
 ): FuzzGroup => {
   const property = fc.asyncProperty(arb, scenarioArb, (value, scenario) =>
     checkRespond(build(value), scenario, options.forbidden?.(value)),
   );
-  const examples = (options.examples ?? []).map((value): [T, Scenario] => [value, DEFAULT_SCENARIO]);
+  const examples = [
+    ...(options.examples ?? []).map((value): [T, Scenario] => [value, DEFAULT_SCENARIO]),
+    ...(options.scenarioExamples ?? []).map(([value, changes]): [T, Scenario] => [
+      value,
+      { ...DEFAULT_SCENARIO, ...changes },
+    ]),
+  ];
   return {
     name,
-    properties: "b-h",
+    properties: "b-k",
     check: async (params) => toResult(await fc.check(property, { ...params, examples }), build),
     assert: (params) =>
       fc.assert(property, {
@@ -1683,6 +1935,71 @@ const REGRESSIONS = {
   } satisfies SecurityHubCase,
 };
 
+/**
+ * The key lives in the member account, through each way the responder can learn it (IAM's NoSuchEntity in our account,
+ * a request naming no account, a temporary key's session revocation), with the member role and without. The groups
+ * run the OWNERSHIP cases in these worlds before the random ones, so that (j) and (k) meet on every run the paths
+ * that chance reaches in about one case in sixteen (the member's key, and the opt-ins configuration).
+ */
+const KEY_ELSEWHERE: Partial<Scenario>[] = [
+  { config: "opt-ins", keyAccount: "member", owner: "erin", listing: "stateful", handler: "guardduty" },
+  {
+    config: "opt-ins",
+    keyAccount: "member",
+    owner: "erin",
+    listing: "stateful",
+    handler: "guardduty",
+    deliveries: 2,
+  },
+  { config: "default", keyAccount: "member", owner: "erin", listing: "stateful", handler: "guardduty" },
+];
+
+const OWNERSHIP = {
+  /** A GuardDuty finding of our account naming a user and a key that STS places in the member account. */
+  memberKey: {
+    accessKeyId: "AKIAERIN000000000001",
+    userName: "erin",
+    userType: "IAMUser",
+    severity: 8,
+    generated: "none",
+    count: 1,
+    updated: false,
+    accountId: SELF_ACCOUNT,
+    wrap: "envelope",
+  } satisfies GuardDutyCase,
+  /** A role session's temporary key, used in our account, issued in the member account (sessions revoked there). */
+  memberSession: {
+    accessKeyId: "ASIAMEMBERSESSION001",
+    userName: "web-instance-role",
+    userType: "AssumedRole",
+    principalId: "AROAEXAMPLEROLEID001",
+    severity: 8,
+    generated: "none",
+    count: 1,
+    updated: false,
+    accountId: SELF_ACCOUNT,
+    wrap: "envelope",
+  } satisfies GuardDutyCase,
+  /** A person's request that names no account (manual-disable.json as it is: its user name swapped for itself). */
+  requestWithoutAccount: {
+    fixture: "manual-disable.json",
+    swaps: [{ at: 1, value: "ivan" }],
+    delivery: "direct",
+  } satisfies IdentifierSwap,
+};
+
+/**
+ * (k): a reactivation request delivered again (the key already Active, as asked) is reported "contained", "CONTAINED
+ * (already Active)", while the key is Active.
+ */
+const REACTIVATED_AGAIN: [IdentifierSwap, Partial<Scenario>] = [
+  { fixture: "manual-reactivate.json", swaps: [{ at: 1, value: "ivan" }], delivery: "direct" },
+  { listing: "stateful", deliveries: 2 },
+];
+
+const inEveryWorld = <T>(value: T): [T, Partial<Scenario>][] =>
+  KEY_ELSEWHERE.map((scenario) => [value, scenario]);
+
 // Inputs a Lambda never gets from JSON (undefined, Maps, null prototypes, sparse arrays), still never a throw.
 const exoticValue = fc.anything({
   withNullPrototype: true,
@@ -1705,10 +2022,21 @@ export const fuzzGroups = (): FuzzGroup[] => [
   respondGroup("respond: mutated fixtures", mutatedFixtureArb, buildMutatedFixture, {
     examples: [REGRESSIONS.hugeFindingType],
   }),
-  respondGroup("respond: fixtures with swapped identifiers", identifierSwapArb, buildIdentifierSwap),
+  respondGroup("respond: fixtures with swapped identifiers", identifierSwapArb, buildIdentifierSwap, {
+    scenarioExamples: [
+      ...inEveryWorld(OWNERSHIP.requestWithoutAccount).map(
+        ([value, scenario]): [IdentifierSwap, Partial<Scenario>] => [
+          value,
+          { ...scenario, handler: "manual" },
+        ],
+      ),
+      REACTIVATED_AGAIN,
+    ],
+  }),
   respondGroup("respond: generated GuardDuty findings", guardDutyCaseArb, buildGuardDutyEvent, {
     forbidden: guardDutyForbidden,
     examples: [REGRESSIONS.wrappedSampleFlag],
+    scenarioExamples: [...inEveryWorld(OWNERSHIP.memberKey), ...inEveryWorld(OWNERSHIP.memberSession)],
   }),
   respondGroup("respond: generated Security Hub events", securityHubCaseArb, buildSecurityHubEvent, {
     examples: [REGRESSIONS.rootThenUser],
