@@ -192,7 +192,8 @@ const changeKeyStatus = async (
         first
           ? `${accessKeyId} of ${userName} was already ${target} when checked: no second write`
           : `${accessKeyId} is already ${target}: a repeat, no second write`,
-        { siblings, notes, ...(first ? { countsAsContained: true } : {}) },
+        // Contained means Inactive: a reactivation asked again is a repeat whatever the sighting.
+        { siblings, notes, ...(first && target === KeyStatus.Inactive ? { countsAsContained: true } : {}) },
       );
     }
   }
@@ -266,7 +267,11 @@ export const doneEarlier = (plan: Plan, earlier: EarlierResult): Outcome => {
     Status.AlreadyDone,
     `${plan.finding.accessKeyId}${userName ? ` of ${userName}` : ""} was set ${earlier.status} and read back by an ` +
       `earlier attempt of this event at ${earlier.at}: not called again`,
-    { userName, containedAt: earlier.at, countsAsContained: true },
+    {
+      userName,
+      containedAt: earlier.at,
+      ...(earlier.status === KeyStatus.Inactive ? { countsAsContained: true } : {}),
+    },
   );
 };
 

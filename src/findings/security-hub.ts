@@ -187,8 +187,9 @@ const findingsOf = (f: AsffFinding, envelope: Envelope): Finding[] => {
   const count = productFieldCount(f.ProductFields);
   const aws = isAwsProduct(f.ProductArn);
   const closed = closedReason(f);
-  // ASFF's Sample, or GuardDuty's flag carried over in ProductFields; read leniently, as GuardDuty's own.
-  const sampleFlag = f.Sample === true || f.Sample === "true" || productFieldsSample(f.ProductFields);
+  // ASFF's Sample (a boolean in the format: a string "true" is not AWS's flag, and a sample never hides what another
+  // finding says of the key), or GuardDuty's flag carried over in ProductFields.
+  const sampleFlag = f.Sample === true || productFieldsSample(f.ProductFields);
   return f.Resources.filter((r) => r.Type === "AwsIamAccessKey").flatMap((resource): Finding[] => {
     const details = resource.Details?.AwsIamAccessKey;
     const fromId = resource.Id.startsWith(KEY_RESOURCE_PREFIX)
