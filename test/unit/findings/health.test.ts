@@ -360,7 +360,10 @@ describe("parseHealthEvent with copies and pages of one event", () => {
   ])("for a global event in $what, reads first: $expected", ({ partition, region, expected }) => {
     const event = loadEvent("health-credentials-compromised");
     // The older form of a global event: "global" in the ARN and in eventRegion.
-    event.detail.eventArn = event.detail.eventArn.replace(/^arn:aws:health:us-east-1:/, `arn:${partition}:health:global:`);
+    event.detail.eventArn = event.detail.eventArn.replace(
+      /^arn:aws:health:us-east-1:/,
+      `arn:${partition}:health:global:`,
+    );
     event.detail.eventRegion = "global";
     event.region = region;
 
