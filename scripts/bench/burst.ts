@@ -1,11 +1,11 @@
-// Section 5: a burst of distinct findings at the function's concurrency, with IAM throttling every 5th write.
+// Section 6: a burst of distinct findings at the function's concurrency, with IAM throttling every 5th write.
 import { resourceUsage } from "node:process";
 import type { AwsDouble } from "../../test/support/aws-double";
-import { guardDutyEventFor, handlerEnv, lambdaContext, syntheticKey } from "./fixtures";
-import type { SectionResult, Verdict } from "./report";
-import { int, mb, ms, percentile, table } from "./stats";
+import { containerOn, guardDutyEventFor, lambdaContext, seedUsers } from "./fixtures";
+import { type Section, table } from "./report";
+import { int, mb, ms, percentile } from "./stats";
 
-export const CONCURRENCY = 10;
+const CONCURRENCY = 10;
 const THROTTLE_EVERY = 5;
 
 /**
@@ -23,107 +23,99 @@ const throttleEveryFifth = (double: AwsDouble, calls: number): void => {
   }
 };
 
-export const runBurst = async (double: AwsDouble, findings: number): Promise<SectionResult> => {
-  const { createHandler } = await import("../../src/handler");
-  double.reset();
-  const work = Array.from({ length: findings }, (_, i) => {
-    const user = `burst-user-${String(i).padStart(5, "0")}`;
-    const key = syntheticKey("BRST", i);
-    double.addUser({ name: user, keys: [{ id: key }] });
-    return { key, event: guardDutyEventFor(user, key) };
-  });
-  // Enough pattern for every write plus retries twice over; what is left is cleared by the next reset.
-  throttleEveryFifth(double, findings * 2);
+export const burst: Section = {
+  title: "Burst: many findings under IAM throttling",
+  run: async ({ double, n }) => {
+    const findings = n.burst;
+    const work = seedUsers(double, "burst", "BRST", findings).map(({ user, key }) => ({
+      key,
+      event: guardDutyEventFor(user, key),
+    }));
+    // Enough pattern for every write plus retries twice over; what is left is cleared by the next reset.
+    throttleEveryFifth(double, findings * 2);
 
-  // Reserved concurrency 10 means 10 containers, each with its own clients (and SDK retry quota), one event at a time.
-  const containers = Array.from({ length: CONCURRENCY }, () =>
-    createHandler("guardduty", handlerEnv(double)),
-  );
-  const rssBefore = process.memoryUsage().rss;
-  let peakRss = rssBefore;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 10);
-  const latencies: number[] = [];
-  const errors: string[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    containers.map(async (handler) => {
-      for (let i = next++; i < work.length; i = next++) {
-        const item = work[i] as (typeof work)[number];
-        const start = performance.now();
-        try {
-          await handler(item.event, lambdaContext());
-        } catch (error) {
-          errors.push(`${item.key}: ${error instanceof Error ? error.message : String(error)}`);
+    // Reserved concurrency 10 means 10 containers, each with its own clients (and SDK retry quota), one event at a time.
+    const containers = Array.from({ length: CONCURRENCY }, () => containerOn(double, "guardduty"));
+    const rssBefore = process.memoryUsage().rss;
+    let peakRss = rssBefore;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    }, 10);
+    const latencies: number[] = [];
+    const errors: string[] = [];
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      containers.map(async (handler) => {
+        for (let i = next++; i < work.length; i = next++) {
+          const item = work[i] as (typeof work)[number];
+          const start = performance.now();
+          try {
+            await handler(item.event, lambdaContext());
+          } catch (error) {
+            errors.push(`${item.key}: ${error instanceof Error ? error.message : String(error)}`);
+          }
+          latencies.push(performance.now() - start);
         }
-        latencies.push(performance.now() - start);
-      }
-    }),
-  );
-  const wall = performance.now() - started;
-  clearInterval(sampler);
-  peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  const maxRss = resourceUsage().maxRSS * 1024;
+      }),
+    );
+    const wall = performance.now() - started;
+    clearInterval(sampler);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    const maxRss = resourceUsage().maxRSS * 1024;
 
-  const disabled = work.filter(({ key }) => double.keyStatus(key) === "Inactive").length;
-  const updates = double.calls.filter((c) => c.action === "UpdateAccessKey");
-  const throttled = updates.filter((c) => c.status === 400).length;
-  const retries = updates.length - findings;
-  const published = double.published.length;
+    const disabled = work.filter(({ key }) => double.keyStatus(key) === "Inactive").length;
+    const updates = double.calls.filter((c) => c.action === "UpdateAccessKey");
+    const throttled = updates.filter((c) => c.status === 400).length;
+    const ofAll = `${int(disabled)} of ${int(findings)}`;
 
-  const rows = [
-    ["Findings (distinct users and keys)", int(findings)],
-    ["Concurrency (containers)", CONCURRENCY],
-    ["Keys disabled (double.keyStatus = Inactive)", `${int(disabled)} of ${int(findings)}`],
-    ["UpdateAccessKey calls", int(updates.length)],
-    [
-      "of which throttled (400 Throttling)",
-      `${int(throttled)} (${((100 * throttled) / updates.length).toFixed(1)}%)`,
-    ],
-    ["Retries (UpdateAccessKey calls − keys)", int(retries)],
-    ["Alerts published", int(published)],
-    ["Failed invocations", int(errors.length)],
-    ["Wall time", `${(wall / 1000).toFixed(2)} s (${int((findings / wall) * 1000)} findings/s)`],
-    [
-      "Per-event time p50 / p99",
-      `${ms(percentile(latencies, 50), 1)} / ${ms(percentile(latencies, 99), 1)} ms`,
-    ],
-    ["RSS before the burst", `${mb(rssBefore)} MiB`],
-    [
-      "Peak RSS during the burst (sampled every 10 ms)",
-      `${mb(peakRss)} MiB (+${mb(peakRss - rssBefore)} MiB)`,
-    ],
-    ["Process maxRSS (resourceUsage, whole bench run)", `${mb(maxRss)} MiB`],
-  ];
-
-  const verdicts: Verdict[] = [
-    {
-      target: "every key disabled",
-      met: disabled === findings && errors.length === 0,
-      text:
-        disabled === findings
-          ? `${int(disabled)} of ${int(findings)}. Every throttled write was retried by the SDK's standard retry mode (maxAttempts 6 in src/runtime.ts) and succeeded.`
-          : `${int(disabled)} of ${int(findings)}; failures: ${errors.slice(0, 5).join("; ")}`,
-    },
-  ];
-
-  return {
-    title: "Burst: many findings under IAM throttling",
-    method:
-      `${int(findings)} GuardDuty findings (copies of events/guardduty-iam-user.json, each with its own user, key and ids) are ` +
-      `handled with concurrency ${CONCURRENCY}. serverless.yml sets no reserved concurrency yet. ${CONCURRENCY} is the ` +
-      `intended value and is assumed here. It is modelled as ${CONCURRENCY} handler instances (containers), each with its own SDK clients, ` +
-      "pulling findings one at a time from a shared queue. The double throttles every 5th `UpdateAccessKey` call (20%), retries " +
-      "included. Its fault API consumes faults in order, and a fault with neither `error` nor `delayMs` lets the call through, so the " +
-      "pattern is injected as alternating `{ times: 4 }` pass-through and `{ times: 1, error: Throttling/400 }` faults. " +
-      "The double itself is not modified. Disabled keys are counted with `double.keyStatus`, and calls from the double's call log. Peak RSS " +
-      "is `process.memoryUsage().rss` sampled every 10 ms. The double and all ten containers share this one process, so RSS " +
-      "covers all of them. It is not the memory of one Lambda container. `resourceUsage().maxRSS` is the high-water mark of " +
-      "the whole benchmark process. Wall time is dominated by SDK back-off: after a throttling error the standard strategy waits a " +
-      "random 0–1 s before retrying (base 1,000 ms in @smithy/core's retry config).",
-    body: table(["Measure", "Value"], rows),
-    verdicts,
-  };
+    return {
+      method:
+        `${int(findings)} GuardDuty findings (copies of events/guardduty-iam-user.json, each with its own user, key and ids) are ` +
+        `handled with concurrency ${CONCURRENCY}. serverless.yml sets no reserved concurrency yet. ${CONCURRENCY} is the ` +
+        `intended value and is assumed here. It is modelled as ${CONCURRENCY} handler instances (containers), each with its own SDK clients, ` +
+        "pulling findings one at a time from a shared queue. The double throttles every 5th `UpdateAccessKey` call (20%), retries " +
+        "included. Its fault API consumes faults in order, and a fault with neither `error` nor `delayMs` lets the call through, so the " +
+        "pattern is injected as alternating `{ times: 4 }` pass-through and `{ times: 1, error: Throttling/400 }` faults. " +
+        "The double itself is not modified. Disabled keys are counted with `double.keyStatus`, and calls from the double's call log. Peak RSS " +
+        "is `process.memoryUsage().rss` sampled every 10 ms. The double and all ten containers share this one process, so RSS " +
+        "covers all of them. It is not the memory of one Lambda container. `resourceUsage().maxRSS` is the high-water mark of " +
+        "the whole benchmark process. Wall time is dominated by SDK back-off: after a throttling error the standard strategy waits a " +
+        "random 0–1 s before retrying (base 1,000 ms in @smithy/core's retry config).",
+      body: table("Measure | Value", [
+        ["Findings (distinct users and keys)", int(findings)],
+        ["Concurrency (containers)", CONCURRENCY],
+        ["Keys disabled (double.keyStatus = Inactive)", ofAll],
+        ["UpdateAccessKey calls", int(updates.length)],
+        [
+          "of which throttled (400 Throttling)",
+          `${int(throttled)} (${((100 * throttled) / updates.length).toFixed(1)}%)`,
+        ],
+        ["Retries (UpdateAccessKey calls − keys)", int(updates.length - findings)],
+        ["Alerts published", int(double.published.length)],
+        ["Failed invocations", int(errors.length)],
+        ["Wall time", `${(wall / 1000).toFixed(2)} s (${int((findings / wall) * 1000)} findings/s)`],
+        [
+          "Per-event time p50 / p99",
+          `${ms(percentile(latencies, 50), 1)} / ${ms(percentile(latencies, 99), 1)} ms`,
+        ],
+        ["RSS before the burst", `${mb(rssBefore)} MiB`],
+        [
+          "Peak RSS during the burst (sampled every 10 ms)",
+          `${mb(peakRss)} MiB (+${mb(peakRss - rssBefore)} MiB)`,
+        ],
+        ["Process maxRSS (resourceUsage, whole bench run)", `${mb(maxRss)} MiB`],
+      ]),
+      verdicts: [
+        {
+          target: "every key disabled",
+          met: disabled === findings && errors.length === 0,
+          text:
+            disabled === findings
+              ? `${ofAll}. Every throttled write was retried by the SDK's standard retry mode (maxAttempts 6 in src/runtime.ts) and succeeded.`
+              : `${ofAll}; failures: ${errors.slice(0, 5).join("; ")}`,
+        },
+      ],
+    };
+  },
 };

@@ -1,12 +1,10 @@
 // Section 2: time to require() each handler bundle in a fresh node process, against an SDK-only baseline.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type BuildOptions, build, version as esbuildVersion, type Metafile } from "esbuild";
-import type { SectionResult, Verdict } from "./report";
-import { ROOT, type ServerlessSettings } from "./serverless-config";
-import { kb, median, ms, pct, table } from "./stats";
+import { version as esbuildVersion, type Metafile } from "esbuild";
+import { bundler, freshProcess, inTempDir, sourceEntry, type Timed, timeInRounds } from "./harness";
+import { blocks, type Section, table } from "./report";
+import { kb, median, ms, pct } from "./stats";
 
 const RATIO_TARGET = 1.1;
 
@@ -38,45 +36,16 @@ const loaded = require(target);
 const elapsed = process.hrtime.bigint() - start;
 const used = process.cpuUsage(cpu);
 const ok = typeof loaded.handler === "function" || typeof loaded.clients === "object";
-process.stdout.write(JSON.stringify({ ms: Number(elapsed) / 1e6, cpuMs: (used.user + used.system) / 1e3, ok }) + "\\n");
+const error = ok ? undefined : "loaded, but exports neither a handler nor the clients";
+process.stderr.write("\\nBENCH " + JSON.stringify({ ms: Number(elapsed) / 1e6, cpu: (used.user + used.system) / 1e3, ok, error }) + "\\n");
 `;
 
-/** A YAML flow list of plain or quoted words (`["module", "main"]`), as serverless.yml writes mainFields. */
-const wordList = (value: string | boolean | undefined): string[] | undefined =>
-  typeof value === "string" && value.startsWith("[")
-    ? value
-        .slice(1, -1)
-        .split(",")
-        .map((word) => word.trim().replace(/^["']|["']$/g, ""))
-        .filter(Boolean)
-    : undefined;
-
-/** esbuild options equivalent to serverless.yml's custom.esbuild (serverless-esbuild passes them through). */
-export const esbuildOptionsFrom = (settings: ServerlessSettings): BuildOptions => {
-  const o = settings.esbuild;
-  const mainFields = wordList(o.mainFields);
-  return {
-    ...(mainFields ? { mainFields } : {}),
-    bundle: o.bundle === true,
-    minify: o.minify === true,
-    sourcemap: o.sourcemap === true,
-    keepNames: o.keepNames === true,
-    platform: (o.platform as BuildOptions["platform"]) ?? "node",
-    target: typeof o.target === "string" ? o.target : "node18",
-    format: (o.format as BuildOptions["format"]) ?? "cjs",
-    metafile: true,
-    absWorkingDir: ROOT,
-    logLevel: "error",
-    write: true,
-  };
-};
-
-/** node_modules/<pkg> or node_modules/@scope/pkg (innermost node_modules wins); project files as they are. */
-const inputGroup = (input: string): string => {
-  const at = input.lastIndexOf("node_modules/");
-  if (at < 0) return input;
-  const [first = "", second = ""] = input.slice(at + "node_modules/".length).split("/");
-  return first.startsWith("@") ? `${first}/${second}` : first;
+/** The child's environment: nothing of this machine's but PATH. */
+const CHILD_ENV: NodeJS.ProcessEnv = {
+  PATH: process.env.PATH,
+  AWS_REGION: "us-east-1",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  POWERTOOLS_LOG_LEVEL: "SILENT",
 };
 
 type Bytes = Map<string, number>;
@@ -89,6 +58,14 @@ interface Sizes {
   all: Bytes;
   lazy: Bytes;
 }
+
+/** node_modules/<pkg> or node_modules/@scope/pkg (innermost node_modules wins); project files as they are. */
+const inputGroup = (input: string): string => {
+  const at = input.lastIndexOf("node_modules/");
+  if (at < 0) return input;
+  const [first = "", second = ""] = input.slice(at + "node_modules/".length).split("/");
+  return first.startsWith("@") ? `${first}/${second}` : first;
+};
 
 const sizesOf = (meta: Metafile, entry: string): Sizes => {
   const output = Object.values(meta.outputs).find((o) => o.entryPoint === entry);
@@ -138,275 +115,159 @@ const list = (rows: [string, number][], n: number): string => {
   return rest.length > 0 ? `${names} and ${rest.length} smaller (${kb(sum(rest))} KB)` : names;
 };
 
-const measureOnce = (
-  runner: string,
-  file: string,
-  nodeArgs: string[] = [],
-): { ms: number; cpuMs: number } => {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    AWS_REGION: "us-east-1",
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-  };
-  const child = spawnSync(process.execPath, [...nodeArgs, runner, file], {
-    env,
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  const line = child.stdout?.trim().split("\n").at(-1) ?? "";
-  if (child.status !== 0 || !line) {
-    throw new Error(`loading ${file} failed (exit ${child.status}): ${child.stderr?.slice(0, 2000)}`);
-  }
-  const result = JSON.parse(line) as { ms: number; cpuMs: number; ok: boolean };
-  if (!result.ok) throw new Error(`${file} loaded but exports neither a handler nor the clients`);
-  return result;
-};
-
-export interface ColdStartOutput {
-  section: SectionResult;
-  /** Bundle sizes from this build, to compare with what `sls package` zipped. */
-  bundleBytes: Map<string, number>;
-}
-
-interface Timed {
-  label: string;
+interface Target extends Timed<"ms" | "cpu"> {
   file: string;
   sizes: Sizes;
-  samples: number[];
-  cpu: number[];
   /** Node flags for this bundle (the source-map variant needs --enable-source-maps). */
-  nodeArgs?: string[];
+  nodeArgs: string[];
 }
 
-export const runColdStart = async (
-  settings: ServerlessSettings,
-  runs: number,
-  /** Smoke runs time only the first handler (the bundles are the same code) against the baseline. */
-  timeAllHandlers: boolean,
-): Promise<ColdStartOutput> => {
-  const first = settings.functions[0];
-  if (!first) throw new Error("serverless.yml names no function");
-  const dir = mkdtempSync(join(tmpdir(), "akr-bench-"));
-  try {
-    const options = esbuildOptionsFrom(settings);
-    const runner = join(dir, "measure.cjs");
-    writeFileSync(runner, RUNNER_SOURCE);
-
-    // All handlers in one build: without code splitting each output is exactly what a build of its own gives.
-    const entryPoints = Object.fromEntries(settings.functions.map((fn) => [fn.name, fn.entry]));
-    const handlerMeta = (await build({ ...options, entryPoints, outdir: dir })).metafile as Metafile;
-    const handlers: Timed[] = settings.functions.map((fn) => ({
-      label: fn.name,
-      file: join(dir, `${fn.name}.js`),
-      sizes: sizesOf(handlerMeta, fn.entry),
-      samples: [],
-      cpu: [],
-    }));
-    const baseFile = join(dir, "baseline.js");
-    const stdin = {
-      contents: BASELINE_SOURCE,
-      resolveDir: ROOT,
-      sourcefile: BASELINE_ENTRY,
-      loader: "ts",
-    } as const;
-    const baseMeta = (await build({ ...options, stdin, outfile: baseFile })).metafile as Metafile;
-    const baseline: Timed = {
-      label: "baseline (SDK clients only)",
-      file: baseFile,
-      sizes: sizesOf(baseMeta, BASELINE_ENTRY),
-      samples: [],
-      cpu: [],
-    };
-    const main = handlers[0] as Timed;
-    const timedHandlers = timeAllHandlers ? handlers : [main];
-
-    // How error names reach the logs: class names kept in the bundle (keepNames), or a source map read by node at
-    // load (--enable-source-maps). The first handler is built again with whichever of these the config does not use.
-    const keepNames = options.keepNames === true;
-    const variantSpecs: { label: string; options: BuildOptions; nodeArgs: string[] }[] = [
-      {
-        label: `${first.name}, keepNames: ${!keepNames}`,
-        options: { keepNames: !keepNames },
-        nodeArgs: [],
-      },
-      {
-        label: `${first.name}, keepNames: false, source map + --enable-source-maps`,
-        options: { keepNames: false, sourcemap: true },
-        nodeArgs: ["--enable-source-maps"],
-      },
-    ];
-    const variants: Timed[] = [];
-    for (const [i, spec] of variantSpecs.entries()) {
-      const outdir = join(dir, `variant-${i}`);
-      const meta = (
-        await build({ ...options, ...spec.options, entryPoints: { [first.name]: first.entry }, outdir })
-      ).metafile as Metafile;
-      variants.push({
-        label: spec.label,
-        file: join(outdir, `${first.name}.js`),
-        sizes: sizesOf(meta, first.entry),
-        samples: [],
-        cpu: [],
-        nodeArgs: spec.nodeArgs,
+export const coldStart: Section = {
+  title: "Cold start: time to load the bundle",
+  run: (bench) =>
+    inTempDir("akr-bench-", async (dir) => {
+      const { settings, smoke } = bench;
+      const runs = bench.n.coldRuns;
+      const first = settings.functions[0];
+      if (!first) throw new Error("serverless.yml names no function");
+      const { options, bundle } = bundler(settings);
+      const runner = join(dir, "measure.cjs");
+      writeFileSync(runner, RUNNER_SOURCE);
+      const target = (label: string, file: string, sizes: Sizes, nodeArgs: string[] = []): Target => ({
+        label,
+        file,
+        sizes,
+        nodeArgs,
+        samples: { ms: [], cpu: [] },
       });
-    }
-    const targets = [...timedHandlers, ...variants, baseline];
 
-    // One untimed round warms the page cache; then rounds interleave the targets so drift hits all alike.
-    for (const target of targets) measureOnce(runner, target.file, target.nodeArgs);
-    for (let round = 0; round < runs; round++) {
-      for (let i = 0; i < targets.length; i++) {
-        const target = targets[(i + round) % targets.length] as Timed;
-        const sample = measureOnce(runner, target.file, target.nodeArgs);
-        target.samples.push(sample.ms);
-        target.cpu.push(sample.cpuMs);
-      }
-    }
-
-    const baseMedian = median(baseline.samples);
-    const baseCpu = median(baseline.cpu);
-    const loadRows = [...handlers, ...variants, baseline].map((t) => {
-      const size = kb(t.sizes.total);
-      if (t.samples.length === 0) return [t.label, size, "not timed (smoke)", "", "", "", "", ""];
-      const m = median(t.samples);
-      const c = median(t.cpu);
-      return [
-        t.label,
-        size,
-        ms(m, 1),
-        ms(baseMedian, 1),
-        t === baseline ? "—" : `${(m / baseMedian).toFixed(2)}×`,
-        `${ms(Math.min(...t.samples), 1)}–${ms(Math.max(...t.samples), 1)}`,
-        ms(c, 1),
-        t === baseline ? "—" : `${(c / baseCpu).toFixed(2)}×`,
-      ];
-    });
-
-    // Top inputs of the first handler's bundle, next to the same package in the baseline.
-    const top = [...main.sizes.all].sort((a, b) => b[1] - a[1]).slice(0, 10);
-    const topRows = top.map(([group, bytes], i) => {
-      const inBase = baseline.sizes.all.get(group) ?? 0;
-      const lazy = main.sizes.lazy.get(group) ?? 0;
-      const share = pct(bytes, main.sizes.total);
-      return [i + 1, group, kb(bytes), share, kb(inBase), kb(bytes - inBase), kb(lazy)];
-    });
-    // Entry files differ by name (handlers/<name>.ts); everything else should be the same code.
-    const shared = (s: Sizes) => [...s.all].filter(([g]) => !g.startsWith("handlers/"));
-    const sameInputs = handlers.every((h) => {
-      const theirs = shared(main.sizes);
-      const close = theirs.every(([g, b]) => Math.abs((h.sizes.all.get(g) ?? 0) - b) <= 64);
-      return close && shared(h.sizes).length === theirs.length;
-    });
-
-    const eagerExtra = beyond(eagerOf(main.sizes), eagerOf(baseline.sizes), baseline.sizes);
-    const lazyExtra = beyond(main.sizes.lazy, baseline.sizes.lazy, baseline.sizes);
-    const gap =
-      `The ${first.name} bundle is ${kb(main.sizes.total)} KB against the baseline's ${kb(baseline.sizes.total)} KB. ` +
-      `Beyond the baseline, its static imports bring ${kb(sum(eagerExtra))} KB: ${list(eagerExtra, 6)}.` +
-      (lazyExtra.length > 0
-        ? ` Another ${kb(sum(lazyExtra))} KB is reached only through \`import()\` (${list(lazyExtra, 3)}): ` +
-          "it adds to the size, but at load only its parsing counts, since it runs on first use."
-        : "");
-
-    const results = timedHandlers.map((h) => ({
-      name: h.label,
-      median: median(h.samples),
-      ratio: median(h.samples) / baseMedian,
-      cpuRatio: median(h.cpu) / baseCpu,
-    }));
-    const within = (ratio: number): boolean => ratio <= RATIO_TARGET;
-    const met = results.every((r) => within(r.ratio));
-    // A wall-clock verdict that CPU time contradicts is within this shared machine's noise.
-    const split = results.filter((r) => within(r.ratio) !== within(r.cpuRatio));
-    const measured = results
-      .map((r) => `${r.name} ${ms(r.median, 1)} ms = ${r.ratio.toFixed(2)}× (CPU ${r.cpuRatio.toFixed(2)}×)`)
-      .join("; ");
-    const verdicts: Verdict[] = [
-      {
-        target: `require() ≤ ${RATIO_TARGET}× the SDK-only baseline, per handler${timeAllHandlers ? "" : " (smoke: first handler only)"}`,
-        met,
-        // A few smoke rounds cannot tell 1.10× from 1.20× on a shared machine: the full run judges the ratio.
-        notJudged: !timeAllHandlers,
-        text:
-          `${measured}, against the baseline's ${ms(baseMedian, 1)} ms: ${met ? "within" : "above"} the target.` +
-          (split.length > 0
-            ? ` CPU time puts ${split.map((r) => r.name).join(", ")} on the other side of ${RATIO_TARGET}×, so the verdict is within this machine's noise.`
-            : "") +
-          (met ? "" : ` ${gap} See section 2 for the table.`),
-      },
-    ];
-
-    const analysis: string[] = [];
-    const configured = `${first.name} (keepNames: ${keepNames})`;
-    const variantText = variants
-      .map(
-        (v) =>
-          `${v.label}: ${ms(median(v.samples), 1)} ms (${(median(v.samples) / median(main.samples)).toFixed(2)}× ${configured}, ` +
-          `${kb(v.sizes.total)} KB)`,
-      )
-      .join("; ");
-    analysis.push(
-      `**Error names.** Errors must carry their class names (\`ResponderError\`, not a minified \`Ya\`). ` +
-        `${configured} loads in ${ms(median(main.samples), 1)} ms (${kb(main.sizes.total)} KB). ${variantText}. ` +
-        "The source-map variant's size is the bundle alone; its .map file is read and parsed at load on top.",
-    );
-    if (timeAllHandlers && sameInputs) {
-      const medians = handlers.map((h) => median(h.samples));
-      analysis.push(
-        `**Noise.** The ${handlers.length} handler bundles contain the same code (only the function-name string differs), so the spread ` +
-          `of their medians (${ms(Math.min(...medians), 1)}–${ms(Math.max(...medians), 1)} ms) shows how much of the noise ` +
-          "on this machine the medians did not absorb. CPU time (`process.cpuUsage()` around the same `require`) " +
-          "is less sensitive to other processes competing for the cores, so it is given as a cross-check.",
+      // All handlers in one build: without code splitting each output is exactly what a build of its own gives.
+      const entryPoints = Object.fromEntries(settings.functions.map((fn) => [fn.name, fn.entry]));
+      const handlerMeta = await bundle({ entryPoints, outdir: dir });
+      const handlers = settings.functions.map((fn) =>
+        target(fn.name, join(dir, `${fn.name}.js`), sizesOf(handlerMeta, fn.entry)),
       );
-    }
-    analysis.push(
-      `**What the handler loads on top of the SDK.** ${gap} ` +
-        (met
-          ? ""
-          : "Closing the gap means evaluating less of the static part at load, or evaluating it faster. ") +
-        "This benchmark does not measure how the extra time divides among these groups.",
-      "**What the baseline includes.** The baseline loads and constructs the IAM, SNS and STS clients. A handler bundle " +
-        "constructs its IAM client at load (src/runtime.ts), and reaches SNS, STS, CloudTrail and Powertools Metrics only " +
-        "through `import()`, after the write: in this single CommonJS file their code is parsed at load but not run. " +
-        "Parsing is not free: the bundle's size beyond the baseline's is most of what remains (section 3 measures the same " +
-        "code split into ES module chunks, which are not read until imported).",
-    );
+      const baseFile = join(dir, "baseline.js");
+      const stdin = sourceEntry(BASELINE_SOURCE, BASELINE_ENTRY);
+      const baseMeta = await bundle({ stdin, outfile: baseFile });
+      const baseline = target("baseline (SDK clients only)", baseFile, sizesOf(baseMeta, BASELINE_ENTRY));
+      const main = handlers[0] as Target;
+      // Smoke runs time only the first handler (the bundles are the same code) against the baseline.
+      const timedHandlers = smoke ? [main] : handlers;
 
-    const body = [
-      table(
-        [
-          "Bundle",
-          "Size KB",
-          "Median ms",
-          "Baseline median ms",
-          "Ratio",
-          "Range ms",
-          "CPU median ms",
-          "CPU ratio",
-        ],
-        loadRows,
-      ),
-      `Top 10 inputs of the ${first.name} bundle by bytes in the output (esbuild metafile \`bytesInOutput\`, grouped by package; project files by path). ` +
-        (sameInputs
-          ? "The other handlers' bundles have the same inputs (they differ only in the function-name string). "
-          : "The other handlers' bundles differ; each is sized in the table above. ") +
-        "The last column is the part reached only through `import()`: esbuild bundles it, but a cjs bundle runs it on first use. " +
-        "Code behind a `require()` counts as loaded, since the metafile does not show when it runs.",
-      table(
-        ["#", "Input", "KB in handler", "Share", "KB in baseline", "Extra KB", "Only via import() KB"],
-        topRows,
-      ),
-      ...analysis,
-    ].join("\n\n");
+      // How error names reach the logs: class names kept in the bundle (keepNames), or a source map read by node at
+      // load (--enable-source-maps). The first handler is built again with whichever of these the config does not use.
+      const keepNames = options.keepNames === true;
+      const variantSpecs = [
+        {
+          label: `${first.name}, keepNames: ${!keepNames}`,
+          options: { keepNames: !keepNames },
+          nodeArgs: [],
+        },
+        {
+          label: `${first.name}, keepNames: false, source map + --enable-source-maps`,
+          options: { keepNames: false, sourcemap: true },
+          nodeArgs: ["--enable-source-maps"],
+        },
+      ];
+      const variants: Target[] = [];
+      for (const [i, spec] of variantSpecs.entries()) {
+        const outdir = join(dir, `variant-${i}`);
+        const entry = { [first.name]: first.entry };
+        const meta = await bundle({ ...spec.options, entryPoints: entry, outdir });
+        const file = join(outdir, `${first.name}.js`);
+        variants.push(target(spec.label, file, sizesOf(meta, first.entry), spec.nodeArgs));
+      }
 
-    const optionText = Object.entries(settings.esbuild)
-      .map(([k, v]) => `${k}: ${String(v)}`)
-      .join(", ");
-    return {
-      bundleBytes: new Map(handlers.map((h) => [h.label, h.sizes.total])),
-      section: {
-        title: "Cold start: time to load the bundle",
+      await timeInRounds([...timedHandlers, ...variants, baseline], runs, async (t) => {
+        const { ms, cpu } = await freshProcess(`loading ${t.file}`, [runner, t.file], CHILD_ENV, t.nodeArgs);
+        return { ms: ms as number, cpu: cpu as number };
+      });
+
+      const baseMedian = median(baseline.samples.ms);
+      const baseCpu = median(baseline.samples.cpu);
+      const loadRows = [...handlers, ...variants, baseline].map((t) => {
+        const size = kb(t.sizes.total);
+        if (t.samples.ms.length === 0) return [t.label, size, "not timed (smoke)", "", "", "", "", ""];
+        const m = median(t.samples.ms);
+        const c = median(t.samples.cpu);
+        return [
+          t.label,
+          size,
+          ms(m, 1),
+          ms(baseMedian, 1),
+          t === baseline ? "—" : `${(m / baseMedian).toFixed(2)}×`,
+          `${ms(Math.min(...t.samples.ms), 1)}–${ms(Math.max(...t.samples.ms), 1)}`,
+          ms(c, 1),
+          t === baseline ? "—" : `${(c / baseCpu).toFixed(2)}×`,
+        ];
+      });
+
+      // Top inputs of the first handler's bundle, next to the same package in the baseline.
+      const top = [...main.sizes.all].sort((a, b) => b[1] - a[1]).slice(0, 10);
+      const topRows = top.map(([group, bytes], i) => {
+        const inBase = baseline.sizes.all.get(group) ?? 0;
+        const lazy = main.sizes.lazy.get(group) ?? 0;
+        return [
+          i + 1,
+          group,
+          kb(bytes),
+          pct(bytes, main.sizes.total),
+          kb(inBase),
+          kb(bytes - inBase),
+          kb(lazy),
+        ];
+      });
+      // Entry files differ by name (handlers/<name>.ts); everything else should be the same code.
+      const shared = (s: Sizes) => [...s.all].filter(([g]) => !g.startsWith("handlers/"));
+      const sameInputs = handlers.every((h) => {
+        const theirs = shared(main.sizes);
+        const close = theirs.every(([g, b]) => Math.abs((h.sizes.all.get(g) ?? 0) - b) <= 64);
+        return close && shared(h.sizes).length === theirs.length;
+      });
+
+      const eagerExtra = beyond(eagerOf(main.sizes), eagerOf(baseline.sizes), baseline.sizes);
+      const lazyExtra = beyond(main.sizes.lazy, baseline.sizes.lazy, baseline.sizes);
+      const gap =
+        `The ${first.name} bundle is ${kb(main.sizes.total)} KB against the baseline's ${kb(baseline.sizes.total)} KB. ` +
+        `Beyond the baseline, its static imports bring ${kb(sum(eagerExtra))} KB: ${list(eagerExtra, 6)}.` +
+        (lazyExtra.length > 0
+          ? ` Another ${kb(sum(lazyExtra))} KB is reached only through \`import()\` (${list(lazyExtra, 3)}): ` +
+            "it adds to the size, but at load only its parsing counts, since it runs on first use."
+          : "");
+
+      const results = timedHandlers.map((h) => ({
+        name: h.label,
+        median: median(h.samples.ms),
+        ratio: median(h.samples.ms) / baseMedian,
+        cpuRatio: median(h.samples.cpu) / baseCpu,
+      }));
+      const within = (ratio: number): boolean => ratio <= RATIO_TARGET;
+      const met = results.every((r) => within(r.ratio));
+      // A wall-clock verdict that CPU time contradicts is within this shared machine's noise.
+      const split = results.filter((r) => within(r.ratio) !== within(r.cpuRatio));
+      const measured = results
+        .map(
+          (r) => `${r.name} ${ms(r.median, 1)} ms = ${r.ratio.toFixed(2)}× (CPU ${r.cpuRatio.toFixed(2)}×)`,
+        )
+        .join("; ");
+
+      const mainMedian = median(main.samples.ms);
+      const configured = `${first.name} (keepNames: ${keepNames})`;
+      const variantText = variants
+        .map(
+          (v) =>
+            `${v.label}: ${ms(median(v.samples.ms), 1)} ms (${(median(v.samples.ms) / mainMedian).toFixed(2)}× ` +
+            `${configured}, ${kb(v.sizes.total)} KB)`,
+        )
+        .join("; ");
+      const medians = handlers.map((h) => median(h.samples.ms));
+      const optionText = Object.entries(settings.esbuild)
+        .map(([k, v]) => `${k}: ${String(v)}`)
+        .join(", ");
+      bench.bundleBytes = new Map(handlers.map((h) => [h.label, h.sizes.total]));
+
+      return {
         method:
           `Each handler in serverless.yml is built with esbuild's JS API (esbuild ${esbuildVersion}) ` +
           `using the options in serverless.yml's \`custom.esbuild\` (${optionText}). These are read from the file on every run. ` +
@@ -418,13 +279,57 @@ export const runColdStart = async (
           "`process.hrtime.bigint()`, so node's own start-up is not counted. It also records `process.cpuUsage()` over the same span. " +
           `One untimed round warms the page cache. Then come ${runs} timed rounds, each loading every bundle once in rotating order, ` +
           "so drift on this shared machine hits all bundles alike. The table gives the median per bundle, and the target is judged on it. " +
-          (timeAllHandlers ? "" : "This smoke run times only the first handler. ") +
+          (smoke ? "This smoke run times only the first handler. " : "") +
           "On Lambda the absolute numbers differ (arm64, 256 MB, cold disk), but the ratio is what the target is about.",
-        body,
-        verdicts,
-      },
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+        body: blocks(
+          table(
+            "Bundle | Size KB | Median ms | Baseline median ms | Ratio | Range ms | CPU median ms | CPU ratio",
+            loadRows,
+          ),
+          `Top 10 inputs of the ${first.name} bundle by bytes in the output (esbuild metafile \`bytesInOutput\`, grouped by package; project files by path). ` +
+            (sameInputs
+              ? "The other handlers' bundles have the same inputs (they differ only in the function-name string). "
+              : "The other handlers' bundles differ; each is sized in the table above. ") +
+            "The last column is the part reached only through `import()`: esbuild bundles it, but a cjs bundle runs it on first use. " +
+            "Code behind a `require()` counts as loaded, since the metafile does not show when it runs.",
+          table(
+            "# | Input | KB in handler | Share | KB in baseline | Extra KB | Only via import() KB",
+            topRows,
+          ),
+          `**Error names.** Errors must carry their class names (\`ResponderError\`, not a minified \`Ya\`). ` +
+            `${configured} loads in ${ms(mainMedian, 1)} ms (${kb(main.sizes.total)} KB). ${variantText}. ` +
+            "The source-map variant's size is the bundle alone; its .map file is read and parsed at load on top.",
+          !smoke &&
+            sameInputs &&
+            `**Noise.** The ${handlers.length} handler bundles contain the same code (only the function-name string differs), so the spread ` +
+              `of their medians (${ms(Math.min(...medians), 1)}–${ms(Math.max(...medians), 1)} ms) shows how much of the noise ` +
+              "on this machine the medians did not absorb. CPU time (`process.cpuUsage()` around the same `require`) " +
+              "is less sensitive to other processes competing for the cores, so it is given as a cross-check.",
+          `**What the handler loads on top of the SDK.** ${gap} ` +
+            (met
+              ? ""
+              : "Closing the gap means evaluating less of the static part at load, or evaluating it faster. ") +
+            "This benchmark does not measure how the extra time divides among these groups.",
+          "**What the baseline includes.** The baseline loads and constructs the IAM, SNS and STS clients. A handler bundle " +
+            "constructs its IAM client at load (src/runtime.ts), and reaches SNS, STS, CloudTrail and Powertools Metrics only " +
+            "through `import()`, after the write: in this single CommonJS file their code is parsed at load but not run. " +
+            "Parsing is not free: the bundle's size beyond the baseline's is most of what remains (section 3 measures the same " +
+            "code split into ES module chunks, which are not read until imported).",
+        ),
+        verdicts: [
+          {
+            target: `require() ≤ ${RATIO_TARGET}× the SDK-only baseline, per handler${smoke ? " (smoke: first handler only)" : ""}`,
+            met,
+            // A few smoke rounds cannot tell 1.10× from 1.20× on a shared machine: the full run judges the ratio.
+            notJudged: smoke,
+            text:
+              `${measured}, against the baseline's ${ms(baseMedian, 1)} ms: ${met ? "within" : "above"} the target.` +
+              (split.length > 0
+                ? ` CPU time puts ${split.map((r) => r.name).join(", ")} on the other side of ${RATIO_TARGET}×, so the verdict is within this machine's noise.`
+                : "") +
+              (met ? "" : ` ${gap} See section 2 for the table.`),
+          },
+        ],
+      };
+    }),
 };

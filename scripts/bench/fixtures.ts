@@ -1,6 +1,7 @@
-// Fixture events, the users they name, and a Lambda context, shared by the in-process sections.
+// Fixture events, the users they name, a Lambda context and the set-up shared by the in-process sections.
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
+import { createHandler } from "../../src/handler";
 import { type AwsDouble, SELF_ACCOUNT } from "../../test/support/aws-double";
 import { lambdaContext as fixtureContext, loadEvent } from "../../test/support/fixtures";
 
@@ -30,26 +31,39 @@ export const handlerEnv = (double: AwsDouble): Record<string, string> => ({
   ALERT_TOPIC_ARN: TOPIC_ARN,
 });
 
+/** A new container of one function on the double: fresh clients and an empty memory of recent events. */
+export const containerOn = (
+  double: AwsDouble,
+  fn: Parameters<typeof createHandler>[0],
+  extraEnv: Record<string, string> = {},
+) => createHandler(fn, { ...handlerEnv(double), ...extraEnv });
+
 /** A distinct, valid long-term key id: AKIA + 4-letter tag + 12 digits = 20 characters. */
 export const syntheticKey = (tag: string, index: number): string =>
   `AKIA${tag.toUpperCase().padEnd(4, "X").slice(0, 4)}${String(index).padStart(12, "0")}`;
+
+/** Resets the double and seeds `count` users (`<prefix>-user-00000`, …), each with one Active synthetic key. */
+export const seedUsers = (double: AwsDouble, prefix: string, tag: string, count: number) => {
+  double.reset();
+  return Array.from({ length: count }, (_, i) => {
+    const user = `${prefix}-user-${String(i).padStart(5, "0")}`;
+    const key = syntheticKey(tag, i);
+    double.addUser({ name: user, keys: [{ id: key }] });
+    return { user, key };
+  });
+};
 
 /**
  * A GuardDuty IAM-user finding like events/guardduty-iam-user.json, for another user and key, with its own
  * envelope and finding ids (so the container's memory of recent events never turns it into a repeat).
  */
-let guardDutyTemplate: Record<string, unknown> | undefined;
 export const guardDutyEventFor = (userName: string, accessKeyId: string): Record<string, unknown> => {
-  guardDutyTemplate ??= loadEvent("guardduty-iam-user");
-  const event = structuredClone(guardDutyTemplate) as {
-    id: string;
-    detail: { id: string; resource: { accessKeyDetails: Record<string, string> } };
-  };
+  const event = loadEvent("guardduty-iam-user");
   event.id = randomUUID();
   event.detail.id = randomUUID().replace(/-/g, "");
   event.detail.resource.accessKeyDetails.accessKeyId = accessKeyId;
   event.detail.resource.accessKeyDetails.userName = userName;
-  return event as unknown as Record<string, unknown>;
+  return event;
 };
 
 /**
@@ -57,17 +71,9 @@ export const guardDutyEventFor = (userName: string, accessKeyId: string): Record
  * ARN (the finding id), so that no other run's memory of recent events applies to it.
  */
 export const healthEventFor = (accessKeyIds: readonly string[]): Record<string, unknown> => {
-  const event = loadEvent("health-credentials-exposed-two-keys") as {
-    id: string;
-    detail: { eventArn: string; affectedEntities: { entityValue: string }[] };
-  };
+  const event = loadEvent("health-credentials-exposed-two-keys");
   event.id = randomUUID();
   event.detail.eventArn = event.detail.eventArn.replace(/-[^-/]+$/, `-${randomUUID().slice(0, 10)}`);
   event.detail.affectedEntities = accessKeyIds.map((entityValue) => ({ entityValue }));
-  return event as unknown as Record<string, unknown>;
-};
-
-/** Puts the process's SDK default chain on the double (endpoint, credentials, region). */
-export const pointSdkAt = (double: AwsDouble): void => {
-  Object.assign(process.env, double.env());
+  return event;
 };

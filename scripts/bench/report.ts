@@ -1,6 +1,11 @@
-// The shape every section returns, and how the report is assembled. No project imports.
+// What every section is and returns, and the one writer of the report: BENCHMARKS.md for the full run, one line per
+// section and the summary for the smoke run. No project imports (types only).
+import { writeFileSync } from "node:fs";
 import { cpus, loadavg, platform, release, totalmem } from "node:os";
-import { mb } from "./stats";
+import { join } from "node:path";
+import type { AwsDouble } from "../../test/support/aws-double";
+import { ROOT, type ServerlessSettings } from "./serverless-config";
+import { mb, seconds } from "./stats";
 
 export interface Verdict {
   /** What was promised, e.g. "≤ 1.1× the SDK-only baseline". */
@@ -17,15 +22,7 @@ export interface Verdict {
   notJudged?: boolean;
 }
 
-export const labelOf = (v: Verdict): "MET" | "TRADE-OFF" | "MISSED" | "MEASURED" =>
-  v.notJudged ? "MEASURED" : v.met ? "MET" : v.tradeOff ? "TRADE-OFF" : "MISSED";
-
-/** One line per verdict for the smoke run: a trade-off with its why, a miss with its figure (the first sentence). */
-export const shortLine = (v: Verdict): string =>
-  `${labelOf(v)}: ${v.target}: ${v.tradeOff ?? v.text.split(/(?<=\.) /)[0] ?? v.text}`;
-
 export interface SectionResult {
-  title: string;
   /** How the numbers were obtained (Markdown). */
   method: string;
   /** Tables and notes (Markdown). */
@@ -33,17 +30,55 @@ export interface SectionResult {
   verdicts: Verdict[];
 }
 
-export interface Machine {
-  node: string;
-  cpu: string;
-  cores: number;
-  memory: string;
-  os: string;
-  /** 1-minute load average when the run started; other work on the machine inflates wall-clock times. */
-  load: string;
+/** How many samples each section takes: few in the smoke run, enough for stable medians in the full run. */
+export interface Sizes {
+  coldRuns: number;
+  warmEvents: number;
+  ownRuns: number;
+  burst: number;
+  scale: number;
 }
 
-export const machine = (): Machine => {
+/** What every section is given. */
+export interface Bench {
+  double: AwsDouble;
+  settings: ServerlessSettings;
+  smoke: boolean;
+  n: Sizes;
+  /** The caller's environment, for child tools (sls), untouched by the bench's own settings. */
+  callerEnv: NodeJS.ProcessEnv;
+  /** Section 2's bundle size per function, which section 4 compares with what `sls package` zipped. */
+  bundleBytes?: Map<string, number>;
+}
+
+export interface Section {
+  title: string;
+  run: (bench: Bench) => Promise<SectionResult> | SectionResult;
+}
+
+/** Markdown blocks separated by blank lines; empty ones are left out. */
+export const blocks = (...parts: (string | false | undefined)[]): string =>
+  parts.filter(Boolean).join("\n\n");
+
+/** A GitHub-flavoured Markdown table; `headers` is one line, `A | B | C`. Cells are escaped for pipes. */
+export const table = (headers: string, rows: (string | number)[][]): string => {
+  const cell = (value: string | number) => String(value).replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const line = (cells: (string | number)[]) => `| ${cells.map(cell).join(" | ")} |`;
+  const names = headers.split(" | ");
+  return [line(names), line(names.map(() => "---")), ...rows.map(line)].join("\n");
+};
+
+const labelOf = (v: Verdict): "MET" | "TRADE-OFF" | "MISSED" | "MEASURED" =>
+  v.notJudged ? "MEASURED" : v.met ? "MET" : v.tradeOff ? "TRADE-OFF" : "MISSED";
+
+/** One line per verdict for the smoke run: a trade-off with its why, a miss with its figure (the first sentence). */
+const shortLine = (v: Verdict): string =>
+  `${labelOf(v)}: ${v.target}: ${v.tradeOff ?? v.text.split(/(?<=\.) /)[0] ?? v.text}`;
+
+const verdictLines = (verdicts: Verdict[]): string =>
+  verdicts.map((v) => `- **${labelOf(v)}** (${v.target}): ${v.text}`).join("\n");
+
+const machine = () => {
   const list = cpus();
   return {
     node: process.version,
@@ -51,22 +86,92 @@ export const machine = (): Machine => {
     cores: list.length,
     memory: `${mb(totalmem())} MiB`,
     os: `${platform()} ${release()} (${process.arch})`,
+    /** Other work on the machine inflates wall-clock times. */
     load: (loadavg()[0] ?? 0).toFixed(2),
   };
 };
 
-export const verdictLines = (verdicts: Verdict[]): string =>
-  verdicts.map((v) => `- **${labelOf(v)}** (${v.target}): ${v.text}`).join("\n");
+/**
+ * Runs the sections one by one and writes what they found. `section` prints each as it ends (the smoke run: one
+ * line with its time); `finish` writes BENCHMARKS.md or prints the smoke summary, and returns the exit code: 1 when
+ * a section failed to run. A missed target does not fail the run: it is reported.
+ */
+export const startReport = (smoke: boolean, log: (line: string) => void) => {
+  const startedAt = new Date();
+  const atStart = machine();
+  const rendered: string[] = [];
+  const failures: string[] = [];
+  const all: Verdict[] = [];
 
-export const renderSection = (index: number, section: SectionResult): string =>
-  [
-    `## ${index}. ${section.title}`,
-    `**Method.** ${section.method}`,
-    section.body,
-    section.verdicts.length > 0 ? `**Targets.**\n\n${verdictLines(section.verdicts)}` : "",
-  ]
-    .filter(Boolean)
-    .join("\n\n");
+  const section = async (title: string, run: () => Promise<SectionResult> | SectionResult) => {
+    const heading = `## ${rendered.length + 1}. ${title}`;
+    if (!smoke) log(`\n… ${rendered.length + 1}. ${title}`);
+    const started = performance.now();
+    let text: string;
+    try {
+      const { method, body, verdicts } = await run();
+      all.push(...verdicts);
+      text = blocks(
+        heading,
+        `**Method.** ${method}`,
+        body,
+        verdicts.length > 0 && `**Targets.**\n\n${verdictLines(verdicts)}`,
+      );
+    } catch (error) {
+      text = `${heading}\n\n**This section failed to run:** ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+      failures.push(text);
+    }
+    rendered.push(text);
+    const took = seconds(performance.now() - started);
+    log(smoke ? `${rendered.length}. ${title}: ${took}` : `${text}\n\n(${took})`);
+  };
 
-export const renderFailure = (index: number, title: string, error: unknown): string =>
-  `## ${index}. ${title}\n\n**This section failed to run:** ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  const finish = (sizes: string): number => {
+    const m = machine();
+    const unjudged = all.filter((v) => v.notJudged);
+    const verdicts = all.filter((v) => !v.notJudged);
+    const notMet = verdicts.filter((v) => !v.met);
+    const tradeOffs = notMet.filter((v) => v.tradeOff);
+    const missed = notMet.filter((v) => !v.tradeOff);
+    const oneLine =
+      `${verdicts.length - notMet.length} of ${verdicts.length} targets met, ${tradeOffs.length} design trade-off(s), ` +
+      `${missed.length} missed${unjudged.length ? `, ${unjudged.length} timing ratio(s) measured but judged only by the full run` : ""}` +
+      `${failures.length ? `; ${failures.length} section(s) failed to run` : ""}.`;
+    const summary = blocks(
+      oneLine,
+      tradeOffs.length > 0 && `Design trade-offs:\n\n${verdictLines(tradeOffs)}`,
+      missed.length > 0 && `Missed:\n\n${verdictLines(missed)}`,
+    );
+    if (smoke) {
+      log(`Bench smoke: ${oneLine}`);
+      for (const v of [...notMet, ...unjudged]) log(`  ${shortLine(v)}`);
+      if (failures.length > 0) log(failures.join("\n\n"));
+      log("Smoke run: BENCHMARKS.md was not written; `npm run bench` writes the full report.");
+    } else {
+      const machineRows = [
+        ["Node", m.node],
+        ["CPU", m.cpu],
+        ["Cores", m.cores],
+        ["Memory", m.memory],
+        ["OS", m.os],
+        ["Load average (1 min)", `${atStart.load} at start, ${m.load} at end (${m.cores} cores)`],
+      ];
+      const document = blocks(
+        "# Benchmarks",
+        `Generated by \`npm run bench\` (scripts/bench.ts) on ${startedAt.toISOString()}. Do not edit by hand: run the ` +
+          "benchmark again. `npm run bench -- --smoke` is a small-N run that only prints and leaves this file alone.",
+        table("Machine | ", machineRows),
+        `${sizes} Times are wall-clock on this shared machine. Compare ratios, not absolute numbers, with Lambda.`,
+        "## Summary",
+        summary,
+        ...rendered,
+      );
+      log(`\n## Summary\n\n${summary}`);
+      writeFileSync(join(ROOT, "BENCHMARKS.md"), `${document}\n`);
+      log("\nWrote BENCHMARKS.md.");
+    }
+    return failures.length > 0 ? 1 : 0;
+  };
+
+  return { section, finish };
+};

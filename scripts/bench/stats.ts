@@ -1,7 +1,5 @@
-// Small statistics and formatting helpers for the benchmark. No project imports: safe to load before the
-// environment is prepared.
+// Statistics and number formats for the report. No project imports: safe to load before the environment is set.
 
-/** Sorted copy, ascending. */
 const sorted = (values: readonly number[]): number[] => [...values].sort((a, b) => a - b);
 
 /** Median (mean of the two middle values for an even count). */
@@ -16,8 +14,7 @@ export const median = (values: readonly number[]): number => {
 export const percentile = (values: readonly number[], p: number): number => {
   if (values.length === 0) return Number.NaN;
   const s = sorted(values);
-  const rank = Math.max(1, Math.ceil((p / 100) * s.length));
-  return s[Math.min(rank, s.length) - 1] as number;
+  return s[Math.min(Math.max(1, Math.ceil((p / 100) * s.length)), s.length) - 1] as number;
 };
 
 export const mean = (values: readonly number[]): number =>
@@ -36,15 +33,4 @@ export const int = (value: number): string => Math.round(value).toLocaleString("
 export const pct = (part: number, whole: number): string =>
   whole > 0 ? `${((100 * part) / whole).toFixed(1)}%` : "n/a";
 
-/** A GitHub-flavoured Markdown table; cells are escaped for pipes. */
-export const table = (headers: string[], rows: (string | number)[][]): string => {
-  const cell = (value: string | number) => String(value).replace(/\|/g, "\\|").replace(/\n/g, " ");
-  const lines = [
-    `| ${headers.map(cell).join(" | ")} |`,
-    `| ${headers.map(() => "---").join(" | ")} |`,
-    ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`),
-  ];
-  return lines.join("\n");
-};
-
-export const since = (start: number): number => performance.now() - start;
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
