@@ -38,6 +38,7 @@ const main = async (): Promise<number> => {
     (await import("./bench/warm")).warm,
     (await import("./bench/burst")).burst,
     (await import("./bench/scale")).scale,
+    (await import("./bench/messages")).messages,
   ];
 
   const double = await AwsDouble.start();

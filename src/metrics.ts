@@ -1,6 +1,6 @@
 import { DRILL_FINDING_TYPE } from "./drill-finding";
 import { type Finding, Source } from "./findings/finding";
-import { type Outcome, Status } from "./outcome";
+import { type Outcome, STATUS_MEANINGS, Status } from "./outcome";
 import { Skip } from "./plan/plan";
 
 /** One metric data point. The handler wiring hands these to Powertools Metrics (CloudWatch EMF). */
@@ -26,9 +26,9 @@ export const MetricName = {
   KeysInterrupted: "KeysInterrupted",
   /** A GuardDuty sample finding went the whole way (the drill, src/drill.ts); DrillMissingAlarm watches it. */
   DrillCompleted: "DrillCompleted",
+  /** The outcome could not be recorded on a Security Hub finding (after the alert; never a failed run). */
+  SecurityHubUpdateFailures: "SecurityHubUpdateFailures",
 } as const;
-
-const CONTAINED: readonly Status[] = [Status.Disabled, Status.SessionsRevoked];
 
 /**
  * A finding the drill made: a GuardDuty sample of the one type the drill asks for, delivered by GuardDuty itself
@@ -45,15 +45,12 @@ const isDrillFinding = (finding: Finding, skip: Skip | undefined): boolean =>
 /** What one event's outcomes mean for the dashboards. Pure. */
 export const metricsFor = (outcomes: Outcome[], alertFailed: boolean): MetricPoint[] => {
   const points: MetricPoint[] = [];
-  const disabled = outcomes.filter((o) => CONTAINED.includes(o.status)).length;
+  const contained = (o: Outcome): boolean => STATUS_MEANINGS[o.status].contained;
+  const disabled = outcomes.filter(contained).length;
   if (disabled > 0) points.push({ name: MetricName.KeysDisabled, unit: "Count", value: disabled });
   for (const o of outcomes) {
     const reason =
-      o.status === Status.Skipped
-        ? o.plan.skip
-        : [Status.AlreadyDone, Status.KeyGone, Status.Protected, Status.DryRun].includes(o.status as never)
-          ? o.status
-          : undefined;
+      o.status === Status.Skipped ? o.plan.skip : STATUS_MEANINGS[o.status].noWrite ? o.status : undefined;
     if (reason) {
       points.push({
         name: MetricName.ActionsSkipped,
@@ -65,7 +62,7 @@ export const metricsFor = (outcomes: Outcome[], alertFailed: boolean): MetricPoi
     // From the moment the finding was produced to the moment IAM confirmed the key's new state.
     const from = o.plan.finding.observedAt ? Date.parse(o.plan.finding.observedAt) : Number.NaN;
     const to = o.containedAt ? Date.parse(o.containedAt) : Number.NaN;
-    if (CONTAINED.includes(o.status) && Number.isFinite(from) && Number.isFinite(to) && to >= from) {
+    if (contained(o) && Number.isFinite(from) && Number.isFinite(to) && to >= from) {
       points.push({ name: MetricName.TimeToContainment, unit: "Milliseconds", value: to - from });
     }
   }

@@ -66,5 +66,51 @@ export interface Outcome {
   activity?: KeyActivity;
 }
 
+/** What a status means for people: one list, read by the alert, the metrics and the run's result. */
+export interface StatusMeaning {
+  /** How the alert labels a key with this status. */
+  label: string;
+  /** The key is in the state asked for after this run (or an earlier attempt of it). */
+  done: boolean;
+  /** This run's write contained the key: it counts as disabled, and the event reads "contained". */
+  contained: boolean;
+  /** Nothing is left for a person: the key is in the state asked for, gone, or it was only a dry run. */
+  settled: boolean;
+  /** Left when the invocation ran out of time: it may still be Active, and Lambda's retry continues with it. */
+  outOfTime: boolean;
+  /** No write was made, by design or by IAM's refusal: counted as a skipped action with the status as its reason. */
+  noWrite: boolean;
+}
+
+const meaning = (label: string, flags: Partial<Omit<StatusMeaning, "label">> = {}): StatusMeaning => ({
+  label,
+  done: false,
+  contained: false,
+  settled: false,
+  outOfTime: false,
+  noWrite: false,
+  ...flags,
+});
+
+/** A skipped key's meaning depends on why it was skipped (the plan's skip); the alert reads that too. */
+export const STATUS_MEANINGS: Readonly<Record<Status, StatusMeaning>> = {
+  [Status.Disabled]: meaning("DISABLED", { done: true, contained: true, settled: true }),
+  [Status.Reactivated]: meaning("REACTIVATED", { done: true, settled: true }),
+  [Status.AlreadyDone]: meaning("ALREADY DONE (repeat)", { done: true, settled: true, noWrite: true }),
+  [Status.KeyGone]: meaning("KEY GONE", { settled: true, noWrite: true }),
+  [Status.Protected]: meaning("PROTECTED - NOT CHANGED", { noWrite: true }),
+  [Status.SessionsRevoked]: meaning("SESSIONS REVOKED", { done: true, contained: true, settled: true }),
+  [Status.Skipped]: meaning("NOT CHANGED"),
+  [Status.DryRun]: meaning("DRY RUN", { settled: true, noWrite: true }),
+  [Status.ApprovalNeeded]: meaning("APPROVAL NEEDED - NOT CHANGED"),
+  [Status.Failed]: meaning("FAILED"),
+  [Status.NotAttempted]: meaning("NOT ATTEMPTED - MAY STILL BE ACTIVE", { outOfTime: true }),
+  [Status.Interrupted]: meaning("INTERRUPTED - MAY STILL BE ACTIVE", { outOfTime: true }),
+};
+
+/** The statuses whose meaning has `flag` set. */
+export const statusesWhere = (flag: Exclude<keyof StatusMeaning, "label">): readonly Status[] =>
+  Object.values(Status).filter((status) => STATUS_MEANINGS[status][flag]);
+
 /** A checkpoint: the invocation ran out of time with these keys left for Lambda's retry. */
-export const OUT_OF_TIME_STATUSES: readonly Status[] = [Status.NotAttempted, Status.Interrupted];
+export const OUT_OF_TIME_STATUSES: readonly Status[] = statusesWhere("outOfTime");

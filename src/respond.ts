@@ -1,5 +1,5 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
-import type { Alert, ProblemKind } from "./alert/render";
+import type { Alert, CommandTarget, ProblemKind } from "./alert/render";
 import { type Budget, KEY_CONCURRENCY, mapWithin } from "./concurrency";
 import type { Config } from "./config";
 import {
@@ -13,11 +13,12 @@ import {
 import { errorMessage } from "./contain/errors";
 import { deadlineFrom } from "./deadline";
 import type { KeyActivity } from "./enrich/cloudtrail";
+import type { FindingsCall } from "./enrich/security-hub";
 import { type Finding, type ParsedEvent, parseEvent, Source } from "./findings";
 import { isAccessKeyId } from "./identifiers";
 import type { Log } from "./log";
-import { type MetricPoint, metricsFor } from "./metrics";
-import { OUT_OF_TIME_STATUSES, type Outcome, Status } from "./outcome";
+import { MetricName, type MetricPoint, metricsFor } from "./metrics";
+import { OUT_OF_TIME_STATUSES, type Outcome, Status, statusesWhere } from "./outcome";
 import { Action, type Identity, mergePlans, type Plan, planContainment, Skip } from "./plan/plan";
 
 /** Everything the flow needs from the outside world. Built once per container by the handler wiring. */
@@ -31,6 +32,8 @@ export interface Responder {
   /** The account that owns an access key ID (STS GetAccessKeyInfo). */
   keyAccount(accessKeyId: string): Promise<string>;
   publish(alert: Alert): Promise<"published" | "printed">;
+  /** Where the alert's commands send a person's request (the manual function and its region), when known. */
+  commands?: CommandTarget;
   /**
    * Findings this container has attempted: a redelivery reads the key before writing, so no second write. It also
    * remembers the keys an attempt that ran out of time confirmed, so that Lambda's retry goes on with the rest.
@@ -47,6 +50,13 @@ export interface Responder {
   record(points: MetricPoint[]): void;
   /** The key's recent CloudTrail activity in our account (optional enrichment). */
   activity(accessKeyId: string): Promise<KeyActivity>;
+  /**
+   * Sends one Security Hub update (BatchUpdateFindings or its V2), returning the error of each finding it did not
+   * process. Without it, no finding is updated.
+   */
+  updateFindings?(call: FindingsCall, signal: AbortSignal): Promise<string[]>;
+  /** Which deployment this is (the function's name, which holds the stack's), for the note on the finding. */
+  stack?: string;
 }
 
 export interface KeySummary {
@@ -73,6 +83,8 @@ export interface Summary {
   alertSubject?: string;
   /** How many alerts carried the event, when it was too large for one SNS message. */
   alertParts?: number;
+  /** What became of recording the outcome on the Security Hub findings, when there were any to update. */
+  securityHub?: "updated" | "not-enabled" | "failed" | "skipped";
 }
 
 /** The invocation failed after telling people as much as it could; Lambda's retries and failure queue take over. */
@@ -231,12 +243,7 @@ const earlierResult = (plan: Plan, seen: RecentEvents): EarlierResult | undefine
 };
 
 /** In the requested state after this run (or an earlier attempt of it). */
-const CONTAINED: readonly Status[] = [
-  Status.Disabled,
-  Status.Reactivated,
-  Status.AlreadyDone,
-  Status.SessionsRevoked,
-];
+const CONTAINED = statusesWhere("done");
 
 /**
  * The run ran out of time: says how many keys were contained and names every key that was not (IDs only, so the
@@ -306,6 +313,7 @@ const handleProblem = async (
     (await import("./alert/render")).renderProblemAlert(problem, {
       dryRun: responder.config.dryRun,
       now: responder.now(),
+      commands: responder.commands,
     }),
     summary,
     log,
@@ -416,6 +424,47 @@ const containAll = async (
   }
 };
 
+/** What must be left after the Security Hub step may have used all of its time: the metrics and the reply. */
+const AFTER_SECURITY_HUB_MS = 2_000;
+
+/**
+ * Records the outcome on the Security Hub finding behind each outcome (src/enrich/security-hub.ts), after the
+ * containment and the alert, like enrichment: bounded in time, and a failure is a log line and a metric, never a
+ * failed run. A run that ran out of time leaves it to Lambda's retry.
+ */
+const recordOutcomeOnFindings = async (
+  outcomes: Outcome[],
+  responder: Responder,
+  summary: Summary,
+  log: Log,
+): Promise<void> => {
+  const send = responder.updateFindings;
+  if (!responder.config.securityHubUpdates || send === undefined) return;
+  if (outcomes.some((o) => OUT_OF_TIME_STATUSES.includes(o.status))) return;
+  const { findingUpdates, recordOnFindings, UPDATE_TIMEOUT_MS } = await import("./enrich/security-hub");
+  const updates = findingUpdates(outcomes, { dryRun: responder.config.dryRun, stack: responder.stack });
+  if (updates.length === 0) return;
+  const left = responder.timeLeft?.();
+  const timeoutMs = Math.min(UPDATE_TIMEOUT_MS, (left ?? Number.POSITIVE_INFINITY) - AFTER_SECURITY_HUB_MS);
+  let failed = updates.length;
+  if (timeoutMs <= 0) {
+    summary.securityHub = "skipped";
+    log.warn("Security Hub findings not updated: the invocation was running out of time", {
+      findings: updates.length,
+    });
+  } else {
+    const result = await recordOnFindings(updates, (call, signal) => send.call(responder, call, signal), {
+      log,
+      timeoutMs,
+    });
+    summary.securityHub = result.state;
+    failed = result.failed;
+  }
+  if (failed > 0) {
+    responder.record([{ name: MetricName.SecurityHubUpdateFailures, unit: "Count", value: failed }]);
+  }
+};
+
 /** A manual request says who asked; the invoking identity, when Lambda gives one, is the stronger word. */
 const withCaller = (parsed: ParsedEvent, caller: string | undefined): ParsedEvent => {
   if (parsed.kind !== "findings" || caller === undefined) return parsed;
@@ -494,7 +543,11 @@ export const respond = async (
   // key goes unmentioned; the first error fails the invocation.
   // The alert code loads only now, after every write.
   const { renderAlerts } = await import("./alert/render");
-  const alerts = renderAlerts(outcomes, { dryRun: config.dryRun, now: responder.now() });
+  const alerts = renderAlerts(outcomes, {
+    dryRun: config.dryRun,
+    now: responder.now(),
+    commands: responder.commands,
+  });
   let alertError: unknown;
   for (const alert of alerts) {
     const error = await tell(responder, alert, summary, log);
@@ -504,6 +557,8 @@ export const respond = async (
   summary.alertSubject = alerts[0]?.subject;
   if (alerts.length > 1) summary.alertParts = alerts.length;
   responder.record(metricsFor(outcomes, alertError !== undefined));
+  // An offline run (a dry run or an approve preview without AWS) knows no account, and no finding to update.
+  if (identity.account !== undefined) await recordOutcomeOnFindings(outcomes, responder, summary, log);
   log.info("event handled", { summary });
 
   if (outcomes.some((o) => OUT_OF_TIME_STATUSES.includes(o.status))) {

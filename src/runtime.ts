@@ -1,11 +1,13 @@
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { IAMClient } from "@aws-sdk/client-iam";
+import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
 import { type Config, describeMode, loadConfig, Mode } from "./config";
 import { assumeMemberRole } from "./contain/member-account";
 import type { KeyActivity } from "./enrich/cloudtrail";
+import type { FindingsCall } from "./enrich/security-hub";
 import { MANUAL_HANDLER } from "./findings";
 import type { Log } from "./log";
 import type { MetricPoint } from "./metrics";
@@ -56,15 +58,17 @@ export const principalOf = (arn: string | undefined): Pick<Identity, "roleName" 
 };
 
 /**
- * The clients. IAM is built with the container (Lambda's init phase), since nearly every event writes to it. SNS, STS
- * and CloudTrail are loaded on first use: SNS only after the write, STS only for a member account or when the
- * context has no function ARN, CloudTrail only when enrichment is on. Their code then costs nothing before the write.
+ * The clients. IAM is built with the container (Lambda's init phase), since nearly every event writes to it. SNS, STS,
+ * CloudTrail and Security Hub are loaded on first use: SNS only after the write, STS only for a member account or when
+ * the context has no function ARN, CloudTrail only when enrichment is on, Security Hub only after the alert. Their
+ * code then costs nothing before the write.
  */
 class Clients {
   readonly iam: IAMClient;
   private snsClient?: Promise<SNSClient>;
   private stsClient?: Promise<STSClient>;
   private cloudtrailClient?: Promise<CloudTrailClient>;
+  private securityHubClient?: Promise<SecurityHubClient>;
   constructor(readonly config: ClientSettings) {
     this.iam = new IAMClient(config);
   }
@@ -85,7 +89,31 @@ class Clients {
     );
     return this.cloudtrailClient;
   }
+  securityHub(): Promise<SecurityHubClient> {
+    // Best effort, after the alert: one retry at most, like enrichment.
+    this.securityHubClient ??= import("./securityhub").then(
+      ({ SecurityHubClient }) => new SecurityHubClient({ ...this.config, maxAttempts: 2 }),
+    );
+    return this.securityHubClient;
+  }
 }
+
+/** Sends one update call; returns the error message of each finding Security Hub did not process. */
+const sendFindingsCall = async (
+  client: SecurityHubClient,
+  call: FindingsCall,
+  abortSignal: AbortSignal,
+): Promise<string[]> => {
+  const { BatchUpdateFindingsCommand, BatchUpdateFindingsV2Command } = await import("./securityhub");
+  if (call.api === "BatchUpdateFindings") {
+    const output = await client.send(new BatchUpdateFindingsCommand(call.input), { abortSignal });
+    return (output.UnprocessedFindings ?? []).map(
+      (f) => `${f.ErrorCode ?? "error"}: ${f.ErrorMessage ?? ""}`,
+    );
+  }
+  const output = await client.send(new BatchUpdateFindingsV2Command(call.input), { abortSignal });
+  return (output.UnprocessedFindings ?? []).map((f) => `${f.ErrorCode ?? "error"}: ${f.ErrorMessage ?? ""}`);
+};
 
 /**
  * Approve mode makes no IAM call for a finding, so its preview needs no AWS: unless a write can follow, which only a
@@ -127,6 +155,12 @@ export const createRuntime = (
   };
   // The stack names the function's own role, so that a finding about it is refused without asking STS.
   const own = { handler, roleName: env.RESPONDER_ROLE_NAME || undefined };
+  // The alert's commands name the manual function, which is not the one alerting: the stack passes its name. The
+  // region is the function's own, the stack's; either, unknown (offline), prints as a placeholder.
+  const commands = {
+    manualFunctionName: env.MANUAL_FUNCTION_NAME || undefined,
+    region: env.AWS_REGION || undefined,
+  };
 
   return (
     context: Pick<Context, "invokedFunctionArn" | "awsRequestId" | "functionName"> &
@@ -158,6 +192,8 @@ export const createRuntime = (
     return {
       config,
       handler,
+      stack: context.functionName || undefined,
+      commands,
       identity,
       iamFor: (plan) => {
         if (!plan.roleArn) return Promise.resolve(clients.iam);
@@ -198,6 +234,7 @@ export const createRuntime = (
         const { recentActivity } = await import("./enrich/cloudtrail");
         return recentActivity(await clients.cloudtrail(), accessKeyId, { now: new Date() });
       },
+      updateFindings: async (call, signal) => sendFindingsCall(await clients.securityHub(), call, signal),
     };
   };
 };

@@ -1,11 +1,13 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import { type Alert, messageAttributes, snsMessage } from "./render";
+import type { Alert } from "./document";
+import { messageAttributes, snsMessage } from "./messages";
 
 // The runtime loads this module, and so the SNS client, only when an alert is sent (after the write).
 export { SNSClient } from "@aws-sdk/client-sns";
 
 // The message is built by the pure renderer, which measures parts with the same serializer before splitting.
-export { chatCard, messageBytes, snsMessage } from "./render";
+export { chatCard } from "./chat-card";
+export { messageBytes, snsMessage } from "./messages";
 
 export const ALERT_PERMISSIONS = ["sns:Publish"] as const;
 

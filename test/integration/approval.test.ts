@@ -35,7 +35,7 @@ describe("RESPONDER_MODE=approve", () => {
       .split("\n")
       .map((line) => line.trim())
       .find((line) =>
-        line.startsWith("aws lambda invoke --function-name access-key-responder-<stage>-manual"),
+        line.startsWith("aws lambda invoke --function-name {manual-function-name} --region us-east-1 "),
       );
     const payload = JSON.parse(/--payload '([^']*)'/.exec(command ?? "")?.[1] ?? "null");
     expect(payload).toMatchObject({ accessKeyId: ALICE_KEY, userName: "alice", requestedBy: "<you>" });

@@ -31,6 +31,16 @@ const healthEventWith = (count: number) => {
 const documents = () =>
   double.published.map((message) => JSON.parse(JSON.parse(message.message).sqs as string));
 
+/**
+ * The texts a subscription for people receives (the stack's e-mail: `audience` all or people), from message `from`
+ * on. The parts for programs are left out by its filter policy.
+ */
+const textsForPeople = (from = 0): string[] =>
+  double.published
+    .slice(from)
+    .filter((message) => ["all", "people"].includes(message.attributes.audience?.StringValue ?? ""))
+    .map((message) => JSON.parse(message.message).default as string);
+
 describe.each([100, 1_000])("a Health event with %i keys", (count) => {
   it("sets every key Inactive, never more than 8 IAM calls at once, and mentions every key", async () => {
     const event = healthEventWith(count);
@@ -66,6 +76,10 @@ describe.each([100, 1_000])("a Health event with %i keys", (count) => {
       const text = JSON.parse(message.message).default as string;
       expect(text).toContain(`Keys: ${count}`);
     }
+    // People get one message, and it names every key with its user.
+    const [forPeople, ...more] = textsForPeople();
+    expect(more).toEqual([]);
+    for (let i = 0; i < count; i++) expect(forPeople).toContain(`] ${keyOf(i)} - user user-${i}`);
   });
 });
 
@@ -113,6 +127,11 @@ it("with 20% of IAM calls throttled, sets every key of a 1,000-key event Inactiv
       .flatMap((document) => document.keys.map((k: { accessKeyId: string }) => k.accessKeyId));
     expect(mentioned).toHaveLength(1_000);
     expect(new Set(mentioned).size).toBe(1_000);
+    // Each invocation tells people once, naming every key.
+    const forPeople = textsForPeople(from);
+    expect(forPeople).toHaveLength(1);
+    // A key not attempted yet has no owner looked up: its line names the key alone.
+    expect(new Set(forPeople[0]?.match(/^\[[^\]]+\] AKIABIG\d{13}\b/gm)).size).toBe(1_000);
     invocations.push(result);
     if (!result.error) break;
   }

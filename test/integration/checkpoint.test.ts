@@ -56,6 +56,8 @@ const alerts = () =>
       document: JSON.parse(structured.sqs as string),
       text: structured.default as string,
       outcome: message.attributes.outcome?.StringValue,
+      /** The stack's e-mail subscription takes `all` and `people`; `machines` is only for programs. */
+      forPeople: ["all", "people"].includes(message.attributes.audience?.StringValue ?? ""),
     };
   });
 
@@ -116,6 +118,15 @@ const expectCheckpoint = ({ summary, error }: Invocation, alertsFrom: number, ca
   }
   for (const key of byStatus(outcomes, "interrupted")) {
     expect(text).toContain(`[INTERRUPTED - MAY STILL BE ACTIVE] ${key}`);
+  }
+  // People get one message, naming every key with its status (and its owner, once looked up), whatever programs get.
+  const forPeople = alerts()
+    .slice(alertsFrom)
+    .filter((a) => a.forPeople);
+  expect(forPeople).toHaveLength(1);
+  for (const key of ALL) expect(forPeople[0]?.text).toMatch(new RegExp(`^\\[[^\\]]+\\] ${key}\\b`, "m"));
+  for (const key of byStatus(outcomes, "not-attempted")) {
+    expect(forPeople[0]?.text).toContain(`[NOT ATTEMPTED - MAY STILL BE ACTIVE] ${key}`);
   }
   return { outcomes, left };
 };

@@ -58,14 +58,7 @@ describe("guardduty handler against the loopback double", () => {
     const { message, structured, document } = publishedDocument(double);
 
     expect(message.messageStructure).toBe("json");
-    expect(Object.keys(structured).sort()).toEqual([
-      "default",
-      "email",
-      "email-json",
-      "https",
-      "lambda",
-      "sqs",
-    ]);
+    expect(Object.keys(structured).sort()).toEqual(["default", "email-json", "https", "lambda", "sqs"]);
     expect(message.subject?.length).toBeLessThanOrEqual(99);
     expect(message.subject).toMatch(/^[\x20-\x7e]+$/);
     expect(JSON.parse(structured.lambda as string)).toEqual(document);
@@ -76,6 +69,7 @@ describe("guardduty handler against the loopback double", () => {
       severity: { DataType: "String", StringValue: "5" },
       account: { DataType: "String", StringValue: "111111111111" },
       source: { DataType: "String", StringValue: "guardduty" },
+      audience: { DataType: "String", StringValue: "all" },
     });
   });
 

@@ -235,7 +235,7 @@ describe("sessions are revoked where the role lives", () => {
     // The step a person can take for a temporary key, in its account; never UpdateAccessKey on it.
     expect(text).toMatch(/Revoke the role's active sessions .* in account 222222222222/);
     expect(text).not.toContain(
-      `update-access-key --user-name <user-name> --access-key-id ${MEMBER_SESSION_KEY}`,
+      `update-access-key --user-name {user-name} --access-key-id ${MEMBER_SESSION_KEY}`,
     );
   });
 

@@ -253,8 +253,8 @@ describe("alert text the event cannot forge", () => {
       };
       return [
         message.subject ?? "",
+        // E-mail subscribers get `default` too.
         structured.default as string,
-        structured.email as string,
         card.content.title,
         card.content.description,
         ...card.content.nextSteps,

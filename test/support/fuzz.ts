@@ -4,7 +4,8 @@
 //  (b) respond throws nothing but ResponderError
 //  (c) no IAM write carries an identifier that fails validation
 //  (d) no UpdateAccessKey for an ASIA key, a sample, a root key or a protected user
-//  (e) one alert per event that is not ignored (none for an invalid manual request, by design)
+//  (e) one alert per event that is not ignored (none for an invalid manual request, by design), and at most one
+//      message to people (audience all/people): none only when every key is a repeat that changed nothing
 //  (f) the alert subject is at most 99 printable ASCII characters, and every message fits SNS's 256 KiB
 //  (g) no line of an alert (text, subject, chat card) starts with text the event wrote: no forged lines
 //  (h) no key is set Active except by a reactivation request invoked directly on the manual function
@@ -1607,6 +1608,14 @@ export const checkRespond = async (
         `delivery ${delivery}: ${published.length} alert(s) published, expected ${expected} ` +
           `(summary result ${summary?.result}, reason ${summary?.reason})`,
       );
+    }
+    // One incident, one message to people (audience all or people): never two, and none only for an event that makes
+    // none, or one whose every key is a repeat that changed nothing (already-done), which reaches programs only.
+    const toPeople = published.filter((a) => ["all", "people"].includes(a.attributes.audience ?? "")).length;
+    const onlyRepeats =
+      (summary?.outcomes.length ?? 0) > 0 && summary?.outcomes.every((o) => o.status === "already-done");
+    if (toPeople > 1 || (expected === 1 && toPeople === 0 && !onlyRepeats)) {
+      fail("e", `delivery ${delivery}: ${toPeople} message(s) to people, expected one`);
     }
     if (summary && (summary.alert === "none") !== (expected === 0)) {
       fail(

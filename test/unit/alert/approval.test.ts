@@ -4,7 +4,7 @@ import { parseManualRequest } from "../../../src/findings/manual";
 import { metricsFor } from "../../../src/metrics";
 import { type Outcome, Status } from "../../../src/outcome";
 import { findingOf, testConfig } from "../../support/fixtures";
-import { cardOf, disabledAlice, outcome, planFor, renderOne } from "./outcomes";
+import { cardOf, deployed, disabledAlice, outcome, planFor, renderOne } from "./outcomes";
 
 const approve = testConfig({ mode: "approve" });
 
@@ -14,7 +14,8 @@ const awaiting = (fixture = "guardduty-iam-user"): Outcome =>
   });
 
 const ALICE_APPROVAL =
-  "aws lambda invoke --function-name access-key-responder-<stage>-manual --cli-binary-format raw-in-base64-out " +
+  "aws lambda invoke --function-name access-key-responder-prod-manual --region eu-west-1 " +
+  "--cli-binary-format raw-in-base64-out " +
   `--payload '{"accessKeyId":"AKIAALICE00000000001","userName":"alice","account":"111111111111",` +
   `"reason":"approved: finding 3f8a1c0e6b2d4e5f9a7c1b3d5e7f9a2c","requestedBy":"<you>"}' response.json`;
 
@@ -49,7 +50,7 @@ describe("the approval alert", () => {
   });
 
   it("gives the exact manual command, whose payload parses as JSON and as a manual request", () => {
-    const steps = renderOne([awaiting()]).document.keys[0]?.nextSteps ?? [];
+    const steps = renderOne([awaiting()], deployed).document.keys[0]?.nextSteps ?? [];
 
     expect(steps).toContain(ALICE_APPROVAL);
     const payload = payloadOf(ALICE_APPROVAL);
@@ -65,7 +66,7 @@ describe("the approval alert", () => {
   });
 
   it("gives the update-access-key alternative, and the command line stands alone in the text", () => {
-    const alert = renderOne([awaiting()]);
+    const alert = renderOne([awaiting()], deployed);
     const cli =
       "aws iam update-access-key --user-name alice --access-key-id AKIAALICE00000000001 --status Inactive";
 
@@ -82,7 +83,7 @@ describe("the approval alert", () => {
     expect(
       steps.some((step) => step.startsWith("aws iam get-access-key-last-used --access-key-id AKIA")),
     ).toBe(true);
-    expect(steps.some((step) => step.includes("--user-name <user-name>"))).toBe(true);
+    expect(steps.some((step) => step.includes("--user-name {user-name}"))).toBe(true);
   });
 
   it("never echoes a finding id that could break the quotes into the command", () => {

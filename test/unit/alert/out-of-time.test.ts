@@ -40,7 +40,7 @@ describe("keys left when the invocation ran out of time", () => {
     const steps = renderOne([notAttempted(bob)]).document.keys[0]?.nextSteps ?? [];
 
     expect(steps).toContain(
-      "aws iam update-access-key --user-name <user-name> --access-key-id AKIABOB0000000000001 --status Inactive",
+      "aws iam update-access-key --user-name {user-name} --access-key-id AKIABOB0000000000001 --status Inactive",
     );
     expect(steps).toContain("aws iam get-access-key-last-used --access-key-id AKIABOB0000000000001");
   });

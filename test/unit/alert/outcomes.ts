@@ -7,6 +7,11 @@ import { findingOf, ourIdentity, testConfig } from "../../support/fixtures";
 
 export const NOW = new Date("2026-11-20T09:05:04.000Z");
 export const live: AlertContext = { dryRun: false, now: NOW };
+/** As in Lambda: the stack names the manual function (MANUAL_FUNCTION_NAME), and AWS_REGION is the stack's region. */
+export const deployed: AlertContext = {
+  ...live,
+  commands: { manualFunctionName: "access-key-responder-prod-manual", region: "eu-west-1" },
+};
 
 export const planFor = (finding: Finding, config: Config = testConfig(), identity = ourIdentity()): Plan =>
   planContainment(finding, config, identity);
