@@ -12,7 +12,7 @@ export const Mode = {
 } as const;
 export type Mode = (typeof Mode)[keyof typeof Mode];
 
-/** Settings read once from the environment. Every name is documented in the README's configuration table. */
+/** Settings read once from the environment. Every name is documented in docs/configuration.md (generated: npm run docs). */
 export interface Config {
   /** SNS topic for alerts; unset means the alert is printed on stdout as JSON. */
   alertTopicArn?: string;
@@ -39,6 +39,8 @@ export interface Config {
   attachQuarantinePolicy: boolean;
   /** Opt-in: add the key's recent CloudTrail activity to the alert, after containment. */
   enrichWithCloudTrail: boolean;
+  /** On unless turned off: record the outcome on the Security Hub finding (a note and a workflow status). */
+  securityHubUpdates: boolean;
 }
 
 export class ConfigError extends Error {
@@ -54,9 +56,10 @@ const read = (env: Environment, name: string): string | undefined => {
 };
 
 /** Only the exact words count; a typo such as DRY_RUN=ture must not silently mean "live". */
-const readFlag = (env: Environment, name: string): boolean => {
+const readFlag = (env: Environment, name: string, fallback = false): boolean => {
   const value = read(env, name);
-  if (value === undefined || value === "false") return false;
+  if (value === undefined) return fallback;
+  if (value === "false") return false;
   if (value === "true") return true;
   throw new ConfigError(`${name} must be "true" or "false" (or unset), got "${value}"`);
 };
@@ -176,5 +179,6 @@ export const loadConfig = (env: Environment = process.env): Config => {
     tagUser: readFlag(env, "TAG_USER"),
     attachQuarantinePolicy: readFlag(env, "ATTACH_QUARANTINE_POLICY"),
     enrichWithCloudTrail: readFlag(env, "ENRICH_CLOUDTRAIL"),
+    securityHubUpdates: readFlag(env, "SECURITY_HUB_UPDATES", true),
   };
 };

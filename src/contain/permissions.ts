@@ -1,6 +1,7 @@
 import { ALERT_PERMISSIONS } from "../alert/publish";
 import { DRILL_PERMISSIONS } from "../drill";
 import { ENRICH_PERMISSIONS } from "../enrich/cloudtrail";
+import { SECURITY_HUB_PERMISSIONS } from "../enrich/security-hub";
 import { ACCESS_KEY_PERMISSIONS } from "./access-keys";
 import { AUDIT_PERMISSIONS } from "./audit";
 import { KEY_ACCOUNT_PERMISSIONS } from "./key-account";
@@ -32,10 +33,15 @@ export const OPT_IN_PERMISSIONS = {
   attachQuarantinePolicy: [declaredBy(AUDIT_PERMISSIONS, "iam:AttachUserPolicy")],
   enrichCloudTrail: [...ENRICH_PERMISSIONS],
   memberRoleName: [...MEMBER_ACCOUNT_PERMISSIONS],
+  // On by default ("true"): recording the outcome on the Security Hub finding; "false" turns it off.
+  securityHubUpdates: [...SECURITY_HUB_PERMISSIONS],
 } as const;
 
 export type OptIn = keyof typeof OPT_IN_PERMISSIONS;
 export const OPT_INS = Object.keys(OPT_IN_PERMISSIONS) as OptIn[];
+
+/** Features whose parameter defaults to "true" (serverless.yml): a default deployment grants what they declare. */
+export const ON_BY_DEFAULT = ["securityHubUpdates"] as const satisfies readonly OptIn[];
 
 /** Opt-ins whose actions are also called in a member account (through the member role), not only in ours. */
 export const MEMBER_ACCOUNT_OPT_INS = [
@@ -79,5 +85,6 @@ export const DECLARED_ACTIONS = [
   ...MEMBER_ACCOUNT_PERMISSIONS,
   ...ALERT_PERMISSIONS,
   ...ENRICH_PERMISSIONS,
+  ...SECURITY_HUB_PERMISSIONS,
   ...DRILL_PERMISSIONS,
 ] as const;

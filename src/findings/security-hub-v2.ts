@@ -17,7 +17,13 @@ import {
   toIsoTime,
 } from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
-import { isAwsProduct, labelSeverity, mayRepeatGuardDuty } from "./security-hub";
+import {
+  ECHO_REASON,
+  isAwsProduct,
+  labelSeverity,
+  mayRepeatGuardDuty,
+  RESPONDER_NOTE_PREFIX,
+} from "./security-hub";
 
 /** The detail-type of Security Hub's OCSF findings; its ASFF findings come as "Security Hub Findings - Imported". */
 export const FINDINGS_IMPORTED_V2 = "Findings Imported V2";
@@ -84,6 +90,8 @@ const schemas = lazily(() => {
     count: anything(),
     time: Time,
     time_dt: lenientText(),
+    // Read only to recognise the responder's own comment (BatchUpdateFindingsV2).
+    comment: lenientText(),
   });
 
   const SecurityHubV2Detail = z.looseObject({ findings: z.array(z.unknown()) });
@@ -304,6 +312,7 @@ export const parseSecurityHubV2Event = (envelope: Envelope): ParsedEvent => {
   const head = schemas().SecurityHubV2Detail.safeParse(envelope.detail);
   if (!head.success) return mismatch(source, eventId, "Security Hub V2 event", head.error);
   const findings: Finding[] = [];
+  let echoes = 0;
   findingLoop: for (const [index, raw] of head.data.findings.entries()) {
     const path = `detail.findings.${index}`;
     const parsed = schemas().OcsfFinding.safeParse(raw);
@@ -316,6 +325,13 @@ export const parseSecurityHubV2Event = (envelope: Envelope): ParsedEvent => {
       if (rescued.length === 0)
         return mismatch(source, eventId, "Security Hub finding (OCSF)", parsed.error, path);
       findings.push(...rescued);
+      continue;
+    }
+    // The responder's own comment coming back (Security Hub re-emits the finding on every update). OCSF keeps no
+    // time of the comment, so a finding carrying it is the echo whatever else changed; the guardduty function still
+    // receives GuardDuty's own updates directly.
+    if (parsed.data.comment?.startsWith(RESPONDER_NOTE_PREFIX)) {
+      echoes++;
       continue;
     }
     const keyResources: KeyResource[] = [];
@@ -340,7 +356,8 @@ export const parseSecurityHubV2Event = (envelope: Envelope): ParsedEvent => {
     findings.push(...findingsOf(parsed.data, keyResources, envelope));
   }
   if (findings.length === 0) {
-    return { kind: "ignored", source, eventId, reason: "no finding names an access key" };
+    const reason = echoes > 0 ? ECHO_REASON : "no finding names an access key";
+    return { kind: "ignored", source, eventId, reason };
   }
   return { kind: "findings", source, eventId, findings };
 };

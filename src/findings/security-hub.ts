@@ -62,6 +62,11 @@ const schemas = lazily(() => {
     Workflow: z.optional(z.looseObject({ Status: z.optional(z.string()) })),
     // Deprecated in favour of Workflow.Status, but still sent.
     WorkflowState: z.optional(z.string()),
+    // Read only to recognise the responder's own note (ownUpdateReason).
+    Note: z.catch(
+      z.optional(z.looseObject({ Text: lenientText(), UpdatedBy: lenientText(), UpdatedAt: lenientText() })),
+      undefined,
+    ),
   });
 
   const SecurityHubDetail = z.looseObject({ findings: z.array(z.unknown()) });
@@ -182,6 +187,30 @@ export const closedReason = (f: {
   return undefined;
 };
 
+/** Who the responder says it is when it records an outcome on a finding (ASFF `Note.UpdatedBy`). */
+export const RESPONDER_UPDATED_BY = "access-key-responder";
+/** How the responder's note (ASFF `Note.Text`) and comment (OCSF `comment`) begin. */
+export const RESPONDER_NOTE_PREFIX = `[${RESPONDER_UPDATED_BY}]`;
+
+/** Why the event is the responder's own update of the finding coming back, or undefined. */
+export const ECHO_REASON =
+  "the responder's own update of the finding (its note), re-emitted by Security Hub: nothing new to act on";
+
+/**
+ * The finding carries the responder's note and its maker has not changed it since: Security Hub re-emits an
+ * Imported event for every BatchUpdateFindings, and acting on it would write and alert again, then again on the echo
+ * of that. BatchUpdateFindings leaves `UpdatedAt` alone (its API reference), so a provider's later update (newer
+ * `UpdatedAt` than the note) is read as new. RESOLVED echoes are closed anyway; this covers NOTIFIED and dry-run notes.
+ */
+const isOwnUpdate = (f: AsffFinding): boolean => {
+  const note = f.Note;
+  if (note?.UpdatedBy !== RESPONDER_UPDATED_BY && !note?.Text?.startsWith(RESPONDER_NOTE_PREFIX))
+    return false;
+  const noted = Date.parse(note.UpdatedAt ?? "");
+  const updated = Date.parse(f.UpdatedAt ?? "");
+  return !Number.isFinite(noted) || !Number.isFinite(updated) || noted >= updated;
+};
+
 const findingsOf = (f: AsffFinding, envelope: Envelope): Finding[] => {
   const eventId = envelope.id;
   const count = productFieldCount(f.ProductFields);
@@ -293,6 +322,7 @@ export const parseSecurityHubEvent = (envelope: Envelope): ParsedEvent => {
     return mismatch(source, eventId, "Security Hub event", head.error);
   }
   const findings: Finding[] = [];
+  let echoes = 0;
   for (const [index, raw] of head.data.findings.entries()) {
     const parsed = schemas().AsffFinding.safeParse(raw);
     if (!parsed.success) {
@@ -314,10 +344,15 @@ export const parseSecurityHubEvent = (envelope: Envelope): ParsedEvent => {
         `detail.findings.${index}`,
       );
     }
+    if (isOwnUpdate(parsed.data)) {
+      echoes++;
+      continue;
+    }
     findings.push(...findingsOf(parsed.data, envelope));
   }
   if (findings.length === 0) {
-    return { kind: "ignored", source, eventId, reason: "no finding names an access key" };
+    const reason = echoes > 0 ? ECHO_REASON : "no finding names an access key";
+    return { kind: "ignored", source, eventId, reason };
   }
   return { kind: "findings", source, eventId, findings };
 };

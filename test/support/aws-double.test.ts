@@ -12,6 +12,11 @@ import {
   TagUserCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
+import {
+  BatchUpdateFindingsCommand,
+  BatchUpdateFindingsV2Command,
+  SecurityHubClient,
+} from "@aws-sdk/client-securityhub";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import {
   AssumeRoleCommand,
@@ -31,6 +36,9 @@ import {
   IAM_MAX_TAG_KEY,
   IAM_MAX_TAG_VALUE,
   MEMBER_ACCOUNT,
+  SECURITY_HUB_MAX_FINDINGS,
+  SECURITY_HUB_MAX_NOTE,
+  SECURITY_HUB_MAX_UPDATED_BY,
   SELF_ACCOUNT,
 } from "./aws-double";
 
@@ -1261,5 +1269,73 @@ describe("throttling a share of calls, and latency", () => {
 
   it("refuses a share that is not between 0 and 1", () => {
     expect(() => double.throttle({ service: "iam", fraction: 1.5 })).toThrow(/not between 0 and 1/);
+  });
+});
+
+describe("Security Hub (REST-JSON)", () => {
+  const securityHub = () => new SecurityHubClient(clientConfig());
+  const PRODUCT = "arn:aws:securityhub:us-east-1::product/aws/guardduty";
+  const PRODUCT_V2 = "arn:aws:securityhub:us-east-1::productv2/aws/guardduty";
+  const asff = (Text: string, count = 1, UpdatedBy = "access-key-responder") =>
+    new BatchUpdateFindingsCommand({
+      FindingIdentifiers: Array.from({ length: count }, (_, i) => ({ Id: `f${i}`, ProductArn: PRODUCT })),
+      Note: { Text, UpdatedBy },
+      Workflow: { Status: "NOTIFIED" },
+    });
+
+  it("updates a known finding's note and status, and returns an unknown one as unprocessed", async () => {
+    double.addSecurityHubFinding({ id: "f0", productArn: PRODUCT });
+    const output = await securityHub().send(asff("note", 2));
+    expect(output.ProcessedFindings).toEqual([{ Id: "f0", ProductArn: PRODUCT }]);
+    expect(output.UnprocessedFindings).toMatchObject([{ ErrorCode: "FindingNotFound" }]);
+    expect(double.securityHubFinding(PRODUCT, "f0")).toMatchObject({
+      note: { Text: "note", UpdatedBy: "access-key-responder" },
+      workflowStatus: "NOTIFIED",
+      updates: 1,
+    });
+    expect(double.calls.map((c) => [c.service, c.action, c.status])).toEqual([
+      ["securityhub", "BatchUpdateFindings", 200],
+    ]);
+  });
+
+  it("refuses a note over 512 characters, UpdatedBy over 128 and more than 100 findings (InvalidInputException)", async () => {
+    for (const command of [
+      asff("x".repeat(SECURITY_HUB_MAX_NOTE + 1)),
+      asff("note", 1, "y".repeat(SECURITY_HUB_MAX_UPDATED_BY + 1)),
+      asff("note", SECURITY_HUB_MAX_FINDINGS + 1),
+    ]) {
+      expect(await failure(securityHub().send(command))).toMatchObject({ name: "InvalidInputException" });
+    }
+    expect(
+      await securityHub().send(asff("x".repeat(SECURITY_HUB_MAX_NOTE), SECURITY_HUB_MAX_FINDINGS)),
+    ).toBeDefined();
+  });
+
+  it("updates an OCSF finding's comment and status_id, refusing a long comment (ValidationException)", async () => {
+    const FindingIdentifiers = [
+      { CloudAccountUid: SELF_ACCOUNT, FindingInfoUid: "uid", MetadataProductUid: PRODUCT_V2 },
+    ];
+    double.addSecurityHubFindingV2({
+      findingInfoUid: "uid",
+      productUid: PRODUCT_V2,
+      accountUid: SELF_ACCOUNT,
+    });
+    await securityHub().send(
+      new BatchUpdateFindingsV2Command({ FindingIdentifiers, Comment: "c", StatusId: 4 }),
+    );
+    expect(double.securityHubFindingV2(PRODUCT_V2, SELF_ACCOUNT, "uid")).toMatchObject({
+      comment: "c",
+      statusId: 4,
+    });
+    const long = new BatchUpdateFindingsV2Command({ FindingIdentifiers, Comment: "x".repeat(513) });
+    expect(await failure(securityHub().send(long))).toMatchObject({ name: "ValidationException" });
+  });
+
+  it("answers InvalidAccessException where Security Hub is not enabled", async () => {
+    double.setSecurityHubEnabled(false);
+    expect(await failure(securityHub().send(asff("note")))).toMatchObject({
+      name: "InvalidAccessException",
+      message: expect.stringMatching(/not subscribed/),
+    });
   });
 });

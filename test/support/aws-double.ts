@@ -1,6 +1,6 @@
-// A loopback stand-in for IAM, SNS and STS that speaks the AWS Query protocol,
-// so integration tests can drive the real SDK v3 clients (serialization,
-// signing, retries, error parsing) through AWS_ENDPOINT_URL.
+// A loopback stand-in for IAM, SNS and STS that speaks the AWS Query protocol, and for Security Hub's finding
+// updates (REST-JSON), so integration tests can drive the real SDK v3 clients (serialization, signing, retries,
+// error parsing) through AWS_ENDPOINT_URL.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,10 +29,12 @@ export interface DoubleUser {
 }
 
 export interface RecordedCall {
-  service: "iam" | "sns" | "sts";
+  service: "iam" | "sns" | "sts" | "securityhub";
   action: string;
-  /** The raw decoded form fields except Action and Version. */
+  /** The raw decoded form fields except Action and Version (empty for Security Hub, whose body is JSON). */
   params: Record<string, string>;
+  /** The parsed JSON body of a REST-JSON call (Security Hub). */
+  body?: unknown;
   /** The account whose credentials signed the request ("" when unknown). */
   account: string;
   /** HTTP status returned (0 while the reply is still pending). */
@@ -80,13 +82,14 @@ export interface Throttle {
 type Service = RecordedCall["service"];
 type KeyStatus = "Active" | "Inactive";
 
-const NAMESPACES = {
+const NAMESPACES: Record<QueryService, string> = {
   iam: "https://iam.amazonaws.com/doc/2010-05-08/",
   sns: "http://sns.amazonaws.com/doc/2010-03-31/",
   sts: "https://sts.amazonaws.com/doc/2011-06-15/",
-} as const;
+};
 
-const SERVICES = ["iam", "sns", "sts"] as const;
+const SERVICES = ["iam", "sns", "sts", "securityhub"] as const;
+type QueryService = Exclude<Service, "securityhub">;
 
 const WRITE_ACTIONS: ReadonlySet<string> = new Set([
   "UpdateAccessKey",
@@ -147,6 +150,7 @@ interface State {
    */
   keyAccounts: Map<string, string>;
   published: PublishedMessage[];
+  securityHub: SecurityHubState;
 }
 
 interface Request {
@@ -195,12 +199,17 @@ function node(name: string, ...children: string[]): string {
   return `<${name}>${children.join("")}</${name}>`;
 }
 
-function successXml(service: Service, action: string, result: string | undefined, requestId: string): string {
+function successXml(
+  service: QueryService,
+  action: string,
+  result: string | undefined,
+  requestId: string,
+): string {
   const body = result === undefined ? "" : node(`${action}Result`, result);
   return `<${action}Response xmlns="${NAMESPACES[service]}">${body}${node("ResponseMetadata", leaf("RequestId", requestId))}</${action}Response>`;
 }
 
-function errorXml(service: Service, error: QueryError, requestId: string): string {
+function errorXml(service: QueryService, error: QueryError, requestId: string): string {
   const detail = node(
     "Error",
     leaf("Type", error.type),
@@ -292,7 +301,13 @@ function randomAlphanumeric(length: number): string {
 // ---------- state helpers ----------
 
 function emptyState(): State {
-  return { accounts: new Map(), sessions: new Map(), keyAccounts: new Map(), published: [] };
+  return {
+    accounts: new Map(),
+    sessions: new Map(),
+    keyAccounts: new Map(),
+    published: [],
+    securityHub: { enabled: true, asff: new Map(), ocsf: new Map() },
+  };
 }
 
 function accountState(state: State, account: string): AccountState {
@@ -765,7 +780,161 @@ const publish: Handler = (req) => {
   return leaf("MessageId", randomUUID());
 };
 
-const HANDLERS: Record<Service, Record<string, Handler>> = {
+// ---------- Security Hub (REST-JSON) ----------
+
+/** A finding's fields a customer updates, as the double keeps them (ASFF Note and Workflow; OCSF comment, status_id). */
+export interface SecurityHubFindingState {
+  note?: { Text: string; UpdatedBy: string; UpdatedAt: string };
+  workflowStatus?: string;
+  comment?: string;
+  statusId?: number;
+  /** How many accepted updates named this finding. */
+  updates: number;
+}
+
+interface SecurityHubState {
+  /** Off: every call is answered InvalidAccessException, as in an account or Region without Security Hub. */
+  enabled: boolean;
+  /** ASFF findings by `${ProductArn}|${Id}`. */
+  asff: Map<string, SecurityHubFindingState>;
+  /** OCSF findings by `${MetadataProductUid}|${CloudAccountUid}|${FindingInfoUid}`. */
+  ocsf: Map<string, SecurityHubFindingState>;
+}
+
+/** The service models' limits (BatchUpdateFindings, BatchUpdateFindingsV2). */
+export const SECURITY_HUB_MAX_FINDINGS = 100;
+export const SECURITY_HUB_MAX_NOTE = 512;
+export const SECURITY_HUB_MAX_UPDATED_BY = 128;
+const WORKFLOW_STATUSES = ["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"];
+const OCSF_STATUS_IDS = [0, 1, 2, 3, 4, 5, 99];
+
+/** The REST-JSON routes the SDK serializes each call to (its schemas' http traits). */
+const SECURITY_HUB_ROUTES: Record<string, string> = {
+  "PATCH /findings/batchupdate": "BatchUpdateFindings",
+  "PATCH /findingsv2/batchupdatev2": "BatchUpdateFindingsV2",
+};
+
+export const asffKey = (productArn: string, id: string): string => `${productArn}|${id}`;
+export const ocsfKey = (productUid: string, accountUid: string, findingInfoUid: string): string =>
+  `${productUid}|${accountUid}|${findingInfoUid}`;
+
+type JsonObject = Record<string, unknown>;
+const isJsonObject = (value: unknown): value is JsonObject =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function checkText(code: string, field: string, value: unknown, max: number): string {
+  if (typeof value !== "string" || characters(value) < 1 || characters(value) > max) {
+    throw new QueryError(
+      code,
+      400,
+      `Invalid parameter '${field}': must be a string of 1 to ${max} characters`,
+    );
+  }
+  return value;
+}
+
+function identifiersOf(code: string, body: JsonObject): JsonObject[] {
+  const identifiers = body.FindingIdentifiers;
+  if (!Array.isArray(identifiers) || identifiers.length === 0) {
+    throw new QueryError(
+      code,
+      400,
+      "Invalid parameter 'FindingIdentifiers': at least one finding is required",
+    );
+  }
+  if (identifiers.length > SECURITY_HUB_MAX_FINDINGS) {
+    throw new QueryError(
+      code,
+      400,
+      `Invalid parameter 'FindingIdentifiers': at most ${SECURITY_HUB_MAX_FINDINGS} findings per request`,
+    );
+  }
+  return identifiers.map((identifier) => (isJsonObject(identifier) ? identifier : {}));
+}
+
+/** BatchUpdateFindings: the Note and Workflow of every finding named; an unknown one is unprocessed. */
+function batchUpdateFindings(state: SecurityHubState, body: JsonObject): JsonObject {
+  const code = "InvalidInputException";
+  const identifiers = identifiersOf(code, body);
+  const note = body.Note;
+  if (note !== undefined) {
+    if (!isJsonObject(note)) throw new QueryError(code, 400, "Invalid parameter 'Note'");
+    checkText(code, "Note.Text", note.Text, SECURITY_HUB_MAX_NOTE);
+    checkText(code, "Note.UpdatedBy", note.UpdatedBy, SECURITY_HUB_MAX_UPDATED_BY);
+  }
+  const workflow = body.Workflow;
+  const status = isJsonObject(workflow) ? workflow.Status : undefined;
+  if (workflow !== undefined && !WORKFLOW_STATUSES.includes(String(status))) {
+    throw new QueryError(code, 400, `Invalid parameter 'Workflow.Status': ${String(status)}`);
+  }
+  const processed: JsonObject[] = [];
+  const unprocessed: JsonObject[] = [];
+  for (const identifier of identifiers) {
+    const finding = state.asff.get(asffKey(String(identifier.ProductArn), String(identifier.Id)));
+    if (!finding) {
+      unprocessed.push({
+        FindingIdentifier: identifier,
+        ErrorCode: "FindingNotFound",
+        ErrorMessage: "Finding not found",
+      });
+      continue;
+    }
+    if (isJsonObject(note)) {
+      finding.note = {
+        Text: String(note.Text),
+        UpdatedBy: String(note.UpdatedBy),
+        UpdatedAt: new Date().toISOString(),
+      };
+    }
+    if (status !== undefined) finding.workflowStatus = String(status);
+    finding.updates++;
+    processed.push(identifier);
+  }
+  return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };
+}
+
+/** BatchUpdateFindingsV2: the comment and status_id of every OCSF finding named. */
+function batchUpdateFindingsV2(state: SecurityHubState, body: JsonObject): JsonObject {
+  const code = "ValidationException";
+  if (body.MetadataUids !== undefined && body.FindingIdentifiers !== undefined) {
+    throw new QueryError(code, 400, "MetadataUids and FindingIdentifiers cannot be used together");
+  }
+  const identifiers = identifiersOf(code, body);
+  if (body.Comment !== undefined) checkText(code, "Comment", body.Comment, SECURITY_HUB_MAX_NOTE);
+  if (body.StatusId !== undefined && !OCSF_STATUS_IDS.includes(Number(body.StatusId))) {
+    throw new QueryError(code, 400, `Invalid parameter 'StatusId': ${String(body.StatusId)}`);
+  }
+  const processed: JsonObject[] = [];
+  const unprocessed: JsonObject[] = [];
+  for (const identifier of identifiers) {
+    const key = ocsfKey(
+      String(identifier.MetadataProductUid),
+      String(identifier.CloudAccountUid),
+      String(identifier.FindingInfoUid),
+    );
+    const finding = state.ocsf.get(key);
+    if (!finding) {
+      unprocessed.push({
+        FindingIdentifier: identifier,
+        ErrorCode: "ResourceNotFoundException",
+        ErrorMessage: "Finding not found",
+      });
+      continue;
+    }
+    if (body.Comment !== undefined) finding.comment = String(body.Comment);
+    if (body.StatusId !== undefined) finding.statusId = Number(body.StatusId);
+    finding.updates++;
+    processed.push({ FindingIdentifier: identifier });
+  }
+  return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };
+}
+
+const SECURITY_HUB_HANDLERS: Record<string, (state: SecurityHubState, body: JsonObject) => JsonObject> = {
+  BatchUpdateFindings: batchUpdateFindings,
+  BatchUpdateFindingsV2: batchUpdateFindingsV2,
+};
+
+const HANDLERS: Record<QueryService, Record<string, Handler>> = {
   iam: {
     UpdateAccessKey: updateAccessKey,
     DeleteAccessKey: deleteAccessKey,
@@ -784,8 +953,8 @@ const HANDLERS: Record<Service, Record<string, Handler>> = {
 };
 
 /** Used only when the credential scope does not name one of our services. */
-function serviceOfAction(action: string): Service {
-  return SERVICES.find((service) => action in HANDLERS[service]) ?? "iam";
+function serviceOfAction(action: string): QueryService {
+  return (["iam", "sns", "sts"] as const).find((service) => action in HANDLERS[service]) ?? "iam";
 }
 
 // ---------- the server ----------
@@ -801,12 +970,12 @@ export class AwsDouble {
   private state: State = emptyState();
   private faults = new Map<string, Fault[]>();
   private delays = new Set<PendingDelay>();
-  private inFlight: Record<Service, number> = { iam: 0, sns: 0, sts: 0 };
+  private inFlight: Record<Service, number> = { iam: 0, sns: 0, sts: 0, securityhub: 0 };
   private throttles = new Map<Service, Required<Throttle> & { arrived: number }>();
   private throttledCalls = new Set<RecordedCall>();
   private latencies = new Map<Service, number>();
   /** The most requests of each service that were ever being answered at once (since the last reset). */
-  readonly peakInFlight: Record<Service, number> = { iam: 0, sns: 0, sts: 0 };
+  readonly peakInFlight: Record<Service, number> = { iam: 0, sns: 0, sts: 0, securityhub: 0 };
   /** Counts resets, so that a reply from before one does not count itself out of the count after it. */
   private generation = 0;
 
@@ -896,6 +1065,34 @@ export class AwsDouble {
     return [...this.user(userName, account).attached];
   }
 
+  /** A Security Hub (CSPM) finding that BatchUpdateFindings can update, as it is now. */
+  addSecurityHubFinding(finding: { id: string; productArn: string }): void {
+    this.state.securityHub.asff.set(asffKey(finding.productArn, finding.id), { updates: 0 });
+  }
+
+  /** A Security Hub V2 (OCSF) finding that BatchUpdateFindingsV2 can update. */
+  addSecurityHubFindingV2(finding: { findingInfoUid: string; productUid: string; accountUid: string }): void {
+    this.state.securityHub.ocsf.set(ocsfKey(finding.productUid, finding.accountUid, finding.findingInfoUid), {
+      updates: 0,
+    });
+  }
+
+  /** What the ASFF finding holds now (undefined when the double has no such finding). */
+  securityHubFinding(productArn: string, id: string): SecurityHubFindingState | undefined {
+    const found = this.state.securityHub.asff.get(asffKey(productArn, id));
+    return found && structuredClone(found);
+  }
+
+  securityHubFindingV2(productUid: string, accountUid: string, findingInfoUid: string) {
+    const found = this.state.securityHub.ocsf.get(ocsfKey(productUid, accountUid, findingInfoUid));
+    return found && structuredClone(found);
+  }
+
+  /** Security Hub not enabled in this account and Region: every call is refused (InvalidAccessException). */
+  setSecurityHubEnabled(enabled: boolean): void {
+    this.state.securityHub.enabled = enabled;
+  }
+
   /** Faults for one action are consumed in the order they were injected. */
   inject(fault: Fault): void {
     const queue = this.faults.get(fault.action) ?? [];
@@ -938,6 +1135,7 @@ export class AwsDouble {
     this.state.sessions.clear();
     this.state.keyAccounts.clear();
     this.state.published.length = 0;
+    this.state.securityHub = { enabled: true, asff: new Map(), ocsf: new Map() };
     this.calls.length = 0;
     this.faults.clear();
     this.throttles.clear();
@@ -985,10 +1183,20 @@ export class AwsDouble {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const route = `${req.method ?? ""} ${(req.url ?? "").split("?")[0]}`;
+    if (
+      route in SECURITY_HUB_ROUTES ||
+      parseCredential(req.headers.authorization)?.service === "securityhub"
+    ) {
+      return this.handleRestJson(req, res, SECURITY_HUB_ROUTES[route] ?? route);
+    }
     const form = new URLSearchParams(await readBody(req));
     const { Action: action = "", Version: version, ...params } = Object.fromEntries(form);
     const credential = parseCredential(req.headers.authorization);
-    const service = isService(credential?.service) ? credential.service : serviceOfAction(action);
+    const service: QueryService =
+      isService(credential?.service) && credential.service !== "securityhub"
+        ? credential.service
+        : serviceOfAction(action);
     const identity = credential && resolveIdentity(this.state, credential.accessKeyId);
     const at = performance.timeOrigin + performance.now();
     const call: RecordedCall = { service, action, params, account: identity?.account ?? "", status: 0, at };
@@ -1040,6 +1248,89 @@ export class AwsDouble {
     }
   }
 
+  /** Security Hub's REST-JSON calls: recorded, faulted, throttled and authenticated like the Query ones. */
+  private async handleRestJson(req: IncomingMessage, res: ServerResponse, action: string): Promise<void> {
+    const service = "securityhub";
+    const text = await readBody(req);
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      body = undefined;
+    }
+    const credential = parseCredential(req.headers.authorization);
+    const identity = credential && resolveIdentity(this.state, credential.accessKeyId);
+    const at = performance.timeOrigin + performance.now();
+    const call: RecordedCall = {
+      service,
+      action,
+      params: {},
+      body,
+      account: identity?.account ?? "",
+      status: 0,
+      at,
+    };
+    const generation = this.generation;
+    this.inFlight[service]++;
+    this.peakInFlight[service] = Math.max(this.peakInFlight[service], this.inFlight[service]);
+    this.calls.push(call);
+    const requestId = randomUUID();
+    const reply = (status: number, json: unknown, errorType?: string): void => {
+      if (generation === this.generation) this.inFlight[service]--;
+      call.status = status;
+      if (res.destroyed || res.writableEnded) return;
+      const payload = JSON.stringify(json);
+      res.writeHead(status, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(payload),
+        "x-amzn-requestid": requestId,
+        ...(errorType ? { "x-amzn-errortype": errorType } : {}),
+      });
+      res.end(payload);
+    };
+    const throttled = this.drawThrottle(service);
+    try {
+      const latency = this.latencies.get(service);
+      if (latency) await this.sleep(latency);
+      await this.applyFault(action);
+      if (throttled) {
+        this.throttledCalls.add(call);
+        throw new QueryError("TooManyRequestsException", 429, "Rate exceeded");
+      }
+      if (!credential)
+        throw new QueryError("MissingAuthenticationTokenException", 403, "Missing Authentication Token");
+      if (!identity) {
+        throw new QueryError(
+          "UnrecognizedClientException",
+          403,
+          "The security token included in the request is invalid.",
+        );
+      }
+      const handler = SECURITY_HUB_HANDLERS[action];
+      if (!handler) throw new QueryError("UnknownOperationException", 404, `No route for ${action}`);
+      if (!this.state.securityHub.enabled) {
+        throw new QueryError(
+          "InvalidAccessException",
+          401,
+          `Account ${identity.account} is not subscribed to AWS Security Hub`,
+        );
+      }
+      if (!isJsonObject(body))
+        throw new QueryError("InvalidInputException", 400, "The request body is not JSON");
+      reply(200, handler(this.state.securityHub, body));
+    } catch (error) {
+      const failure =
+        error instanceof QueryError
+          ? error
+          : new QueryError("InternalException", 500, `AwsDouble bug: ${String(error)}`);
+      reply(
+        failure.status,
+        { __type: failure.code, Code: failure.code, Message: failure.message },
+        failure.code,
+      );
+    }
+  }
+
   /** Whether the service's next call is throttled: a hash of the seed and the call's number, below the fraction. */
   private drawThrottle(service: Service): boolean {
     const throttle = this.throttles.get(service);
@@ -1087,7 +1378,7 @@ function send(res: ServerResponse, status: number, body: string, requestId: stri
 }
 
 /** A bug in the double still answers in the Query error format, as a 500. */
-function failureReply(service: Service, error: unknown, requestId: string): [number, string, string] {
+function failureReply(service: QueryService, error: unknown, requestId: string): [number, string, string] {
   const failure =
     error instanceof QueryError
       ? error

@@ -63,10 +63,18 @@ export const useDouble = (double: AwsDouble, extra: Record<string, string> = {})
     "TAG_USER",
     "ATTACH_QUARANTINE_POLICY",
     "ENRICH_CLOUDTRAIL",
+    "SECURITY_HUB_UPDATES",
   ]) {
     delete process.env[name];
   }
-  Object.assign(process.env, double.env(), { ALERT_TOPIC_ARN: TOPIC_ARN }, extra);
+  // Recording outcomes on Security Hub findings is on in a deployment; the tests of it turn it on
+  // (test/integration/security-hub-updates.test.ts), so that the others' exact call lists stay about containment.
+  Object.assign(
+    process.env,
+    double.env(),
+    { ALERT_TOPIC_ARN: TOPIC_ARN, SECURITY_HUB_UPDATES: "false" },
+    extra,
+  );
 };
 
 /**

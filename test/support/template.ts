@@ -2,7 +2,7 @@
 // rather than serverless.yml as we think the framework reads it.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { OPT_INS, type OptIn } from "../../src/contain/permissions";
+import { ON_BY_DEFAULT, OPT_INS, type OptIn } from "../../src/contain/permissions";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -279,6 +279,7 @@ export const OPT_IN_CONDITIONS = {
   attachQuarantinePolicy: "AttachQuarantinePolicy",
   enrichCloudTrail: "EnrichCloudTrail",
   memberRoleName: "HasMemberRole",
+  securityHubUpdates: "SecurityHubUpdates",
 } as const satisfies Record<OptIn, string>;
 export const ORGANIZATION_CONDITION = "HasOrganizationId";
 /** serverless.yml's Condition for param drill: the drill's schedule, its role's GuardDuty grant, its alarm. */
@@ -302,7 +303,7 @@ const ALL_ON = PACKAGED_CONFIGS.allOptIns.params;
  * the all-on package with the other Conditions false, which is what their parameters left at the default would give).
  */
 export const STACK_CONFIGURATIONS: StackConfiguration[] = [
-  { name: "default parameters", packaged: "default", enabled: [], drill: false },
+  { name: "default parameters", packaged: "default", enabled: ON_BY_DEFAULT, drill: false },
   {
     name: "every opt-in on, with organizationId and the drill",
     packaged: "allOptIns",

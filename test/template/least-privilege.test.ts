@@ -2,7 +2,13 @@
 // the responders' role (the framework's, shared by the four responder functions) and the drill's own. Each check is
 // a function that returns problems, run on the real statements and on mutated copies (to show it bites).
 import { describe, expect, it } from "vitest";
-import { ALWAYS_GRANTED, DECLARED_ACTIONS, OPT_IN_PERMISSIONS, OPT_INS } from "../../src/contain/permissions";
+import {
+  ALWAYS_GRANTED,
+  DECLARED_ACTIONS,
+  ON_BY_DEFAULT,
+  OPT_IN_PERMISSIONS,
+  OPT_INS,
+} from "../../src/contain/permissions";
 import { DRILL_PERMISSIONS } from "../../src/drill";
 import {
   arnOf,
@@ -190,8 +196,13 @@ describe("each opt-in's grant follows its parameter", () => {
     expect(byCondition).toEqual([["DrillGrant", DRILL_CONDITION]]);
   });
 
-  it("with default parameters, every opt-in's Condition is false", () => {
-    expect(Object.values(grantConditions("default")).every((holds) => holds === false)).toBe(true);
+  it("with default parameters, every opt-in's Condition is false, and only those on by default are true", () => {
+    const onByDefault: string[] = ON_BY_DEFAULT.map((feature) => OPT_IN_CONDITIONS[feature]);
+    const conditions = Object.entries(grantConditions("default"));
+    expect(conditions.filter(([, holds]) => holds).map(([name]) => name)).toEqual(onByDefault);
+    expect(conditions.filter(([name]) => !onByDefault.includes(name)).every(([, holds]) => !holds)).toBe(
+      true,
+    );
   });
 
   it("with every opt-in on and an organizationId, every one is true", () => {

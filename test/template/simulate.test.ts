@@ -84,6 +84,8 @@ const WORKLOAD_ROLE = `arn:${PARTITION}:iam::${ACCOUNT}:role/workload`;
 const MEMBER_ROLE_NAME = "AccessKeyResponderMember";
 const QUARANTINE_ARN = `arn:${PARTITION}:iam::aws:policy/${QUARANTINE_POLICY_NAME}`;
 const PROTECTED_TAG = "access-key-responder-protected";
+const SECURITY_HUB = `arn:${PARTITION}:securityhub:${REGION}:${ACCOUNT}:hub/default`;
+const SECURITY_HUB_V2 = `arn:${PARTITION}:securityhub:${REGION}:${ACCOUNT}:hubv2/0123456789abcdef`;
 
 /** Calls the code never makes, which no role may be allowed (beside the declared calls of other functions). */
 const NEVER_CALLED = [
@@ -126,6 +128,9 @@ const requestFor = (template: Template, action: string): Omit<Request, "principa
         resource: `arn:${PARTITION}:iam::${MEMBER_ACCOUNT}:role/${MEMBER_ROLE_NAME}`,
         context: { "aws:ResourceAccount": MEMBER_ACCOUNT, "aws:ResourceOrgID": ORGANIZATION_ID },
       };
+    case "securityhub:BatchUpdateFindings":
+      // The account's Security Hub (CSPM) hub; the V2 API is authorized on hubv2 (tested on its own below).
+      return { ...here, action, resource: SECURITY_HUB };
     default:
       if (action.startsWith("iam:")) return { ...here, action, resource: USER };
       // sts:GetAccessKeyInfo, cloudtrail:LookupEvents and GuardDuty's: no resource-level permission.
@@ -209,6 +214,37 @@ describe.each(STACK_CONFIGURATIONS)("the packaged roles, simulated, $name", (con
         }
       }
     }
+  });
+});
+
+describe("securityhub:BatchUpdateFindings (securityHubUpdates), simulated", () => {
+  const responder = (configuration: StackConfiguration) => {
+    const role = rolesOf(configuration).roles.find((r) => r.functions.includes("SecurityHubLambdaFunction"));
+    if (!role) throw new Error("no responder role");
+    return role;
+  };
+  const update = (role: PackagedRole, resource: string, account = ACCOUNT) =>
+    decide(
+      { principal: sessionOf(role), action: "securityhub:BatchUpdateFindings", resource, account },
+      documents(role),
+    );
+  const OTHER_HUB = `arn:${PARTITION}:securityhub:${REGION}:${OTHER_ACCOUNT}:hub/default`;
+  const OTHER_REGION_HUB = `arn:${PARTITION}:securityhub:eu-west-1:${ACCOUNT}:hub/default`;
+
+  it("is allowed on this account's hub and V2 hub in this Region by default, and nowhere else", async () => {
+    const role = responder(STACK_CONFIGURATIONS[0] as StackConfiguration);
+    expect(await update(role, SECURITY_HUB)).toBe("Allowed");
+    expect(await update(role, SECURITY_HUB_V2)).toBe("Allowed");
+    expect(await update(role, OTHER_HUB, OTHER_ACCOUNT)).toBe("ImplicitlyDenied");
+    expect(await update(role, OTHER_REGION_HUB)).toBe("ImplicitlyDenied");
+  });
+
+  it("is not allowed with securityHubUpdates off", async () => {
+    const off = STACK_CONFIGURATIONS.find((c) => c.name === "only drill") as StackConfiguration;
+    expect(off.enabled).not.toContain("securityHubUpdates");
+    const role = responder(off);
+    expect(await update(role, SECURITY_HUB)).toBe("ImplicitlyDenied");
+    expect(await update(role, SECURITY_HUB_V2)).toBe("ImplicitlyDenied");
   });
 });
 

@@ -31,6 +31,7 @@ describe("loadConfig", () => {
       tagUser: false,
       attachQuarantinePolicy: false,
       enrichWithCloudTrail: false,
+      securityHubUpdates: true,
     });
   });
 
@@ -49,6 +50,7 @@ describe("loadConfig", () => {
       TAG_USER: "",
       ATTACH_QUARANTINE_POLICY: "",
       ENRICH_CLOUDTRAIL: "",
+      SECURITY_HUB_UPDATES: "",
     };
 
     expect(loadConfig(blank)).toEqual(loadConfig({}));
@@ -70,6 +72,7 @@ describe("loadConfig", () => {
         TAG_USER: "true",
         ATTACH_QUARANTINE_POLICY: "true",
         ENRICH_CLOUDTRAIL: "true",
+        SECURITY_HUB_UPDATES: "false",
       }),
     ).toEqual({
       alertTopicArn: "arn:aws:sns:us-east-1:111111111111:access-key-responder-alerts",
@@ -88,6 +91,7 @@ describe("loadConfig", () => {
       tagUser: true,
       attachQuarantinePolicy: true,
       enrichWithCloudTrail: true,
+      securityHubUpdates: false,
     });
   });
 
@@ -122,11 +126,18 @@ describe("loadConfig", () => {
     "TAG_USER",
     "ATTACH_QUARANTINE_POLICY",
     "ENRICH_CLOUDTRAIL",
+    "SECURITY_HUB_UPDATES",
   ])("reads %s as a strict flag", (name) => {
     expect(errorFor({ [name]: "yes" })).toMatchObject({
       name: "ConfigError",
       message: `${name} must be "true" or "false" (or unset), got "yes"`,
     });
+  });
+
+  it("records outcomes on Security Hub findings unless SECURITY_HUB_UPDATES is false", () => {
+    expect(loadConfig({}).securityHubUpdates).toBe(true);
+    expect(loadConfig({ SECURITY_HUB_UPDATES: "true" }).securityHubUpdates).toBe(true);
+    expect(loadConfig({ SECURITY_HUB_UPDATES: "false" }).securityHubUpdates).toBe(false);
   });
 
   it("trims and lower-cases the protected users and drops empty entries", () => {

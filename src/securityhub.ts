@@ -1,0 +1,7 @@
+// The Security Hub pieces loaded after the alert, to record the outcome on the finding. A leaf module, like sts.ts:
+// importing only these names lets esbuild drop the rest of the package.
+export {
+  BatchUpdateFindingsCommand,
+  BatchUpdateFindingsV2Command,
+  SecurityHubClient,
+} from "@aws-sdk/client-securityhub";
