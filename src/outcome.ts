@@ -114,3 +114,23 @@ export const statusesWhere = (flag: Exclude<keyof StatusMeaning, "label">): read
 
 /** A checkpoint: the invocation ran out of time with these keys left for Lambda's retry. */
 export const OUT_OF_TIME_STATUSES: readonly Status[] = statusesWhere("outOfTime");
+
+/**
+ * How an invocation that ran out of time stands: the keys in the state asked for, and the keys left for Lambda's retry
+ * (cut off, or failed). The failure-queue error and the alert's headline both read it.
+ */
+export const checkpointTally = (outcomes: readonly Outcome[]) => {
+  const where = (statuses: readonly Status[]) => outcomes.filter((o) => statuses.includes(o.status));
+  const outOfTime = where(OUT_OF_TIME_STATUSES);
+  const failed = where([Status.Failed]);
+  return {
+    keys: outcomes.length,
+    done: where(statusesWhere("done")).length,
+    outOfTime: outOfTime.length,
+    interrupted: where([Status.Interrupted]).length,
+    notAttempted: where([Status.NotAttempted]).length,
+    failed: failed.length,
+    /** Every key not contained, in the event's order. */
+    left: outcomes.filter((o) => outOfTime.includes(o) || failed.includes(o)),
+  };
+};

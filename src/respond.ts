@@ -18,7 +18,7 @@ import { type Finding, type ParsedEvent, parseEvent, Source } from "./findings";
 import { isAccessKeyId } from "./identifiers";
 import type { Log } from "./log";
 import { MetricName, type MetricPoint, metricsFor } from "./metrics";
-import { OUT_OF_TIME_STATUSES, type Outcome, Status, statusesWhere } from "./outcome";
+import { checkpointTally, OUT_OF_TIME_STATUSES, type Outcome, Status } from "./outcome";
 import { Action, type Identity, mergePlans, type Plan, planContainment, Skip } from "./plan/plan";
 
 /** Everything the flow needs from the outside world. Built once per container by the handler wiring. */
@@ -242,22 +242,16 @@ const earlierResult = (plan: Plan, seen: RecentEvents): EarlierResult | undefine
   return sameEvent && earlier?.status === plan.finding.requestedStatus ? earlier : undefined;
 };
 
-/** In the requested state after this run (or an earlier attempt of it). */
-const CONTAINED = statusesWhere("done");
-
 /**
  * The run ran out of time: says how many keys were contained and names every key that was not (IDs only, so the
  * message stays readable in the failure queue), for Lambda's retry and for the person reading the error.
  */
 const checkpointMessage = (outcomes: Outcome[]): string => {
-  const count = (statuses: readonly Status[]) => outcomes.filter((o) => statuses.includes(o.status)).length;
-  const left = outcomes.filter((o) => [...OUT_OF_TIME_STATUSES, Status.Failed].includes(o.status));
-  const failed = count([Status.Failed]);
+  const t = checkpointTally(outcomes);
   return (
-    `out of time: ${count(CONTAINED)} of ${outcomes.length} keys contained; ${left.length} not contained ` +
-    `(${count([Status.Interrupted])} interrupted, ${count([Status.NotAttempted])} not attempted` +
-    `${failed ? `, ${failed} failed` : ""}), so Lambda's retry continues with: ` +
-    left.map((o) => o.plan.finding.accessKeyId).join(", ")
+    `out of time: ${t.done} of ${t.keys} keys contained; ${t.left.length} not contained ` +
+    `(${t.interrupted} interrupted, ${t.notAttempted} not attempted${t.failed ? `, ${t.failed} failed` : ""}), ` +
+    `so Lambda's retry continues with: ${t.left.map((o) => o.plan.finding.accessKeyId).join(", ")}`
   );
 };
 

@@ -1,5 +1,5 @@
 import { isUserName } from "../identifiers";
-import { OUT_OF_TIME_STATUSES, type Outcome, STATUS_MEANINGS, Status } from "../outcome";
+import { checkpointTally, type Outcome, STATUS_MEANINGS, Status } from "../outcome";
 import { Skip } from "../plan/plan";
 import { isCommand } from "./commands";
 import type { AlertContext, AlertKey, DocumentHead } from "./document";
@@ -168,13 +168,12 @@ export const outOfTimeFacts = (
   outcomes: Outcome[],
   verdict: Verdict,
 ): Pick<EventFacts, "headline" | "outOfTime"> => {
-  const left = outcomes.filter((o) => OUT_OF_TIME_STATUSES.includes(o.status)).length;
-  if (left === 0) return { headline: VERDICT_HEADLINES[verdict] };
-  const failed = outcomes.some((o) => o.status === Status.Failed);
+  const t = checkpointTally(outcomes);
+  if (t.outOfTime === 0) return { headline: VERDICT_HEADLINES[verdict] };
   return {
-    headline: failed ? VERDICT_HEADLINES[verdict] : "CONTAINMENT INCOMPLETE (out of time)",
+    headline: t.failed > 0 ? VERDICT_HEADLINES[verdict] : "CONTAINMENT INCOMPLETE (out of time)",
     outOfTime:
-      `OUT OF TIME: ${left} of ${outcomes.length} keys were not contained by this invocation and may still be ` +
+      `OUT OF TIME: ${t.outOfTime} of ${t.keys} keys were not contained by this invocation and may still be ` +
       "Active (marked NOT ATTEMPTED or INTERRUPTED). The invocation fails, so Lambda's retry continues with them.",
   };
 };

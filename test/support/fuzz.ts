@@ -38,13 +38,13 @@ import { type ParsedEvent, parseEvent } from "../../src/findings";
 import { silentLog } from "../../src/log";
 import type { Plan } from "../../src/plan/plan";
 import { RecentEvents, type Responder, ResponderError, respond, type Summary } from "../../src/respond";
+// SNS's limit as the double models AWS (all protocols together, as MessageStructure json sends it): 256 KiB.
+import { SNS_MAX_BYTES } from "./aws-double";
 
 // The oracle's own copies of the documented IAM patterns: a regression in src/identifiers.ts must not hide here.
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 const ACCESS_KEY_ID = /^\w{16,128}$/;
 const SUBJECT = /^[\x20-\x7e]{1,99}$/;
-/** SNS rejects a message (all protocols together, as MessageStructure json sends it) above 256 KiB. */
-const SNS_MAX_BYTES = 262_144;
 
 export const SELF_ACCOUNT = "111111111111";
 /** The other account of the world: events name it, the member role acts in it, and it may own the event's keys. */
