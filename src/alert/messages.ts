@@ -161,9 +161,20 @@ const machinePart = (
 /** At most this much of the message for people shows keys that need a person in full. */
 const DETAILS_BYTES = 32_768;
 
-/** The whole blocks of the keys that need a person, first come, within DETAILS_BYTES; then how many are left out. */
+/**
+ * Which keys' whole blocks people see first when not all fit: a failure, then a write that may or may not have
+ * happened, then the other refusals, and last the keys no call was made for (their line already says it all).
+ */
+const DETAIL_ORDER: Partial<Record<Outcome["status"], number>> = {
+  [Status.Failed]: 0,
+  [Status.Interrupted]: 1,
+  [Status.NotAttempted]: 3,
+};
+const detailRank = (r: RenderedKey): number => DETAIL_ORDER[r.key.status] ?? 2;
+
+/** The whole blocks of the keys that need a person, most uncertain first, within DETAILS_BYTES; then how many are left. */
 const detailsOf = (rendered: RenderedKey[]): string[] => {
-  const urgent = rendered.filter((r) => r.key.urgent);
+  const urgent = rendered.filter((r) => r.key.urgent).sort((a, b) => detailRank(a) - detailRank(b));
   if (!urgent.length) return [];
   const shown: string[] = [];
   let used = 0;

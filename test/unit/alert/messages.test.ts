@@ -251,6 +251,26 @@ describe("one message for people", () => {
   });
 });
 
+describe("the whole blocks people see when not every key fits", () => {
+  it("show a key whose write may or may not have happened before the keys no call was made for", () => {
+    // 400 keys left out of time, the interrupted one last: its block must not be crowded out by the others.
+    const outcomes = typicalKeys(400).map((o, i) =>
+      outcome(o.plan, i === 399 ? Status.Interrupted : Status.NotAttempted, {
+        detail: i === 399 ? "interrupted: its write may or may not have happened" : "not attempted",
+      }),
+    );
+
+    const [people] = forPeople(renderAlerts(outcomes, live));
+
+    expect(people?.text).toContain("Keys that need a person:");
+    const blocks = people?.text.split("Keys that need a person:")[1] ?? "";
+    expect(blocks).toContain("its write may or may not have happened");
+    expect(blocks.indexOf(typicalKeys(400)[399]?.plan.finding.accessKeyId as string)).toBeLessThan(
+      blocks.indexOf(typicalKeys(400)[0]?.plan.finding.accessKeyId as string),
+    );
+  });
+});
+
 /** The Security Hub copy (ASFF) of GuardDuty's finding about alice's key, which GuardDuty's own rule delivers too. */
 const securityHubCopy = (extra: Partial<Outcome> = {}): Outcome =>
   outcome(
