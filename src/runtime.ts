@@ -105,13 +105,10 @@ const sendFindingsCall = async (
   abortSignal: AbortSignal,
 ): Promise<string[]> => {
   const { BatchUpdateFindingsCommand, BatchUpdateFindingsV2Command } = await import("./securityhub");
-  if (call.api === "BatchUpdateFindings") {
-    const output = await client.send(new BatchUpdateFindingsCommand(call.input), { abortSignal });
-    return (output.UnprocessedFindings ?? []).map(
-      (f) => `${f.ErrorCode ?? "error"}: ${f.ErrorMessage ?? ""}`,
-    );
-  }
-  const output = await client.send(new BatchUpdateFindingsV2Command(call.input), { abortSignal });
+  const output =
+    call.api === "BatchUpdateFindings"
+      ? await client.send(new BatchUpdateFindingsCommand(call.input), { abortSignal })
+      : await client.send(new BatchUpdateFindingsV2Command(call.input), { abortSignal });
   return (output.UnprocessedFindings ?? []).map((f) => `${f.ErrorCode ?? "error"}: ${f.ErrorMessage ?? ""}`);
 };
 

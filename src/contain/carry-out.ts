@@ -31,19 +31,23 @@ const outcome = (plan: Plan, status: Status, detail: string, extra: Partial<Outc
   ...extra,
 });
 
-const siblingsOf = (plan: Plan, keys: KeyInfo[]): SiblingKey[] => {
+/** A user's key as the alert shows it: suspicious when created after the finding was first seen. */
+const asSiblingKey = (plan: Plan, key: KeyInfo): SiblingKey => {
   const firstSeen = plan.finding.firstSeen ? Date.parse(plan.finding.firstSeen) : Number.NaN;
-  return keys
-    .filter((key) => key.accessKeyId !== plan.finding.accessKeyId && key.status === KeyStatus.Active)
-    .map((key) => ({
-      accessKeyId: key.accessKeyId,
-      status: key.status,
-      created: key.created?.toISOString(),
-      suspicious:
-        key.created !== undefined && Number.isFinite(firstSeen) && key.created.getTime() > firstSeen,
-      disabled: false,
-    }));
+  return {
+    accessKeyId: key.accessKeyId,
+    status: key.status,
+    created: key.created?.toISOString(),
+    suspicious: key.created !== undefined && Number.isFinite(firstSeen) && key.created.getTime() > firstSeen,
+    disabled: false,
+  };
 };
+
+/** The user's other Active keys, which may be the attacker's. */
+const siblingsOf = (plan: Plan, keys: KeyInfo[]): SiblingKey[] =>
+  keys
+    .filter((key) => key.accessKeyId !== plan.finding.accessKeyId && key.status === KeyStatus.Active)
+    .map((key) => asSiblingKey(plan, key));
 
 /** Opt-in follow-ups after the key is contained. Their failures are reported, never fatal. */
 const followUp = async (
@@ -100,8 +104,11 @@ const accountOf = (plan: Plan, ctx: ContainContext): string | undefined =>
  * The plan for the account that really owns the key. Asks STS once; the same account confirms the plan, another makes
  * it again for that account (the member role there, or no write and a person told which account owns the key).
  */
-const inOwningAccount = async (plan: Plan, ctx: ContainContext): Promise<Plan> => {
-  const owner = await ctx.keyAccount(plan.finding.accessKeyId);
+const inOwningAccount = async (plan: Plan, ctx: ContainContext): Promise<Plan> =>
+  inAccount(plan, await ctx.keyAccount(plan.finding.accessKeyId), ctx);
+
+/** The plan confirmed for `owner`, the account STS named, or made again there when it is another. */
+const inAccount = (plan: Plan, owner: string, ctx: ContainContext): Plan => {
   if (owner === accountOf(plan, ctx)) return { ...plan, verifyAccount: false, accountVerified: true };
   ctx.log.warn("the key belongs to another account than the event said", { owningAccount: owner });
   return planForAccount(plan, owner, ctx.config, ctx.identity);
@@ -124,10 +131,9 @@ const elsewhere = (plan: Plan, from: string | undefined): Outcome =>
 const goneOrElsewhere = async (plan: Plan, ctx: ContainContext): Promise<Outcome> => {
   const asked = accountOf(plan, ctx);
   if (plan.accountVerified) return keyGone(plan, asked);
-  const owned = await inOwningAccount(plan, ctx);
-  if (owned.accountVerified && owned.account === plan.account && accountOf(owned, ctx) === asked) {
-    return keyGone(owned, asked);
-  }
+  const owner = await ctx.keyAccount(plan.finding.accessKeyId);
+  if (owner === asked) return keyGone({ ...plan, accountVerified: true }, asked);
+  const owned = inAccount(plan, owner, ctx);
   if (owned.action === Action.None) return elsewhere(owned, asked);
   return attempt(owned, ctx);
 };
@@ -340,16 +346,7 @@ const namedUsersKeys = async (plan: Plan, ctx: ContainContext): Promise<Outcome>
         detail: `${skipped.detail}; account ${ctx.identity.account} has no IAM user ${user}`,
       };
     }
-    const firstSeen = plan.finding.firstSeen ? Date.parse(plan.finding.firstSeen) : Number.NaN;
-    const listed = keys.map(
-      (key): SiblingKey => ({
-        accessKeyId: key.accessKeyId,
-        status: key.status,
-        created: key.created?.toISOString(),
-        suspicious: key.created !== undefined && key.created.getTime() > firstSeen,
-        disabled: false,
-      }),
-    );
+    const listed = keys.map((key) => asSiblingKey(plan, key));
     const active = listed.filter((key) => key.status === KeyStatus.Active).length;
     return {
       ...skipped,

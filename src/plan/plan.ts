@@ -424,14 +424,16 @@ export const planForOwner = (
     config,
     identity,
   );
-  return {
-    ...replanned,
-    checkFirst: replanned.checkFirst || plan.checkFirst,
-    // The account was settled before the owner was looked up in it.
-    verifyAccount: false,
-    ...(plan.accountVerified ? { accountVerified: true } : {}),
-  };
+  // The account was settled before the owner was looked up in it.
+  return { ...carriedOver(plan, replanned), ...(plan.accountVerified ? { accountVerified: true } : {}) };
 };
+
+/** A plan made again keeps the read before the write that was asked for, and is past its account check. */
+const carriedOver = (plan: Plan, replanned: Plan): Plan => ({
+  ...replanned,
+  checkFirst: replanned.checkFirst || plan.checkFirst,
+  verifyAccount: false,
+});
 
 /**
  * Plans again for the account STS GetAccessKeyInfo says owns the key: the member role there, or no write and a person
@@ -444,9 +446,7 @@ export const planForAccount = (plan: Plan, owner: string, config: Config, identi
     identity,
   );
   return {
-    ...replanned,
-    checkFirst: replanned.checkFirst || plan.checkFirst,
-    verifyAccount: false,
+    ...carriedOver(plan, replanned),
     accountVerified: true,
     // The user the event named belongs to the event's account, not necessarily the owner's: look it up there.
     ...(replanned.action !== Action.None && owner !== (plan.account ?? identity.account)
