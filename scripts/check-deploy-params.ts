@@ -1,8 +1,8 @@
 // The deploy parameters, checked when `sls package` or `sls deploy` starts (scripts/check-deploy-params-plugin.cjs)
-// with the validation the functions themselves run (src/config.ts): `--param="dryrun=true"` or `mode=aprove` must
+// with the validation the functions themselves run (src/shared/config.ts): `--param="dryrun=true"` or `mode=aprove` must
 // fail the deploy, not the first finding, or a stack meant as a dry run goes out live.
-import { closestName } from "../src/closest-name";
-import { ConfigError, describeMode, loadConfig } from "../src/config";
+import { closestName } from "../src/findings/closest-name";
+import { ConfigError, describeMode, loadConfig } from "../src/shared/config";
 
 /** What the framework knows when packaging starts, every variable resolved. */
 export interface DeployParams {

@@ -1,4 +1,4 @@
-// `npm run docs`: regenerates docs/configuration.md's table from serverless.yml, src/config.ts and
+// `npm run docs`: regenerates docs/configuration.md's table from serverless.yml, src/shared/config.ts and
 // scripts/docs/settings.ts. `npm run docs -- --check` changes nothing and fails when the page is out of date.
 import { readFileSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";

@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
-import { createHandler } from "../src/handler";
+import { createHandler } from "../src/entry/handler";
 import {
   createThrowawayKey,
   guardDutyFindingFor,

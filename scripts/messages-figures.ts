@@ -2,7 +2,7 @@
 // 1, 80 and 1,000 keys, and for one GuardDuty finding delivered three ways (natively, as a Security Hub ASFF copy and
 // as a Security Hub V2 copy). Each event runs through the real handler against the AWS double, and SNS's own count
 // (message and attributes, as the double measures it) is taken of what was published.
-import { createHandler } from "../src/handler";
+import { createHandler } from "../src/entry/handler";
 import { AwsDouble, type PublishedMessage, publishedBytes, SELF_ACCOUNT } from "../test/support/aws-double";
 import { lambdaContext, loadEvent } from "../test/support/fixtures";
 

@@ -112,7 +112,7 @@ export const burst: Section = {
           met: disabled === findings && errors.length === 0,
           text:
             disabled === findings
-              ? `${ofAll}. Every throttled write was retried by the SDK's standard retry mode (maxAttempts 6 in src/runtime.ts) and succeeded.`
+              ? `${ofAll}. Every throttled write was retried by the SDK's standard retry mode (maxAttempts 6 in src/entry/runtime.ts) and succeeded.`
               : `${ofAll}; failures: ${errors.slice(0, 5).join("; ")}`,
         },
       ],

@@ -8,7 +8,7 @@ import { kb, median, ms, pct } from "./stats";
 
 const RATIO_TARGET = 1.1;
 
-/** The clients src/runtime.ts builds, with the settings of clientConfig(), constructed at load time. */
+/** The clients src/entry/runtime.ts builds, with the settings of clientConfig(), constructed at load time. */
 const BASELINE_SOURCE = `
 import { IAMClient } from "@aws-sdk/client-iam";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -311,7 +311,7 @@ export const coldStart: Section = {
               : "Closing the gap means evaluating less of the static part at load, or evaluating it faster. ") +
             "This benchmark does not measure how the extra time divides among these groups.",
           "**What the baseline includes.** The baseline loads and constructs the IAM, SNS and STS clients. A handler bundle " +
-            "constructs its IAM client at load (src/runtime.ts), and reaches SNS, STS, CloudTrail and Powertools Metrics only " +
+            "constructs its IAM client at load (src/entry/runtime.ts), and reaches SNS, STS, CloudTrail and Powertools Metrics only " +
             "through `import()`, after the write: in this single CommonJS file their code is parsed at load but not run. " +
             "Parsing is not free: the bundle's size beyond the baseline's is most of what remains (section 3 measures the same " +
             "code split into ES module chunks, which are not read until imported).",

@@ -72,7 +72,7 @@ const ROLE_BEFORE_WRITE: Record<string, string> = {
   ListAccessKeys: "status read (repeat check)",
 };
 
-/** The opt-in enrichment switches the responder reads (src/config.ts); the second pass turns them all on. */
+/** The opt-in enrichment switches the responder reads (src/shared/config.ts); the second pass turns them all on. */
 const ENRICHMENT_ENV = { ENRICH_CLOUDTRAIL: "true" };
 const enrichmentSwitches = (quote: string) =>
   Object.entries(ENRICHMENT_ENV)
@@ -243,7 +243,7 @@ export const criticalPath: Section = {
       target: `with every opt-in enrichment on (${enrichmentSwitches("")}), still no enrichment call or Publish before any write`,
       met: enrichedBad.length === 0 && enrichmentSeen,
       text: !enrichmentSeen
-        ? "no enrichment call was observed at all, so this pass proves nothing. The switch may have been renamed in src/config.ts; update ENRICHMENT_ENV in scripts/bench/critical-path.ts."
+        ? "no enrichment call was observed at all, so this pass proves nothing. The switch may have been renamed in src/shared/config.ts; update ENRICHMENT_ENV in scripts/bench/critical-path.ts."
         : enrichedBad.length === 0
           ? "every CloudTrail look-up came after the key's write, and the call counts before the write are unchanged."
           : `violated for ${enrichedBad.map((r) => `${r.label} ${r.key} (before the write: ${r.enrichmentBefore.join(", ") || "—"})`).join("; ")}.`,
@@ -279,7 +279,7 @@ export const criticalPath: Section = {
 
     return {
       method:
-        "Each fixture is run once in-process through a fresh `createHandler(<function>, env)` from src/handler.ts (a new " +
+        "Each fixture is run once in-process through a fresh `createHandler(<function>, env)` from src/entry/handler.ts (a new " +
         "container, so nothing is remembered between events). `env` is the loopback double's endpoint and credentials plus " +
         "`ALERT_TOPIC_ARN=arn:aws:sns:us-east-1:111111111111:alerts`. The Lambda context has `invokedFunctionArn` " +
         "`arn:aws:lambda:us-east-1:111111111111:function:access-key-responder-bench`, so identity comes from the ARN and STS is not called. " +

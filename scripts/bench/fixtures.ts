@@ -1,7 +1,7 @@
 // Fixture events, the users they name, a Lambda context and the set-up shared by the in-process sections.
 import { randomUUID } from "node:crypto";
 import type { Context } from "aws-lambda";
-import { createHandler } from "../../src/handler";
+import { createHandler } from "../../src/entry/handler";
 import { type AwsDouble, SELF_ACCOUNT } from "../../test/support/aws-double";
 import { lambdaContext as fixtureContext, loadEvent } from "../../test/support/fixtures";
 

@@ -1,9 +1,9 @@
 // Section 7: one AWS Health event naming many keys, with IAM throttling a fifth of its calls, against the function's
 // timeout. What one invocation cannot finish is checkpointed and finished by Lambda's retries, in the same container.
 import type { Context } from "aws-lambda";
-import { KEY_CONCURRENCY } from "../../src/concurrency";
-import { ALERT_RESERVE_MS, KEY_RESERVE_MS } from "../../src/deadline";
-import { OUT_OF_TIME_STATUSES, Status } from "../../src/outcome";
+import { OUT_OF_TIME_STATUSES, Status } from "../../src/contain/outcome";
+import { KEY_CONCURRENCY } from "../../src/entry/concurrency";
+import { ALERT_RESERVE_MS, KEY_RESERVE_MS } from "../../src/entry/deadline";
 import { type AwsDouble, publishedBytes, SNS_MAX_BYTES } from "../../test/support/aws-double";
 import { containerOn, healthEventFor, lambdaContext, seedUsers } from "./fixtures";
 import { type Section, table, type Verdict } from "./report";
@@ -51,7 +51,7 @@ interface Run {
   publishRefused: number;
 }
 
-/** What the responder's checkpoint names as left for Lambda's retry (src/respond.ts). */
+/** What the responder's checkpoint names as left for Lambda's retry (src/entry/respond.ts). */
 const LEFT: readonly string[] = [...OUT_OF_TIME_STATUSES, Status.Failed];
 
 const keysLeft = (statuses: Map<string, string>): string[] =>

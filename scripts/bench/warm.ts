@@ -1,9 +1,9 @@
 // Section 5: per-event cost in a warm container, split into the responder's own work and SDK + network.
 import { renderAlerts } from "../../src/alert/render";
-import { loadConfig } from "../../src/config";
+import { type Outcome, Status } from "../../src/contain/outcome";
 import { parseEvent } from "../../src/findings";
-import { type Outcome, Status } from "../../src/outcome";
 import { planContainment } from "../../src/plan/plan";
+import { loadConfig } from "../../src/shared/config";
 import {
   ACCOUNT,
   containerOn,

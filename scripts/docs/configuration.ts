@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig } from "../../src/config";
+import { loadConfig } from "../../src/shared/config";
 import { parametersOfVariables } from "../check-deploy-params";
 import { LIBRARY_VARIABLES, SETTINGS, type Setting } from "./settings";
 
@@ -75,7 +75,7 @@ export const configurationRows = (
   for (const variable of known) {
     if (!settings.some((setting) => setting.variable === variable))
       problems.push(
-        `variable ${variable} (src/config.ts, serverless.yml) has no row in scripts/docs/settings.ts`,
+        `variable ${variable} (src/shared/config.ts, serverless.yml) has no row in scripts/docs/settings.ts`,
       );
   }
   for (const setting of settings) {
@@ -84,7 +84,7 @@ export const configurationRows = (
       problems.push(`parameter "${parameter}" is documented but not in serverless.yml params.default`);
     if (variable !== undefined && !known.has(variable))
       problems.push(
-        `variable ${variable} is documented but neither read by src/config.ts nor set by the stack`,
+        `variable ${variable} is documented but neither read by src/shared/config.ts nor set by the stack`,
       );
     if (variable !== undefined && parameterOf[variable] !== parameter)
       problems.push(

@@ -1,5 +1,5 @@
 // What each setting means: the one place the configuration table's "Meaning" column is written. Names, defaults and
-// which parameter sets which variable are not written here: they are read from serverless.yml and src/config.ts
+// which parameter sets which variable are not written here: they are read from serverless.yml and src/shared/config.ts
 // (scripts/docs/configuration.ts), and a setting either side without a row here fails `npm run docs` and the tests.
 
 /** One row of docs/configuration.md. */

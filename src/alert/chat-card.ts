@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { clip, isAccessKeyId, isAccountId, isUserName, KeyKind, keyKind } from "../identifiers";
-import { Status } from "../outcome";
+import { Status } from "../contain/outcome";
+import { clip, isAccessKeyId, isAccountId, isUserName, KeyKind, keyKind } from "../shared/identifiers";
 import { isCommand } from "./commands";
 import { type Alert, type AlertDocument, type AlertKey, Verdict } from "./document";
 import { LIMITS } from "./untrusted";

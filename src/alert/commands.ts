@@ -1,7 +1,7 @@
+import { type Outcome, Status } from "../contain/outcome";
 import type { Finding } from "../findings";
-import { isAccessKeyId, isAccountId, isUserName, KeyKind, keyKind } from "../identifiers";
-import { type Outcome, Status } from "../outcome";
 import { Action, Skip } from "../plan/plan";
+import { isAccessKeyId, isAccountId, isUserName, KeyKind, keyKind } from "../shared/identifiers";
 import { LIMITS, maybe, untrusted } from "./untrusted";
 
 /**

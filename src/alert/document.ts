@@ -1,5 +1,5 @@
+import { type Outcome, STATUS_MEANINGS, Status } from "../contain/outcome";
 import { type Source, Source as Sources } from "../findings";
-import { type Outcome, STATUS_MEANINGS, Status } from "../outcome";
 import { Skip } from "../plan/plan";
 import { type CommandTarget, nextSteps } from "./commands";
 import { LIMITS, maybe, untrusted } from "./untrusted";

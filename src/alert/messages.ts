@@ -1,5 +1,5 @@
+import { type Outcome, Status } from "../contain/outcome";
 import { Source } from "../findings";
-import { type Outcome, Status } from "../outcome";
 import { chatCard } from "./chat-card";
 import type { Alert, AlertDocument, AlertKey } from "./document";
 import { type EventFacts, eventText, keyRange, type Part, subjectFor } from "./text";

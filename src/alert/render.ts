@@ -1,5 +1,5 @@
+import type { Outcome } from "../contain/outcome";
 import type { Source } from "../findings";
-import type { Outcome } from "../outcome";
 import {
   type Alert,
   type AlertContext,

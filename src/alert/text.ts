@@ -1,6 +1,6 @@
-import { isUserName } from "../identifiers";
-import { checkpointTally, type Outcome, STATUS_MEANINGS, Status } from "../outcome";
+import { checkpointTally, type Outcome, STATUS_MEANINGS, Status } from "../contain/outcome";
 import { Skip } from "../plan/plan";
+import { isUserName } from "../shared/identifiers";
 import { isCommand } from "./commands";
 import type { AlertContext, AlertKey, DocumentHead } from "./document";
 import { Verdict } from "./document";

@@ -1,4 +1,4 @@
-import { clip } from "../identifiers";
+import { clip } from "../shared/identifiers";
 
 /** Ends a line in some reader: LF, VT, FF, CR, NEL and the Unicode line and paragraph separators. */
 const LINE_BREAK = /[\n\v\f\r\u0085\u2028\u2029]/g;

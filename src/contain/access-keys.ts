@@ -5,7 +5,7 @@ import {
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import type { KeyStatus } from "../findings";
-import { isAccessKeyId, isUserName } from "../identifiers";
+import { isAccessKeyId, isUserName } from "../shared/identifiers";
 import { ContainmentError, isNoSuchEntity } from "./errors";
 
 /** The IAM actions this adapter calls; the deployed role grants exactly these (checked by a template test). */

@@ -1,12 +1,12 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
-import { type Config, Mode } from "../config";
 import { KeyStatus } from "../findings";
-import type { Log } from "../log";
-import { type Outcome, type SiblingKey, Status } from "../outcome";
 import { Action, type Identity, type Plan, planForAccount, planForOwner, Skip } from "../plan/plan";
+import { type Config, Mode } from "../shared/config";
+import type { Log } from "../shared/log";
 import { type KeyInfo, listKeys, resolveKeyOwner, setKeyStatus } from "./access-keys";
 import { attachQuarantinePolicy, tagUser } from "./audit";
 import { errorMessage, isExplicitDeny, isNoSuchEntity } from "./errors";
+import { type Outcome, type SiblingKey, Status } from "./outcome";
 import { revokeOlderSessions } from "./sessions";
 
 export interface ContainContext {

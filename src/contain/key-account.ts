@@ -1,5 +1,5 @@
 import type { STSClient } from "@aws-sdk/client-sts";
-import { isAccessKeyId, isAccountId } from "../identifiers";
+import { isAccessKeyId, isAccountId } from "../shared/identifiers";
 import { ContainmentError } from "./errors";
 
 /** STS's answer to "whose key is this?". It has no resource-level permission, so it is granted on "*". */
@@ -12,8 +12,8 @@ export const KEY_ACCOUNT_PERMISSIONS = ["sts:GetAccessKeyInfo"] as const;
 export const accountOfKey = async (sts: STSClient, accessKeyId: string): Promise<string> => {
   if (!isAccessKeyId(accessKeyId))
     throw new ContainmentError("refusing to call STS with an invalid access key ID");
-  // STS's code loads on first use (src/sts.ts), like AssumeRole's.
-  const { GetAccessKeyInfoCommand } = await import("../sts");
+  // STS's code loads on first use (src/contain/sts.ts), like AssumeRole's.
+  const { GetAccessKeyInfoCommand } = await import("./sts");
   const result = await sts.send(new GetAccessKeyInfoCommand({ AccessKeyId: accessKeyId }));
   if (!isAccountId(result.Account)) {
     throw new ContainmentError(`STS GetAccessKeyInfo named no account for ${accessKeyId}`);

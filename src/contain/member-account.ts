@@ -11,8 +11,8 @@ export const assumeMemberRole = async (
   sessionName: string,
   clientConfig: Omit<IAMClientConfig, "credentials">,
 ): Promise<IAMClient> => {
-  // STS's code loads on first use (src/sts.ts): most events never assume a member role.
-  const { AssumeRoleCommand } = await import("../sts");
+  // STS's code loads on first use (src/contain/sts.ts): most events never assume a member role.
+  const { AssumeRoleCommand } = await import("./sts");
   const result = await sts.send(
     new AssumeRoleCommand({
       RoleArn: roleArn,

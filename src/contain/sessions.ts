@@ -1,5 +1,5 @@
 import { type IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from "@aws-sdk/client-iam";
-import { ROLE_NAME_PATTERN } from "../identifiers";
+import { ROLE_NAME_PATTERN } from "../shared/identifiers";
 import { ContainmentError } from "./errors";
 
 export const SESSION_PERMISSIONS = ["iam:PutRolePolicy", "iam:PutUserPolicy"] as const;

@@ -1,5 +1,5 @@
 import { type CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
-import { isAccessKeyId } from "../identifiers";
+import { isAccessKeyId } from "../shared/identifiers";
 
 // Loaded on first use by the runtime; importing the client from here keeps the rest of the package out of the bundle.
 export { CloudTrailClient } from "@aws-sdk/client-cloudtrail";

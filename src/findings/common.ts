@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
-import { clip, isAccessKeyId } from "../identifiers";
+import { clip, isAccessKeyId } from "../shared/identifiers";
 import { type Finding, type ParsedEvent, PrincipalType, type Source } from "./finding";
 
 // zod/mini loads no locale, so every issue would read "Invalid input". English alone keeps the messages that

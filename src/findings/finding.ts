@@ -1,12 +1,8 @@
-/** The one normalized shape every parser produces. Plain data: no SDK types, no methods. */
-export const Source = {
-  GuardDuty: "guardduty",
-  Health: "health",
-  TrustedAdvisor: "trusted-advisor",
-  SecurityHub: "security-hub",
-  Manual: "manual",
-} as const;
-export type Source = (typeof Source)[keyof typeof Source];
+import { Source } from "../shared/source";
+
+// The one normalized shape every parser produces. Plain data: no SDK types, no methods.
+
+export { Source };
 
 export const PrincipalType = {
   IAMUser: "IAMUser",

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { isUserName } from "../identifiers";
+import { isUserName } from "../shared/identifiers";
 import {
   anything,
   arrayAt,

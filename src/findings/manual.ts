@@ -1,6 +1,11 @@
 import * as z from "zod/mini";
-import { closestName } from "../closest-name";
-import { ACCESS_KEY_ID_PATTERN, ACCOUNT_ID_PATTERN, isAccessKeyId, USER_NAME_PATTERN } from "../identifiers";
+import {
+  ACCESS_KEY_ID_PATTERN,
+  ACCOUNT_ID_PATTERN,
+  isAccessKeyId,
+  USER_NAME_PATTERN,
+} from "../shared/identifiers";
+import { closestName } from "./closest-name";
 import { lazily } from "./common";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
 

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { isAccessKeyId } from "../identifiers";
+import { isAccessKeyId } from "../shared/identifiers";
 import {
   describeIssues,
   type Envelope,

@@ -1,6 +1,13 @@
-import { type Config, Mode } from "../config";
 import { type Finding, KeyStatus, PrincipalType, Source } from "../findings";
-import { isAccessKeyId, isAccountId, isUserName, KeyKind, keyKind, ROLE_NAME_PATTERN } from "../identifiers";
+import { type Config, Mode } from "../shared/config";
+import {
+  isAccessKeyId,
+  isAccountId,
+  isUserName,
+  KeyKind,
+  keyKind,
+  ROLE_NAME_PATTERN,
+} from "../shared/identifiers";
 
 export const Action = {
   DisableKey: "disable-key",

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Verdict } from "../../src/alert/document";
-import { ResponderError } from "../../src/respond";
+import { ResponderError } from "../../src/entry/respond";
 import { codeBlocks, documentation, inlineCode, ROOT, read } from "./pages";
 
 /** Shell a reader may paste: every `sh` block, and every inline command that starts with a tool we document. */

@@ -12,7 +12,7 @@ import {
   variablesReadByConfig,
 } from "../../scripts/docs/configuration";
 import { LIBRARY_VARIABLES, SETTINGS } from "../../scripts/docs/settings";
-import { loadConfig } from "../../src/config";
+import { loadConfig } from "../../src/shared/config";
 import { ROOT } from "./pages";
 
 const serverlessYml = () => readFileSync(join(ROOT, "serverless.yml"), "utf8");
@@ -25,7 +25,7 @@ describe("docs/configuration.md", () => {
     );
   });
 
-  it("has a row for every serverless.yml parameter, every variable src/config.ts reads and the stack sets", () => {
+  it("has a row for every serverless.yml parameter, every variable src/shared/config.ts reads and the stack sets", () => {
     const rows = configurationRows(serverlessYml()).map((row) => `${row[0]} ${row[1]}`);
     for (const name of parameterDefaults(serverlessYml()).keys()) {
       expect(rows.some((row) => row.includes(`\`${name}\``))).toBe(true);

@@ -4,8 +4,8 @@
 import { IAMClient, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
 import type { Context } from "aws-lambda";
 import { describe, expect, it, vi } from "vitest";
-import { KEY_RESERVE_MS } from "../../src/deadline";
-import type { KeySummary } from "../../src/respond";
+import { KEY_RESERVE_MS } from "../../src/entry/deadline";
+import type { KeySummary } from "../../src/entry/respond";
 import type { RecordedCall } from "../support/aws-double";
 import {
   freshHandler,

@@ -1,6 +1,6 @@
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { createHandler } from "../../src/handler";
+import { createHandler } from "../../src/entry/handler";
 import { SELF_ACCOUNT } from "../support/aws-double";
 import { invoke, lambdaContext, loadEvent, loopbackDouble } from "../support/harness";
 

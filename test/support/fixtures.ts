@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Context } from "aws-lambda";
-import { type Config, loadConfig } from "../../src/config";
 import { type Finding, parseEvent } from "../../src/findings";
 import type { Identity } from "../../src/plan/plan";
+import { type Config, loadConfig } from "../../src/shared/config";
 
 const EVENTS_DIR = join(__dirname, "..", "..", "events");
 

@@ -33,15 +33,15 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { snsMessage } from "../../src/alert/publish";
 import type { Alert } from "../../src/alert/render";
-import { type Config, loadConfig } from "../../src/config";
+import { RecentEvents, type Responder, ResponderError, respond, type Summary } from "../../src/entry/respond";
 import { type ParsedEvent, parseEvent } from "../../src/findings";
-import { silentLog } from "../../src/log";
 import type { Plan } from "../../src/plan/plan";
-import { RecentEvents, type Responder, ResponderError, respond, type Summary } from "../../src/respond";
+import { type Config, loadConfig } from "../../src/shared/config";
+import { silentLog } from "../../src/shared/log";
 // SNS's limit as the double models AWS (all protocols together, as MessageStructure json sends it): 256 KiB.
 import { SNS_MAX_BYTES } from "./aws-double";
 
-// The oracle's own copies of the documented IAM patterns: a regression in src/identifiers.ts must not hide here.
+// The oracle's own copies of the documented IAM patterns: a regression in src/shared/identifiers.ts must not hide here.
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 const ACCESS_KEY_ID = /^\w{16,128}$/;
 const SUBJECT = /^[\x20-\x7e]{1,99}$/;

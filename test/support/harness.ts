@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { createHandler } from "../../src/handler";
-import type { Summary } from "../../src/respond";
+import { createHandler } from "../../src/entry/handler";
+import type { Summary } from "../../src/entry/respond";
 import { AwsDouble, MEMBER_ACCOUNT, SELF_ACCOUNT } from "./aws-double";
 import { lambdaContext } from "./fixtures";
 

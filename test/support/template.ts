@@ -2,7 +2,7 @@
 // rather than serverless.yml as we think the framework reads it.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ON_BY_DEFAULT, OPT_INS, type OptIn } from "../../src/contain/permissions";
+import { ON_BY_DEFAULT, OPT_INS, type OptIn } from "../../src/entry/permissions";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 

@@ -2,9 +2,9 @@
 // when on, and a dashboard that shows every metric the functions publish. Each check returns problems, and runs on
 // broken copies too.
 import { describe, expect, it } from "vitest";
-import { DRILL_PERMISSIONS } from "../../src/drill";
-import { METRICS_NAMESPACE, SERVICE_NAME } from "../../src/handler";
-import { MetricName } from "../../src/metrics";
+import { MetricName } from "../../src/alert/metrics";
+import { DRILL_PERMISSIONS } from "../../src/drill/run-drill";
+import { METRICS_NAMESPACE, SERVICE_NAME } from "../../src/entry/handler";
 import {
   arnOf,
   DRILL_ROLE,

@@ -1,7 +1,7 @@
 // The two templates shipped beside the stack: the member role (StackSets, every member account) and the us-east-1
 // forwarder for global events. Each must stay in step with what the packaged stack does, in every configuration.
 import { describe, expect, it } from "vitest";
-import { MEMBER_ACCOUNT_OPT_INS, memberAccountActions, type OptIn } from "../../src/contain/permissions";
+import { MEMBER_ACCOUNT_OPT_INS, memberAccountActions, type OptIn } from "../../src/entry/permissions";
 import {
   evaluateConditions,
   eventRules,

@@ -2,14 +2,14 @@
 // the responders' role (the framework's, shared by the four responder functions) and the drill's own. Each check is
 // a function that returns problems, run on the real statements and on mutated copies (to show it bites).
 import { describe, expect, it } from "vitest";
+import { DRILL_PERMISSIONS } from "../../src/drill/run-drill";
 import {
   ALWAYS_GRANTED,
   DECLARED_ACTIONS,
   ON_BY_DEFAULT,
   OPT_IN_PERMISSIONS,
   OPT_INS,
-} from "../../src/contain/permissions";
-import { DRILL_PERMISSIONS } from "../../src/drill";
+} from "../../src/entry/permissions";
 import {
   arnOf,
   attachedPolicies,
@@ -161,7 +161,7 @@ const allProblems = (statements: Statement[], configuration: StackConfiguration,
   ...narrowedWriteProblems(statements),
 ];
 
-describe("src/contain/permissions.ts", () => {
+describe("src/entry/permissions.ts", () => {
   it("ties every action an adapter declares to exactly one place: always granted, one opt-in, or the drill's role", () => {
     const placed = [
       ...ALWAYS_GRANTED,

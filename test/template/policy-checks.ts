@@ -7,7 +7,7 @@ import {
   OPT_IN_PERMISSIONS,
   OPT_INS,
   type OptIn,
-} from "../../src/contain/permissions";
+} from "../../src/entry/permissions";
 import { arnOf, type Statement } from "../support/template";
 
 /** serverless.yml `NeverTouchProtectedPrincipals`: any value of this tag protects a user or role. */
@@ -73,7 +73,7 @@ const exactGrantProblems = (statements: Statement[], declared: readonly string[]
   ];
 };
 
-/** The responders' role grants exactly what the enabled opt-ins declare (src/contain/permissions.ts), plus KMS. */
+/** The responders' role grants exactly what the enabled opt-ins declare (src/entry/permissions.ts), plus KMS. */
 export const declaredVsGrantedProblems = (statements: Statement[], enabled: readonly OptIn[]): string[] =>
   exactGrantProblems(statements, grantedActions(enabled));
 

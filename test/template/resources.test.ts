@@ -1,6 +1,6 @@
 // Failure handling and wiring in the packaged template: nothing is lost silently, everything that fails alerts.
 import { describe, expect, it } from "vitest";
-import { clientConfig } from "../../src/runtime";
+import { clientConfig } from "../../src/entry/runtime";
 import {
   arnOf,
   eventRules,

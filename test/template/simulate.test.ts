@@ -5,7 +5,7 @@
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { describe, expect, it } from "vitest";
 import { AUDIT_TAG_KEY, QUARANTINE_POLICY_NAME } from "../../src/contain/audit";
-import { DECLARED_ACTIONS, drillGrantedActions, grantedActions } from "../../src/contain/permissions";
+import { DECLARED_ACTIONS, drillGrantedActions, grantedActions } from "../../src/entry/permissions";
 import {
   ACCOUNT,
   evaluate,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { metricsFor } from "../../../src/alert/metrics";
 import { isSettled, Verdict, verdictOf } from "../../../src/alert/render";
+import { type Outcome, Status } from "../../../src/contain/outcome";
 import { parseManualRequest } from "../../../src/findings/manual";
-import { metricsFor } from "../../../src/metrics";
-import { type Outcome, Status } from "../../../src/outcome";
 import { findingOf, testConfig } from "../../support/fixtures";
 import { cardOf, deployed, disabledAlice, outcome, planFor, renderOne } from "./outcomes";
 

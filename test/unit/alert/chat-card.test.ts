@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Alert, CHAT_CARD_LIMITS, chatCard, renderProblemAlert } from "../../../src/alert/render";
+import { Status } from "../../../src/contain/outcome";
 import type { Finding } from "../../../src/findings";
-import { Status } from "../../../src/outcome";
 import { findingOf } from "../../support/fixtures";
 import { disabledAlice, LINE_BREAKS, live, outcome, planFor, renderOne } from "./outcomes";
 

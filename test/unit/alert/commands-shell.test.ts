@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isCommand } from "../../../src/alert/commands";
 import type { AlertContext } from "../../../src/alert/render";
+import { type Outcome, Status } from "../../../src/contain/outcome";
 import { parseManualRequest } from "../../../src/findings/manual";
-import { type Outcome, Status } from "../../../src/outcome";
 import { findingOf, testConfig } from "../../support/fixtures";
 import { deployed, disabledAlice, live, manualIdentity, outcome, planFor, renderOne } from "./outcomes";
 

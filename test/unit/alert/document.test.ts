@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ALERT_SCHEMA, ALERT_VERSION, isSettled, verdictOf } from "../../../src/alert/render";
-import type { Config } from "../../../src/config";
+import { type Outcome, Status } from "../../../src/contain/outcome";
 import type { Finding } from "../../../src/findings";
-import { type Outcome, Status } from "../../../src/outcome";
 import { Skip } from "../../../src/plan/plan";
+import type { Config } from "../../../src/shared/config";
 import { findingOf, testConfig } from "../../support/fixtures";
 import { disabledAlice, outcome, planFor, renderOne, skipPlan } from "./outcomes";
 

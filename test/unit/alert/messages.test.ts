@@ -7,9 +7,9 @@ import {
   SNS_MAX_MESSAGE_BYTES,
 } from "../../../src/alert/messages";
 import { type Alert, renderAlerts } from "../../../src/alert/render";
-import type { Config } from "../../../src/config";
+import { type Outcome, Status } from "../../../src/contain/outcome";
 import type { Finding } from "../../../src/findings";
-import { type Outcome, Status } from "../../../src/outcome";
+import type { Config } from "../../../src/shared/config";
 import { findingOf, testConfig } from "../../support/fixtures";
 import { cardOf, disabledAlice, live, outcome, planFor, renderOne } from "./outcomes";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isSettled, renderAlerts, verdictOf } from "../../../src/alert/render";
 import { interrupted, notAttempted } from "../../../src/contain/carry-out";
-import { Status } from "../../../src/outcome";
+import { Status } from "../../../src/contain/outcome";
 import { findingsOf } from "../../support/fixtures";
 import { disabledAlice, live, outcome, planFor, renderOne } from "./outcomes";
 

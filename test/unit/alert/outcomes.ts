@@ -1,8 +1,8 @@
 import { type Alert, type AlertContext, chatCard, renderAlerts } from "../../../src/alert/render";
-import type { Config } from "../../../src/config";
+import { type Outcome, Status } from "../../../src/contain/outcome";
 import type { Finding } from "../../../src/findings";
-import { type Outcome, Status } from "../../../src/outcome";
 import { Action, type Identity, type Plan, planContainment, type Skip } from "../../../src/plan/plan";
+import type { Config } from "../../../src/shared/config";
 import { findingOf, ourIdentity, testConfig } from "../../support/fixtures";
 
 export const NOW = new Date("2026-11-20T09:05:04.000Z");

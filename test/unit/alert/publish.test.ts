@@ -10,7 +10,7 @@ import {
   snsMessage,
 } from "../../../src/alert/publish";
 import { type Alert, renderAlerts } from "../../../src/alert/render";
-import { Status } from "../../../src/outcome";
+import { Status } from "../../../src/contain/outcome";
 import { planContainment } from "../../../src/plan/plan";
 import { findingOf, ourIdentity, testConfig } from "../../support/fixtures";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { Config } from "../../../src/config";
+import { type Outcome, Status } from "../../../src/contain/outcome";
 import type { Finding } from "../../../src/findings";
-import { type Outcome, Status } from "../../../src/outcome";
+import type { Config } from "../../../src/shared/config";
 import { findingOf, testConfig } from "../../support/fixtures";
 import { cardOf, disabledAlice, NOW, outcome, planFor, renderOne } from "./outcomes";
 

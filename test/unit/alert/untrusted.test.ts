@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Alert, renderProblemAlert, untrusted } from "../../../src/alert/render";
+import { type Outcome, Status } from "../../../src/contain/outcome";
 import type { Finding } from "../../../src/findings";
-import { type Outcome, Status } from "../../../src/outcome";
 import { findingOf, testConfig } from "../../support/fixtures";
 import {
   cardOf,

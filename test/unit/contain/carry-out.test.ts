@@ -14,11 +14,11 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { Config } from "../../../src/config";
 import { type ContainContext, carryOut } from "../../../src/contain/carry-out";
 import type { Finding } from "../../../src/findings";
-import type { Log } from "../../../src/log";
 import { type Plan, planContainment } from "../../../src/plan/plan";
+import type { Config } from "../../../src/shared/config";
+import type { Log } from "../../../src/shared/log";
 import { findingOf, MEMBER, ourIdentity, testConfig } from "../../support/fixtures";
 
 const iamMock = mockClient(IAMClient);

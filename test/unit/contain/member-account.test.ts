@@ -5,7 +5,7 @@ import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ContainmentError } from "../../../src/contain/errors";
 import { assumeMemberRole, MEMBER_ACCOUNT_PERMISSIONS } from "../../../src/contain/member-account";
-import { clientConfig } from "../../../src/runtime";
+import { clientConfig } from "../../../src/entry/runtime";
 
 const stsMock = mockClient(STSClient);
 const iamMock = mockClient(IAMClient);

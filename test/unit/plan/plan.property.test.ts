@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Config, loadConfig } from "../../../src/config";
 import type { Finding } from "../../../src/findings";
 import { Action, planContainment, planForOwner } from "../../../src/plan/plan";
+import { type Config, loadConfig } from "../../../src/shared/config";
 
 /** Findings of every shape the parsers can produce, biased towards the dangerous ones. */
 const keyId = fc.oneof(

@@ -10,13 +10,13 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { Alert } from "../../src/alert/render";
-import type { Config } from "../../src/config";
-import { KEY_RESERVE_MS } from "../../src/deadline";
-import type { KeyActivity } from "../../src/enrich/cloudtrail";
-import { silentLog } from "../../src/log";
-import { RecentEvents, type Responder, ResponderError, respond } from "../../src/respond";
-import { loadEvent, ourIdentity, testConfig } from "../support/fixtures";
+import type { Alert } from "../../../src/alert/render";
+import type { KeyActivity } from "../../../src/enrich/cloudtrail";
+import { KEY_RESERVE_MS } from "../../../src/entry/deadline";
+import { RecentEvents, type Responder, ResponderError, respond } from "../../../src/entry/respond";
+import type { Config } from "../../../src/shared/config";
+import { silentLog } from "../../../src/shared/log";
+import { loadEvent, ourIdentity, testConfig } from "../../support/fixtures";
 
 const iamMock = mockClient(IAMClient);
 const NOW = new Date("2026-11-20T09:05:03.000Z");

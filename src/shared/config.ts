@@ -1,5 +1,5 @@
-import { Source } from "./findings/finding";
 import { ROLE_NAME_PATTERN, USER_NAME_PATTERN } from "./identifiers";
+import { Source } from "./source";
 
 /** What the responder does with a finding it would act on. */
 export const Mode = {

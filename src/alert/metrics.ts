@@ -1,7 +1,7 @@
-import { DRILL_FINDING_TYPE } from "./drill-finding";
-import { type Finding, Source } from "./findings/finding";
-import { type Outcome, STATUS_MEANINGS, Status } from "./outcome";
-import { Skip } from "./plan/plan";
+import { type Outcome, STATUS_MEANINGS, Status } from "../contain/outcome";
+import { DRILL_FINDING_TYPE } from "../drill/finding-type";
+import { type Finding, Source } from "../findings/finding";
+import { Skip } from "../plan/plan";
 
 /** One metric data point. The handler wiring hands these to Powertools Metrics (CloudWatch EMF). */
 export interface MetricPoint {
@@ -24,7 +24,7 @@ export const MetricName = {
   KeysNotAttempted: "KeysNotAttempted",
   /** Keys still in flight when an invocation ran out of time: their write may or may not have happened. */
   KeysInterrupted: "KeysInterrupted",
-  /** A GuardDuty sample finding went the whole way (the drill, src/drill.ts); DrillMissingAlarm watches it. */
+  /** A GuardDuty sample finding went the whole way (the drill, src/drill/run-drill.ts); DrillMissingAlarm watches it. */
   DrillCompleted: "DrillCompleted",
   /** The outcome could not be recorded on a Security Hub finding (after the alert; never a failed run). */
   SecurityHubUpdateFailures: "SecurityHubUpdateFailures",

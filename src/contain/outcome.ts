@@ -1,5 +1,5 @@
-import type { KeyActivity } from "./enrich/cloudtrail";
-import type { Plan } from "./plan/plan";
+import type { KeyActivity } from "../enrich/cloudtrail";
+import type { Plan } from "../plan/plan";
 
 /** What happened to one key. Plain data, rendered into the alert and the handler's summary. */
 export const Status = {

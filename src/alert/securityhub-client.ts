@@ -1,4 +1,4 @@
-// The Security Hub pieces loaded after the alert, to record the outcome on the finding. A leaf module, like sts.ts:
+// The Security Hub pieces loaded after the alert, to record the outcome on the finding. A leaf module, like contain/sts.ts:
 // importing only these names lets esbuild drop the rest of the package.
 export {
   BatchUpdateFindingsCommand,

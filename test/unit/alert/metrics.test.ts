@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { interrupted, notAttempted } from "../../src/contain/carry-out";
-import { DRILL_FINDING_TYPE } from "../../src/drill-finding";
-import type { Finding } from "../../src/findings";
-import { MetricName, metricsFor } from "../../src/metrics";
-import { Status } from "../../src/outcome";
-import { Skip } from "../../src/plan/plan";
-import { findingOf, findingsOf } from "../support/fixtures";
-import { outcome, planFor, skipPlan } from "./alert/outcomes";
+import { MetricName, metricsFor } from "../../../src/alert/metrics";
+import { interrupted, notAttempted } from "../../../src/contain/carry-out";
+import { Status } from "../../../src/contain/outcome";
+import { DRILL_FINDING_TYPE } from "../../../src/drill/finding-type";
+import type { Finding } from "../../../src/findings";
+import { Skip } from "../../../src/plan/plan";
+import { findingOf, findingsOf } from "../../support/fixtures";
+import { outcome, planFor, skipPlan } from "./outcomes";
 
 const drillPoints = (outcomes: Parameters<typeof metricsFor>[0], alertFailed = false) =>
   metricsFor(outcomes, alertFailed).filter((point) => point.name === MetricName.DrillCompleted);

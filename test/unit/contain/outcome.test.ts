@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { isSettled, verdictOf } from "../../src/alert/render";
-import { metricsFor } from "../../src/metrics";
-import { OUT_OF_TIME_STATUSES, STATUS_MEANINGS, Status, statusesWhere } from "../../src/outcome";
-import { findingOf } from "../support/fixtures";
-import { outcome, planFor } from "./alert/outcomes";
+import { metricsFor } from "../../../src/alert/metrics";
+import { isSettled, verdictOf } from "../../../src/alert/render";
+import { OUT_OF_TIME_STATUSES, STATUS_MEANINGS, Status, statusesWhere } from "../../../src/contain/outcome";
+import { findingOf } from "../../support/fixtures";
+import { outcome, planFor } from "../alert/outcomes";
 
 const ALL = Object.values(Status);
 const keyWith = (status: Status) => outcome(planFor(findingOf("guardduty-iam-user")), status);

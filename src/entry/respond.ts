@@ -1,7 +1,7 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
-import type { Alert, CommandTarget, ProblemKind } from "./alert/render";
-import { type Budget, KEY_CONCURRENCY, mapWithin } from "./concurrency";
-import type { Config } from "./config";
+import { MetricName, type MetricPoint, metricsFor } from "../alert/metrics";
+import type { Alert, CommandTarget, ProblemKind } from "../alert/render";
+import type { FindingsCall } from "../alert/security-hub-record";
 import {
   type ContainContext,
   carryOut,
@@ -9,17 +9,17 @@ import {
   type EarlierResult,
   interrupted,
   notAttempted,
-} from "./contain/carry-out";
-import { errorMessage } from "./contain/errors";
+} from "../contain/carry-out";
+import { errorMessage } from "../contain/errors";
+import { checkpointTally, OUT_OF_TIME_STATUSES, type Outcome, Status } from "../contain/outcome";
+import type { KeyActivity } from "../enrich/cloudtrail";
+import { type Finding, type ParsedEvent, parseEvent, Source } from "../findings";
+import { Action, type Identity, mergePlans, type Plan, planContainment, Skip } from "../plan/plan";
+import type { Config } from "../shared/config";
+import { isAccessKeyId } from "../shared/identifiers";
+import type { Log } from "../shared/log";
+import { type Budget, KEY_CONCURRENCY, mapWithin } from "./concurrency";
 import { deadlineFrom } from "./deadline";
-import type { KeyActivity } from "./enrich/cloudtrail";
-import type { FindingsCall } from "./enrich/security-hub";
-import { type Finding, type ParsedEvent, parseEvent, Source } from "./findings";
-import { isAccessKeyId } from "./identifiers";
-import type { Log } from "./log";
-import { MetricName, type MetricPoint, metricsFor } from "./metrics";
-import { checkpointTally, OUT_OF_TIME_STATUSES, type Outcome, Status } from "./outcome";
-import { Action, type Identity, mergePlans, type Plan, planContainment, Skip } from "./plan/plan";
 
 /** Everything the flow needs from the outside world. Built once per container by the handler wiring. */
 export interface Responder {
@@ -42,7 +42,7 @@ export interface Responder {
   now(): Date;
   /**
    * Milliseconds left in this invocation (Lambda's `getRemainingTimeInMillis`). Without it there is no deadline and
-   * nothing is cut short; with it, an event too large for one invocation is checkpointed (src/deadline.ts).
+   * nothing is cut short; with it, an event too large for one invocation is checkpointed (src/entry/deadline.ts).
    */
   timeLeft?: () => number;
   log: Log;
@@ -304,7 +304,7 @@ const handleProblem = async (
   }
   const error = await tell(
     responder,
-    (await import("./alert/render")).renderProblemAlert(problem, {
+    (await import("../alert/render")).renderProblemAlert(problem, {
       dryRun: responder.config.dryRun,
       now: responder.now(),
       commands: responder.commands,
@@ -422,7 +422,7 @@ const containAll = async (
 const AFTER_SECURITY_HUB_MS = 2_000;
 
 /**
- * Records the outcome on the Security Hub finding behind each outcome (src/enrich/security-hub.ts), after the
+ * Records the outcome on the Security Hub finding behind each outcome (src/alert/security-hub-record.ts), after the
  * containment and the alert, like enrichment: bounded in time, and a failure is a log line and a metric, never a
  * failed run. A run that ran out of time leaves it to Lambda's retry.
  */
@@ -435,7 +435,9 @@ const recordOutcomeOnFindings = async (
   const send = responder.updateFindings;
   if (!responder.config.securityHubUpdates || send === undefined) return;
   if (outcomes.some((o) => OUT_OF_TIME_STATUSES.includes(o.status))) return;
-  const { findingUpdates, recordOnFindings, UPDATE_TIMEOUT_MS } = await import("./enrich/security-hub");
+  const { findingUpdates, recordOnFindings, UPDATE_TIMEOUT_MS } = await import(
+    "../alert/security-hub-record"
+  );
   const updates = findingUpdates(outcomes, { dryRun: responder.config.dryRun, stack: responder.stack });
   if (updates.length === 0) return;
   const left = responder.timeLeft?.();
@@ -536,7 +538,7 @@ export const respond = async (
   // A large event is split into parts, each within SNS's limit. Every part is sent even if one fails, so that no
   // key goes unmentioned; the first error fails the invocation.
   // The alert code loads only now, after every write.
-  const { renderAlerts } = await import("./alert/render");
+  const { renderAlerts } = await import("../alert/render");
   const alerts = renderAlerts(outcomes, {
     dryRun: config.dryRun,
     now: responder.now(),

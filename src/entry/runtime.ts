@@ -4,14 +4,14 @@ import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
-import { type Config, describeMode, loadConfig, Mode } from "./config";
-import { assumeMemberRole } from "./contain/member-account";
-import type { KeyActivity } from "./enrich/cloudtrail";
-import type { FindingsCall } from "./enrich/security-hub";
-import { MANUAL_HANDLER } from "./findings";
-import type { Log } from "./log";
-import type { MetricPoint } from "./metrics";
-import type { Identity } from "./plan/plan";
+import type { MetricPoint } from "../alert/metrics";
+import type { FindingsCall } from "../alert/security-hub-record";
+import { assumeMemberRole } from "../contain/member-account";
+import type { KeyActivity } from "../enrich/cloudtrail";
+import { MANUAL_HANDLER } from "../findings";
+import type { Identity } from "../plan/plan";
+import { type Config, describeMode, loadConfig, Mode } from "../shared/config";
+import type { Log } from "../shared/log";
 import { RecentEvents, type Responder } from "./respond";
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -73,25 +73,25 @@ class Clients {
     this.iam = new IAMClient(config);
   }
   sns(): Promise<SNSClient> {
-    this.snsClient ??= import("./alert/publish").then(
+    this.snsClient ??= import("../alert/publish").then(
       ({ SNSClient }) => new SNSClient({ ...this.config, maxAttempts: 4 }),
     );
     return this.snsClient;
   }
   sts(): Promise<STSClient> {
-    this.stsClient ??= import("./sts").then(({ STSClient }) => new STSClient(this.config));
+    this.stsClient ??= import("../contain/sts").then(({ STSClient }) => new STSClient(this.config));
     return this.stsClient;
   }
   cloudtrail(): Promise<CloudTrailClient> {
     // Enrichment is best effort: one retry at most, so a throttled look-up gives up quickly.
-    this.cloudtrailClient ??= import("./enrich/cloudtrail").then(
+    this.cloudtrailClient ??= import("../enrich/cloudtrail").then(
       ({ CloudTrailClient }) => new CloudTrailClient({ ...this.config, maxAttempts: 2 }),
     );
     return this.cloudtrailClient;
   }
   securityHub(): Promise<SecurityHubClient> {
     // Best effort, after the alert: one retry at most, like enrichment.
-    this.securityHubClient ??= import("./securityhub").then(
+    this.securityHubClient ??= import("../alert/securityhub-client").then(
       ({ SecurityHubClient }) => new SecurityHubClient({ ...this.config, maxAttempts: 2 }),
     );
     return this.securityHubClient;
@@ -104,7 +104,9 @@ const sendFindingsCall = async (
   call: FindingsCall,
   abortSignal: AbortSignal,
 ): Promise<string[]> => {
-  const { BatchUpdateFindingsCommand, BatchUpdateFindingsV2Command } = await import("./securityhub");
+  const { BatchUpdateFindingsCommand, BatchUpdateFindingsV2Command } = await import(
+    "../alert/securityhub-client"
+  );
   const output =
     call.api === "BatchUpdateFindings"
       ? await client.send(new BatchUpdateFindingsCommand(call.input), { abortSignal })
@@ -140,7 +142,7 @@ export const createRuntime = (
   const local = env.IS_LOCAL === "true";
   let cachedIdentity: Promise<Identity> | undefined;
   const lookUpIdentity = async (config: Config): Promise<Identity> => {
-    const { GetCallerIdentityCommand } = await import("./sts");
+    const { GetCallerIdentityCommand } = await import("../contain/sts");
     const result = await (await clients.sts()).send(new GetCallerIdentityCommand({}));
     // Locally the shell's credentials act on a real account: say which, before anything is done.
     if (local) print(localRunLine(config, { account: result.Account, arn: result.Arn }));
@@ -212,12 +214,12 @@ export const createRuntime = (
         return client;
       },
       keyAccount: async (accessKeyId) => {
-        const { accountOfKey } = await import("./contain/key-account");
+        const { accountOfKey } = await import("../contain/key-account");
         return accountOfKey(await clients.sts(), accessKeyId);
       },
       publish: async (alert) => {
         // After the write: the SNS client and the publishing code load only now.
-        const { publishAlert } = await import("./alert/publish");
+        const { publishAlert } = await import("../alert/publish");
         const sns = config.alertTopicArn ? await clients.sns() : undefined;
         return publishAlert(sns, config.alertTopicArn, alert, print);
       },
@@ -228,7 +230,7 @@ export const createRuntime = (
       log,
       record,
       activity: async (accessKeyId): Promise<KeyActivity> => {
-        const { recentActivity } = await import("./enrich/cloudtrail");
+        const { recentActivity } = await import("../enrich/cloudtrail");
         return recentActivity(await clients.cloudtrail(), accessKeyId, { now: new Date() });
       },
       updateFindings: async (call, signal) => sendFindingsCall(await clients.securityHub(), call, signal),

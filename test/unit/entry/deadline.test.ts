@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ALERT_RESERVE_MS, deadlineFrom, KEY_RESERVE_MS } from "../../src/deadline";
+import { ALERT_RESERVE_MS, deadlineFrom, KEY_RESERVE_MS } from "../../../src/entry/deadline";
 
 /** Lambda's clock: the deadline is fixed, the time left is counted from the (fake) clock. */
 const clock = (ms: number) => {

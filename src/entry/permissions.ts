@@ -1,12 +1,12 @@
 import { ALERT_PERMISSIONS } from "../alert/publish";
-import { DRILL_PERMISSIONS } from "../drill";
+import { SECURITY_HUB_PERMISSIONS } from "../alert/security-hub-record";
+import { ACCESS_KEY_PERMISSIONS } from "../contain/access-keys";
+import { AUDIT_PERMISSIONS } from "../contain/audit";
+import { KEY_ACCOUNT_PERMISSIONS } from "../contain/key-account";
+import { MEMBER_ACCOUNT_PERMISSIONS } from "../contain/member-account";
+import { SESSION_PERMISSIONS } from "../contain/sessions";
+import { DRILL_PERMISSIONS } from "../drill/run-drill";
 import { ENRICH_PERMISSIONS } from "../enrich/cloudtrail";
-import { SECURITY_HUB_PERMISSIONS } from "../enrich/security-hub";
-import { ACCESS_KEY_PERMISSIONS } from "./access-keys";
-import { AUDIT_PERMISSIONS } from "./audit";
-import { KEY_ACCOUNT_PERMISSIONS } from "./key-account";
-import { MEMBER_ACCOUNT_PERMISSIONS } from "./member-account";
-import { SESSION_PERMISSIONS } from "./sessions";
 
 /** One action of an adapter's declared list, checked by the compiler to be in that list. */
 const declaredBy = <Action extends string>(_declared: readonly Action[], action: NoInfer<Action>): Action =>
@@ -60,7 +60,7 @@ export const grantedActions = (enabled: readonly OptIn[]): string[] => [
 ];
 
 /**
- * Every action the drill function's own role is granted (src/drill.ts), only while param drill is "true": an idle
+ * Every action the drill function's own role is granted (src/drill/run-drill.ts), only while param drill is "true": an idle
  * drill calls nothing. Its role is not the responders', so none of this reaches them, nor theirs the drill.
  */
 export const drillGrantedActions = (drill: boolean): string[] => (drill ? [...DRILL_PERMISSIONS] : []);

@@ -12,7 +12,7 @@ export const KEY_RESERVE_MS = 15_000;
  * Keys still in flight are given up when this much time is left: enough to render the alerts (0.25 s for 1,000 keys
  * on the bench machine; a 256 MB function gets about a seventh of a vCPU, so about 2 s), publish every part one
  * after another (1,000 keys make about 30 parts, at about 0.1 s each: 3 s), ride out one slow Publish (the SDK's
- * request timeout is 5 s, src/runtime.ts), flush the metrics and fail. So the function fails with its alerts sent,
+ * request timeout is 5 s, src/entry/runtime.ts), flush the metrics and fail. So the function fails with its alerts sent,
  * never by running into Lambda's timeout with nobody told.
  */
 export const ALERT_RESERVE_MS = 10_000;

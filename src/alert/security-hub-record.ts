@@ -1,10 +1,10 @@
-import { untrusted, Verdict, verdictOf } from "../alert/render";
 import { errorMessage } from "../contain/errors";
+import { type Outcome, Status } from "../contain/outcome";
 import { type Finding, Source } from "../findings/finding";
 import { isAwsProduct, RESPONDER_NOTE_PREFIX, RESPONDER_UPDATED_BY } from "../findings/security-hub";
-import { isAccessKeyId, isAccountId, isUserName } from "../identifiers";
-import type { Log } from "../log";
-import { type Outcome, Status } from "../outcome";
+import { isAccessKeyId, isAccountId, isUserName } from "../shared/identifiers";
+import type { Log } from "../shared/log";
+import { untrusted, Verdict, verdictOf } from "./render";
 
 /**
  * BatchUpdateFindingsV2 has no action of its own: the Service Authorization Reference authorizes it as
@@ -37,7 +37,7 @@ export interface FindingUpdate {
   status?: Workflow;
 }
 
-/** One call, in the shape of the SDK's input (src/securityhub.ts sends it). */
+/** One call, in the shape of the SDK's input (src/alert/securityhub-client.ts sends it). */
 export type FindingsCall =
   | {
       api: "BatchUpdateFindings";

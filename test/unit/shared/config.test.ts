@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConfigError, describeMode, loadConfig, Mode } from "../../src/config";
+import { ConfigError, describeMode, loadConfig, Mode } from "../../../src/shared/config";
 
 /** The error loadConfig throws for an environment, so that a test can check its type and message together. */
 const errorFor = (env: Record<string, string>): unknown => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { closestName } from "../../src/closest-name";
+import { closestName } from "../../../src/findings/closest-name";
 
 describe("closestName", () => {
   const FIELDS = ["accessKeyId", "userName", "account", "reason", "status", "requestedBy"];

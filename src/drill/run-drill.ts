@@ -3,7 +3,7 @@ import {
   type GuardDutyClient,
   ListDetectorsCommand,
 } from "@aws-sdk/client-guardduty";
-import { DRILL_FINDING_TYPE } from "./drill-finding";
+import { DRILL_FINDING_TYPE } from "./finding-type";
 
 /** What the drill function's own role is granted (serverless.yml DrillRole, DrillGrant). It reads and writes no IAM. */
 export const DRILL_PERMISSIONS = ["guardduty:ListDetectors", "guardduty:CreateSampleFindings"] as const;

@@ -8,13 +8,13 @@ import {
   noteText,
   recordOnFindings,
   targetOf,
-} from "../../../src/enrich/security-hub";
+} from "../../../src/alert/security-hub-record";
+import { Status } from "../../../src/contain/outcome";
 import { RESPONDER_NOTE_PREFIX, RESPONDER_UPDATED_BY } from "../../../src/findings/security-hub";
-import { silentLog } from "../../../src/log";
-import { Status } from "../../../src/outcome";
 import { Skip } from "../../../src/plan/plan";
+import { silentLog } from "../../../src/shared/log";
 import { findingOf } from "../../support/fixtures";
-import { disabledAlice, outcome, planFor, skipPlan } from "../alert/outcomes";
+import { disabledAlice, outcome, planFor, skipPlan } from "./outcomes";
 
 const GUARDDUTY_PRODUCT = "arn:aws:securityhub:us-east-1::product/aws/guardduty";
 const asffGrace = () => findingOf("security-hub-principal-name");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Budget, mapWithin } from "../../src/concurrency";
+import { type Budget, mapWithin } from "../../../src/entry/concurrency";
 
 /** A piece of work that finishes when the test says so. */
 const gate = () => {

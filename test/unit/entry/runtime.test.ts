@@ -4,12 +4,18 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk
 import { mockClient } from "aws-sdk-client-mock";
 import "aws-sdk-client-mock-vitest/extend";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { renderProblemAlert } from "../../src/alert/render";
-import { ConfigError } from "../../src/config";
-import { observabilityFor } from "../../src/handler";
-import { silentLog } from "../../src/log";
-import type { Plan } from "../../src/plan/plan";
-import { clientConfig, createRuntime, identityFromArn, partitionOf, principalOf } from "../../src/runtime";
+import { renderProblemAlert } from "../../../src/alert/render";
+import { observabilityFor } from "../../../src/entry/handler";
+import {
+  clientConfig,
+  createRuntime,
+  identityFromArn,
+  partitionOf,
+  principalOf,
+} from "../../../src/entry/runtime";
+import type { Plan } from "../../../src/plan/plan";
+import { ConfigError } from "../../../src/shared/config";
+import { silentLog } from "../../../src/shared/log";
 
 const stsMock = mockClient(STSClient);
 const snsMock = mockClient(SNSClient);

@@ -3,8 +3,8 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import middy, { type MiddlewareObj } from "@middy/core";
 import type { Context } from "aws-lambda";
-import type { Log } from "./log";
-import type { MetricPoint } from "./metrics";
+import type { MetricPoint } from "../alert/metrics";
+import type { Log } from "../shared/log";
 import { respond, type Summary } from "./respond";
 import { createRuntime } from "./runtime";
 
