@@ -66,6 +66,23 @@ export interface Outcome {
   activity?: KeyActivity;
 }
 
+/** An outcome for the plan: its user and account as planned, no siblings or notes unless `extra` says otherwise. */
+export const outcomeOf = (
+  plan: Plan,
+  status: Status,
+  detail: string,
+  extra: Partial<Outcome> = {},
+): Outcome => ({
+  plan,
+  status,
+  detail,
+  userName: plan.userName,
+  account: plan.account,
+  siblings: [],
+  notes: [],
+  ...extra,
+});
+
 /** What a status means for people: one list, read by the alert, the metrics and the run's result. */
 export interface StatusMeaning {
   /** How the alert labels a key with this status. */

@@ -5,7 +5,8 @@ import middy, { type MiddlewareObj } from "@middy/core";
 import type { Context } from "aws-lambda";
 import type { MetricPoint } from "../alert/metrics";
 import type { Log } from "../shared/log";
-import { respond, type Summary } from "./respond";
+import { respond } from "./respond";
+import type { Summary } from "./responder";
 import { createRuntime } from "./runtime";
 
 export const SERVICE_NAME = "access-key-responder";

@@ -12,7 +12,8 @@ import { MANUAL_HANDLER } from "../findings";
 import type { Identity } from "../plan/plan";
 import { type Config, describeMode, loadConfig, Mode } from "../shared/config";
 import type { Log } from "../shared/log";
-import { RecentEvents, type Responder } from "./respond";
+import { RecentEvents } from "./recent-events";
+import type { Responder } from "./responder";
 
 type Environment = Readonly<Record<string, string | undefined>>;
 

@@ -1,20 +1,10 @@
 import * as z from "zod/mini";
 import { isAccessKeyId } from "../shared/identifiers";
-import {
-  anything,
-  arrayAt,
-  describeIssues,
-  type Envelope,
-  facts,
-  lazily,
-  lenientText,
-  mismatch,
-  objectAt,
-  salvaged,
-  textOf,
-  toIsoTime,
-} from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
+import { facts } from "./finding-fields";
+import { anything, type Envelope, lazily, lenientText } from "./schema";
+import { describeIssues, mismatch, salvaged } from "./schema-failure";
+import { arrayAt, objectAt, textOf, toIsoTime } from "./values";
 
 /** Every AWS Health code that reports a leaked or misused credential. Missing one means never firing on a leak. */
 export const HEALTH_CREDENTIAL_CODES = [
@@ -33,13 +23,13 @@ const schemas = lazily(() => {
     startTime: lenientText(),
     lastUpdatedTime: lenientText(),
     affectedAccount: z.optional(z.string()),
-    affectedEntities: z.optional(z.array(z.looseObject({ entityValue: z.optional(z.unknown()) }))),
+    affectedEntities: z.optional(z.array(z.looseObject({ entityValue: anything() }))),
     eventMetadata: z.optional(
       z.looseObject({
-        publicKey: z.optional(z.unknown()),
-        userName: z.optional(z.unknown()),
-        accountId: z.optional(z.unknown()),
-        exposedUrl: z.optional(z.unknown()),
+        publicKey: anything(),
+        userName: anything(),
+        accountId: anything(),
+        exposedUrl: anything(),
       }),
     ),
     eventDescription: z.catch(

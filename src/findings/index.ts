@@ -1,8 +1,8 @@
-import { Envelope } from "./common";
 import type { ParsedEvent } from "./finding";
 import { parseGuardDutyDetail, parseGuardDutyEvent } from "./guardduty";
 import { parseHealthEvent } from "./health";
 import { isManualRequest, parseManualRequest } from "./manual";
+import { Envelope } from "./schema";
 import { parseSecurityHubEvent } from "./security-hub";
 import { FINDINGS_IMPORTED_V2, parseSecurityHubV2Event } from "./security-hub-v2";
 import { parseTrustedAdvisorEvent } from "./trusted-advisor";

@@ -6,8 +6,8 @@ import {
   USER_NAME_PATTERN,
 } from "../shared/identifiers";
 import { closestName } from "./closest-name";
-import { lazily } from "./common";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
+import { lazily } from "./schema";
 
 /**
  * The chat buttons' form (serverless.yml, DisableKeyChatAction and ReactivateKeyChatAction): the key ID alone, under

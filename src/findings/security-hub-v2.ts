@@ -1,29 +1,15 @@
 import * as z from "zod/mini";
-import {
-  anything,
-  arrayAt,
-  describeIssues,
-  type Envelope,
-  facts,
-  isPlaceholderKey,
-  lazily,
-  lenientText,
-  mismatch,
-  numberOf,
-  objectAt,
-  principalTypeOf,
-  salvaged,
-  textOf,
-  toIsoTime,
-} from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
+import { facts, isPlaceholderKey, principalTypeOf } from "./finding-fields";
+import { anything, type Envelope, lazily, lenientText } from "./schema";
 import {
-  ECHO_REASON,
-  isAwsProduct,
-  labelSeverity,
-  mayRepeatGuardDuty,
+  type FindingRead,
+  parseSecurityHubFindings,
+  type RawSecurityHubFinding,
   RESPONDER_NOTE_PREFIX,
-} from "./security-hub";
+} from "./security-hub-event";
+import { isAwsProduct, labelSeverity, mayRepeatGuardDuty } from "./security-hub-product";
+import { arrayAt, numberOf, objectAt, toIsoTime } from "./values";
 
 /** The detail-type of Security Hub's OCSF findings; its ASFF findings come as "Security Hub Findings - Imported". */
 export const FINDINGS_IMPORTED_V2 = "Findings Imported V2";
@@ -94,14 +80,12 @@ const schemas = lazily(() => {
     comment: lenientText(),
   });
 
-  const SecurityHubV2Detail = z.looseObject({ findings: z.array(z.unknown()) });
-
-  /** OCSF severity_id 1–6 (Informational … Fatal) on GuardDuty's 0–10 scale; 0 Unknown and 99 Other have none. */
-  return { KeyResource, OcsfFinding, SecurityHubV2Detail };
+  return { KeyResource, OcsfFinding };
 });
 type KeyResource = z.infer<ReturnType<typeof schemas>["KeyResource"]>;
 type OcsfFinding = z.infer<ReturnType<typeof schemas>["OcsfFinding"]>;
 
+/** OCSF severity_id 1–6 (Informational … Fatal) on GuardDuty's 0–10 scale; 0 Unknown and 99 Other have none. */
 const SEVERITY_ID: Record<number, number> = { 1: 0, 2: 1, 3: 4, 4: 7, 5: 9, 6: 10 };
 
 /** The normalized severity_id first, then its caption (the labels ASFF uses, plus Fatal); otherwise none. */
@@ -271,31 +255,45 @@ const findingsOf = (f: OcsfFinding, keyResources: KeyResource[], envelope: Envel
   });
 };
 
-/** A finding that failed the schema but names valid keys in its key resources: each is for a person to decide. */
-const salvage = (raw: unknown, envelope: Envelope, why: string): Finding[] => {
+/** What an OCSF finding that failed its schema still names: the keys of its key resources, among the rest. */
+const rawOcsf = (raw: unknown): RawSecurityHubFinding => {
   const f = objectAt(raw);
   const info = objectAt(f.finding_info);
-  const product = textOf(objectAt(objectAt(f.metadata).product).uid);
   const keys = arrayAt(f.resources)
     .map(objectAt)
     .filter((r) => r.type === KEY_RESOURCE_TYPE)
     .flatMap((r) => [r.uid, objectAt(r.data).access_key_id]);
-  const type = typeOf(arrayAt(info.types));
-  const rescued = salvaged(
+  return {
     keys,
-    {
-      source: Source.SecurityHub,
-      findingId: textOf(info.uid) || envelope.id || "(no finding id)",
-      eventId: envelope.id,
-      type,
-      title: textOf(info.title) ?? type,
-      account: textOf(objectAt(objectAt(f.cloud).account).uid),
-      sample: false,
-      provenance: { product: product ?? "(no metadata.product.uid)", aws: isAwsProduct(product) },
-    },
-    why,
-  );
-  return rescued?.kind === "findings" ? rescued.findings : [];
+    id: info.uid,
+    type: typeOf(arrayAt(info.types)),
+    title: info.title,
+    account: objectAt(objectAt(f.cloud).account).uid,
+    sample: false,
+    product: objectAt(objectAt(f.metadata).product).uid,
+    noProduct: "(no metadata.product.uid)",
+  };
+};
+
+const readOcsf = (raw: unknown, path: string, envelope: Envelope): FindingRead => {
+  const parsed = schemas().OcsfFinding.safeParse(raw);
+  if (!parsed.success) return { what: "Security Hub finding (OCSF)", error: parsed.error, path };
+  // The responder's own comment coming back (Security Hub re-emits the finding on every update). OCSF keeps no
+  // time of the comment, so a finding carrying it is the echo whatever else changed; the guardduty function still
+  // receives GuardDuty's own updates directly.
+  if (parsed.data.comment?.startsWith(RESPONDER_NOTE_PREFIX)) return "echo";
+  const keyResources: KeyResource[] = [];
+  for (const [at, candidate] of (parsed.data.resources ?? []).entries()) {
+    if (candidate.type !== KEY_RESOURCE_TYPE) continue;
+    const resource = schemas().KeyResource.safeParse(candidate);
+    if (!resource.success) {
+      const where = `${path}.resources.${at}`;
+      const why = "its key resource could not be read";
+      return { what: "Security Hub key resource (OCSF)", why, error: resource.error, path: where };
+    }
+    keyResources.push(resource.data);
+  }
+  return findingsOf(parsed.data, keyResources, envelope);
 };
 
 /**
@@ -303,61 +301,11 @@ const salvage = (raw: unknown, envelope: Envelope, why: string): Finding[] => {
  * `AWS::IAM::AccessKey` resource. The same trust rules as ASFF: only an AWS product may lead to a write, and a
  * closed finding never does.
  */
-export const parseSecurityHubV2Event = (envelope: Envelope): ParsedEvent => {
-  const eventId = envelope.id;
-  const source = Source.SecurityHub;
-  if (envelope["detail-type"] !== FINDINGS_IMPORTED_V2) {
-    return { kind: "ignored", source, eventId, reason: `not an OCSF finding: ${envelope["detail-type"]}` };
-  }
-  const head = schemas().SecurityHubV2Detail.safeParse(envelope.detail);
-  if (!head.success) return mismatch(source, eventId, "Security Hub V2 event", head.error);
-  const findings: Finding[] = [];
-  let echoes = 0;
-  findingLoop: for (const [index, raw] of head.data.findings.entries()) {
-    const path = `detail.findings.${index}`;
-    const parsed = schemas().OcsfFinding.safeParse(raw);
-    if (!parsed.success) {
-      const rescued = salvage(
-        raw,
-        envelope,
-        `some of its fields could not be read (${describeIssues(parsed.error, path)})`,
-      );
-      if (rescued.length === 0)
-        return mismatch(source, eventId, "Security Hub finding (OCSF)", parsed.error, path);
-      findings.push(...rescued);
-      continue;
-    }
-    // The responder's own comment coming back (Security Hub re-emits the finding on every update). OCSF keeps no
-    // time of the comment, so a finding carrying it is the echo whatever else changed; the guardduty function still
-    // receives GuardDuty's own updates directly.
-    if (parsed.data.comment?.startsWith(RESPONDER_NOTE_PREFIX)) {
-      echoes++;
-      continue;
-    }
-    const keyResources: KeyResource[] = [];
-    for (const [at, candidate] of (parsed.data.resources ?? []).entries()) {
-      if (candidate.type !== KEY_RESOURCE_TYPE) continue;
-      const resource = schemas().KeyResource.safeParse(candidate);
-      if (!resource.success) {
-        const where = `${path}.resources.${at}`;
-        const rescued = salvage(
-          raw,
-          envelope,
-          `its key resource could not be read (${describeIssues(resource.error, where)})`,
-        );
-        if (rescued.length === 0) {
-          return mismatch(source, eventId, "Security Hub key resource (OCSF)", resource.error, where);
-        }
-        findings.push(...rescued);
-        continue findingLoop;
-      }
-      keyResources.push(resource.data);
-    }
-    findings.push(...findingsOf(parsed.data, keyResources, envelope));
-  }
-  if (findings.length === 0) {
-    const reason = echoes > 0 ? ECHO_REASON : "no finding names an access key";
-    return { kind: "ignored", source, eventId, reason };
-  }
-  return { kind: "findings", source, eventId, findings };
-};
+export const parseSecurityHubV2Event = (envelope: Envelope): ParsedEvent =>
+  parseSecurityHubFindings(envelope, {
+    detailType: FINDINGS_IMPORTED_V2,
+    other: "not an OCSF finding",
+    eventName: "Security Hub V2 event",
+    read: readOcsf,
+    rawFinding: rawOcsf,
+  });

@@ -1,22 +1,20 @@
 import * as z from "zod/mini";
-import {
-  anything,
-  arrayAt,
-  describeIssues,
-  type Envelope,
-  facts,
-  isPlaceholderKey,
-  lazily,
-  lenientText,
-  mismatch,
-  numberOf,
-  objectAt,
-  principalTypeOf,
-  salvaged,
-  textOf,
-  toIsoTime,
-} from "./common";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
+import { facts, isPlaceholderKey, principalTypeOf } from "./finding-fields";
+import { anything, type Envelope, lazily, lenientText } from "./schema";
+import {
+  type FindingRead,
+  parseSecurityHubFindings,
+  type RawSecurityHubFinding,
+  RESPONDER_NOTE_PREFIX,
+  RESPONDER_UPDATED_BY,
+} from "./security-hub-event";
+import { awsProductService, isAwsProduct, labelSeverity, mayRepeatGuardDuty } from "./security-hub-product";
+import { arrayAt, numberOf, objectAt, textOf, toIsoTime } from "./values";
+
+// Also here, where the alert's Security Hub record has always imported them from.
+export { RESPONDER_NOTE_PREFIX, RESPONDER_UPDATED_BY } from "./security-hub-event";
+export { isAwsProduct } from "./security-hub-product";
 
 const KEY_RESOURCE_PREFIX = "AWS::IAM::AccessKey:";
 
@@ -69,18 +67,9 @@ const schemas = lazily(() => {
     ),
   });
 
-  const SecurityHubDetail = z.looseObject({ findings: z.array(z.unknown()) });
-  return { AsffFinding, SecurityHubDetail };
+  return { AsffFinding };
 });
 type AsffFinding = z.infer<ReturnType<typeof schemas>["AsffFinding"]>;
-
-const LABEL_SEVERITY: Record<string, number> = { INFORMATIONAL: 0, LOW: 1, MEDIUM: 4, HIGH: 7, CRITICAL: 9 };
-
-/** A Security Hub severity label (ASFF `Label`, OCSF `severity`) on GuardDuty's 0–10 scale, in any case. */
-export const labelSeverity = (label: string | undefined): number | undefined => {
-  const key = label?.toUpperCase();
-  return key !== undefined && Object.hasOwn(LABEL_SEVERITY, key) ? LABEL_SEVERITY[key] : undefined;
-};
 
 /** A severity on GuardDuty's own 0–10 scale, as a number or a string of one. */
 const guardDutyScale = (value: unknown): number | undefined => {
@@ -134,36 +123,6 @@ const productFieldsSample = (fields: Record<string, unknown> | undefined): boole
   }
 };
 
-/**
- * Only AWS's own integrations have product ARNs of the reserved form `arn:<partition>:securityhub:<region>::product/
- * aws/<service>` (ASFF `ProductArn`), or `…::productv2/aws/<service>` (OCSF `metadata.product.uid`, Security Hub
- * V2). Both leave the account empty. Anyone with securityhub:BatchImportFindings can import a finding under their
- * own `product/<account>/default`, so any other product is evidence for a person, never a reason to write.
- */
-const AWS_PRODUCT_ARN = /^arn:aws[\w-]*:securityhub:[a-z0-9-]+::product(?:v2)?\/aws\/([a-z0-9-]+)$/;
-
-/** The AWS service behind an AWS product ARN (`guardduty`), or undefined for any other product. */
-const awsProductService = (productArn: string | undefined): string | undefined =>
-  productArn === undefined ? undefined : AWS_PRODUCT_ARN.exec(productArn)?.[1];
-
-export const isAwsProduct = (productArn: string | undefined): boolean =>
-  awsProductService(productArn) !== undefined;
-
-/**
- * Whether a Security Hub copy of a finding may repeat one the guardduty function already handled, so the key is
- * read before writing. GuardDuty delivers its findings to the bus of the region that made them: a GuardDuty finding
- * of the bus's own region (the envelope's `region`) came that way too. One from another region reached this bus
- * through cross-region aggregation, GuardDuty there does not deliver here, and it is written directly. Without
- * either region it is taken for a repeat: the read costs one call, and a repeat written again reads as new.
- */
-export const mayRepeatGuardDuty = (
-  productArn: string | undefined,
-  findingRegion: string | undefined,
-  busRegion: string | undefined,
-): boolean =>
-  awsProductService(productArn) === "guardduty" &&
-  (findingRegion === undefined || busRegion === undefined || findingRegion === busRegion);
-
 /** Workflow statuses that leave a finding open; RESOLVED and SUPPRESSED are a person closing the case. */
 const OPEN_WORKFLOW = ["NEW", "NOTIFIED"];
 /** The deprecated WorkflowState's closed values. */
@@ -186,15 +145,6 @@ export const closedReason = (f: {
   }
   return undefined;
 };
-
-/** Who the responder says it is when it records an outcome on a finding (ASFF `Note.UpdatedBy`). */
-export const RESPONDER_UPDATED_BY = "access-key-responder";
-/** How the responder's note (ASFF `Note.Text`) and comment (OCSF `comment`) begin. */
-export const RESPONDER_NOTE_PREFIX = `[${RESPONDER_UPDATED_BY}]`;
-
-/** Why the event is the responder's own update of the finding coming back, or undefined. */
-export const ECHO_REASON =
-  "the responder's own update of the finding (its note), re-emitted by Security Hub: nothing new to act on";
 
 /**
  * The finding carries the responder's note and its maker has not changed it since: Security Hub re-emits an
@@ -282,77 +232,35 @@ const rawKeys = (raw: unknown): unknown[] =>
       ];
     });
 
-/** A finding that failed the schema but names valid keys: each is reported for a person to decide. */
-const salvage = (raw: unknown, envelope: Envelope, why: string): Finding[] => {
+/** What an ASFF finding that failed its schema still names. */
+const rawAsff = (raw: unknown): RawSecurityHubFinding => {
   const f = objectAt(raw);
   const type = textOf(arrayAt(f.Types)[0]) ?? "Security Hub finding";
-  const product = textOf(f.ProductArn);
-  const rescued = salvaged(
-    rawKeys(raw),
-    {
-      source: Source.SecurityHub,
-      findingId: textOf(f.Id) || envelope.id || "(no finding id)",
-      eventId: envelope.id,
-      type,
-      title: textOf(f.Title) ?? type,
-      account: textOf(f.AwsAccountId),
-      region: textOf(f.Region),
-      sample: f.Sample === true,
-      provenance: { product: product ?? "(no ProductArn)", aws: isAwsProduct(product) },
-    },
-    why,
-  );
-  return rescued?.kind === "findings" ? rescued.findings : [];
+  return {
+    keys: rawKeys(raw),
+    id: f.Id,
+    type,
+    title: f.Title,
+    account: f.AwsAccountId,
+    region: f.Region,
+    sample: f.Sample === true,
+    product: f.ProductArn,
+    noProduct: "(no ProductArn)",
+  };
+};
+
+const readAsff = (raw: unknown, path: string, envelope: Envelope): FindingRead => {
+  const parsed = schemas().AsffFinding.safeParse(raw);
+  if (!parsed.success) return { what: "Security Hub finding (ASFF)", error: parsed.error, path };
+  return isOwnUpdate(parsed.data) ? "echo" : findingsOf(parsed.data, envelope);
 };
 
 /** Turns a "Security Hub Findings - Imported" event (ASFF) into one Finding per access-key resource. */
-export const parseSecurityHubEvent = (envelope: Envelope): ParsedEvent => {
-  const eventId = envelope.id;
-  const source = Source.SecurityHub;
-  if (envelope["detail-type"] !== "Security Hub Findings - Imported") {
-    return {
-      kind: "ignored",
-      source,
-      eventId,
-      reason: `not an imported finding: ${envelope["detail-type"]}`,
-    };
-  }
-  const head = schemas().SecurityHubDetail.safeParse(envelope.detail);
-  if (!head.success) {
-    return mismatch(source, eventId, "Security Hub event", head.error);
-  }
-  const findings: Finding[] = [];
-  let echoes = 0;
-  for (const [index, raw] of head.data.findings.entries()) {
-    const parsed = schemas().AsffFinding.safeParse(raw);
-    if (!parsed.success) {
-      const path = `detail.findings.${index}`;
-      const rescued = salvage(
-        raw,
-        envelope,
-        `some of its fields could not be read (${describeIssues(parsed.error, path)})`,
-      );
-      if (rescued.length > 0) {
-        findings.push(...rescued);
-        continue;
-      }
-      return mismatch(
-        source,
-        eventId,
-        "Security Hub finding (ASFF)",
-        parsed.error,
-        `detail.findings.${index}`,
-      );
-    }
-    if (isOwnUpdate(parsed.data)) {
-      echoes++;
-      continue;
-    }
-    findings.push(...findingsOf(parsed.data, envelope));
-  }
-  if (findings.length === 0) {
-    const reason = echoes > 0 ? ECHO_REASON : "no finding names an access key";
-    return { kind: "ignored", source, eventId, reason };
-  }
-  return { kind: "findings", source, eventId, findings };
-};
+export const parseSecurityHubEvent = (envelope: Envelope): ParsedEvent =>
+  parseSecurityHubFindings(envelope, {
+    detailType: "Security Hub Findings - Imported",
+    other: "not an imported finding",
+    eventName: "Security Hub event",
+    read: readAsff,
+    rawFinding: rawAsff,
+  });

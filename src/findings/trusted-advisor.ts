@@ -1,18 +1,10 @@
 import * as z from "zod/mini";
 import { isAccessKeyId } from "../shared/identifiers";
-import {
-  describeIssues,
-  type Envelope,
-  facts,
-  lazily,
-  lenientText,
-  mismatch,
-  objectAt,
-  salvaged,
-  textOf,
-  toIsoTime,
-} from "./common";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
+import { facts } from "./finding-fields";
+import { type Envelope, lazily, lenientText } from "./schema";
+import { describeIssues, mismatch, salvaged } from "./schema-failure";
+import { objectAt, textOf, toIsoTime } from "./values";
 
 export const EXPOSED_KEYS_CHECK = "Exposed Access Keys";
 

@@ -1,15 +1,13 @@
 import { ROLE_NAME_PATTERN, USER_NAME_PATTERN } from "./identifiers";
 import { Source } from "./source";
 
-/** What the responder does with a finding it would act on. */
-export const Mode = {
-  /** Set the key Inactive at once (the default). */
-  Contain: "contain",
-  /** Make no write; alert with the command that approves it. A person's request to the manual function is carried out. */
-  Approve: "approve",
-  /** Plan and alert only, with no IAM or STS call at all (the dry run; DRY_RUN=true is its alias). */
-  Observe: "observe",
-} as const;
+/**
+ * What the responder does with a finding it would act on: `contain` sets the key Inactive at once (the default);
+ * `approve` makes no write and alerts with the command that approves it, while a person's request to the manual
+ * function is carried out; `observe` plans and alerts only, with no IAM or STS call at all (the dry run; DRY_RUN=true
+ * is its alias).
+ */
+export const Mode = { Contain: "contain", Approve: "approve", Observe: "observe" } as const;
 export type Mode = (typeof Mode)[keyof typeof Mode];
 
 /** Settings read once from the environment. Every name is documented in docs/configuration.md (generated: npm run docs). */
@@ -74,15 +72,20 @@ const readNumber = (env: Environment, name: string, fallback: number, min: numbe
   return number;
 };
 
-const readUserList = (env: Environment, name: string): string[] => {
-  const names = (read(env, name) ?? "")
+/** A comma-separated list (entries trimmed, empty ones dropped) whose every entry must match `pattern`. */
+const readList = (env: Environment, name: string, pattern: RegExp, complaint: string): string[] => {
+  const entries = (read(env, name) ?? "")
     .split(",")
     .map((entry) => entry.trim())
     .filter(Boolean);
-  const invalid = names.filter((entry) => !USER_NAME_PATTERN.test(entry));
-  if (invalid.length > 0) throw new ConfigError(`${name} has invalid user names: ${invalid.join(", ")}`);
-  return names.map((entry) => entry.toLowerCase());
+  const invalid = entries.filter((entry) => !pattern.test(entry));
+  if (invalid.length > 0) throw new ConfigError(`${name} ${complaint}: ${invalid.join(", ")}`);
+  return entries;
 };
+
+/** Lower-cased for comparison: IAM user names are case-insensitive. */
+const readUserList = (env: Environment, name: string): string[] =>
+  readList(env, name, USER_NAME_PATTERN, "has invalid user names").map((entry) => entry.toLowerCase());
 
 const MODES: readonly string[] = Object.values(Mode);
 
@@ -133,16 +136,8 @@ const readApprovalExceptions = (env: Environment, name: string): string[] => {
 const TOPIC_ARN = /^arn:[\w-]+:sns:[\w-]+:\d{12}:[\w-]{1,256}$/;
 
 /** Comma-separated SNS topic ARNs; anything else (a topic name, a wildcard) fails, naming the variable. */
-const readTopicList = (env: Environment, name: string): string[] => {
-  const arns = (read(env, name) ?? "")
-    .split(",")
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  const invalid = arns.filter((arn) => !TOPIC_ARN.test(arn));
-  if (invalid.length > 0)
-    throw new ConfigError(`${name} must be SNS topic ARNs; invalid: ${invalid.join(", ")}`);
-  return arns;
-};
+const readTopicList = (env: Environment, name: string): string[] =>
+  readList(env, name, TOPIC_ARN, "must be SNS topic ARNs; invalid");
 
 /** What the functions will do with a leaked key, in one line: printed by `sls package` and by a live local run. */
 export const describeMode = (config: Pick<Config, "mode" | "containWithoutApproval">): string => {

@@ -7,14 +7,12 @@ export const USER_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 export const ROLE_NAME_PATTERN = /^[\w+=,.@-]{1,64}$/;
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 
-export const KeyKind = {
-  /** `AKIA…`: a long-term key of an IAM user or of the root user. */
-  LongTerm: "long-term",
-  /** `ASIA…`: STS temporary credentials; UpdateAccessKey cannot act on them. */
-  Temporary: "temporary",
-  /** Valid characters but neither prefix (AWS has used others, e.g. for test keys); treated as not ours to touch. */
-  Unknown: "unknown",
-} as const;
+/**
+ * What an access key ID's prefix says: `AKIA…` a long-term key of an IAM user or of the root user; `ASIA…` STS
+ * temporary credentials, which UpdateAccessKey cannot act on; any other (valid characters but neither prefix: AWS has
+ * used others, e.g. for test keys) unknown, and treated as not ours to touch.
+ */
+export const KeyKind = { LongTerm: "long-term", Temporary: "temporary", Unknown: "unknown" } as const;
 export type KeyKind = (typeof KeyKind)[keyof typeof KeyKind];
 
 export const isAccessKeyId = (value: unknown): value is string =>

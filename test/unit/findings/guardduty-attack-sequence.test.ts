@@ -3,9 +3,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseEvent } from "../../../src/findings";
-import { Envelope } from "../../../src/findings/common";
 import type { Finding, ParsedEvent } from "../../../src/findings/finding";
 import { parseGuardDutyDetail, parseGuardDutyEvent } from "../../../src/findings/guardduty";
+import { Envelope } from "../../../src/findings/schema";
 import { Action, mergePlans, planContainment, Skip } from "../../../src/plan/plan";
 import { type EditableEvent, loadEvent, ourIdentity, SELF, testConfig } from "../../support/fixtures";
 

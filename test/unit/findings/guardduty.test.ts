@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Envelope } from "../../../src/findings/common";
 import type { ParsedEvent } from "../../../src/findings/finding";
 import { parseGuardDutyDetail, parseGuardDutyEvent } from "../../../src/findings/guardduty";
+import { Envelope } from "../../../src/findings/schema";
 import { type EditableEvent, loadEvent, MEMBER, SELF } from "../../support/fixtures";
 
 const parse = (event: unknown): ParsedEvent => parseGuardDutyEvent(Envelope().parse(event));

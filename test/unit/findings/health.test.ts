@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Envelope } from "../../../src/findings/common";
 import type { Finding, ParsedEvent } from "../../../src/findings/finding";
 import { HEALTH_CREDENTIAL_CODES, parseHealthEvent } from "../../../src/findings/health";
+import { Envelope } from "../../../src/findings/schema";
 import { loadEvent, MEMBER, SELF } from "../../support/fixtures";
 
 const parse = (event: unknown): ParsedEvent => parseHealthEvent(Envelope().parse(event));

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseEvent } from "../../../src/findings";
-import { Envelope } from "../../../src/findings/common";
 import type { Finding, ParsedEvent } from "../../../src/findings/finding";
+import { Envelope } from "../../../src/findings/schema";
 import { parseSecurityHubV2Event } from "../../../src/findings/security-hub-v2";
 import { mergePlans, planContainment } from "../../../src/plan/plan";
 import { type EditableEvent, loadEvent, MEMBER, ourIdentity, SELF, testConfig } from "../../support/fixtures";

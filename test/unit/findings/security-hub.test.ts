@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Envelope } from "../../../src/findings/common";
 import type { Finding, ParsedEvent } from "../../../src/findings/finding";
+import { Envelope } from "../../../src/findings/schema";
 import { parseSecurityHubEvent } from "../../../src/findings/security-hub";
 import { type EditableEvent, loadEvent, MEMBER, SELF } from "../../support/fixtures";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Envelope } from "../../../src/findings/common";
 import type { Finding, ParsedEvent } from "../../../src/findings/finding";
+import { Envelope } from "../../../src/findings/schema";
 import { parseTrustedAdvisorEvent } from "../../../src/findings/trusted-advisor";
 import { loadEvent, SELF } from "../../support/fixtures";
 

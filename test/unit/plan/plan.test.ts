@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  Action,
-  mergePlans,
-  type Plan,
-  planContainment,
-  planForAccount,
-  planForOwner,
-  Skip,
-} from "../../../src/plan/plan";
+import { Action, mergePlans, planContainment, planForAccount, Skip } from "../../../src/plan/plan";
 import { findingOf, findingsOf, MEMBER, ourIdentity, SELF, testConfig } from "../../support/fixtures";
 
 const identity = ourIdentity();
@@ -460,92 +452,6 @@ describe("planContainment: what the plan does not take on the event's word", () 
     const plan = planContainment(finding, config, ourIdentity({ roleName: "responder-role" }));
 
     expect(plan.action).toBe(Action.RevokeSessions);
-  });
-});
-
-describe("planForOwner", () => {
-  const healthPlan = (config = testConfig()): Plan =>
-    planContainment(findingOf("health-credentials-compromised"), config, identity);
-
-  it("plans the write for the owner IAM named, with no further look-up", () => {
-    const plan = planForOwner(healthPlan(), { userName: "bob", root: false }, testConfig(), identity);
-
-    expect(plan).toMatchObject({
-      action: Action.DisableKey,
-      userName: "bob",
-      resolveOwner: false,
-      account: SELF,
-    });
-    expect(plan.finding.principalType).toBe("IAMUser");
-  });
-
-  it("turns a key that turns out to be root's into no write", () => {
-    const plan = planForOwner(healthPlan(), { root: true }, testConfig(), identity);
-
-    expect(plan).toMatchObject({ action: Action.None, skip: Skip.Root, urgent: true });
-  });
-
-  it("turns a key that turns out to be a protected user's into no write", () => {
-    const config = testConfig({ protectedUsers: ["bob"] });
-
-    const plan = planForOwner(healthPlan(config), { userName: "Bob", root: false }, config, identity);
-
-    expect(plan).toMatchObject({ action: Action.None, skip: Skip.Protected, urgent: true });
-  });
-
-  it("keeps acting in the member account through the member role", () => {
-    const config = testConfig({ memberRoleName: "ResponderMember" });
-    const initial = planContainment(findingOf("health-member-account"), config, identity);
-
-    const plan = planForOwner(initial, { userName: "erin", root: false }, config, identity);
-
-    expect(plan).toMatchObject({
-      action: Action.DisableKey,
-      userName: "erin",
-      account: MEMBER,
-      roleArn: "arn:aws:iam::222222222222:role/ResponderMember",
-    });
-  });
-
-  it("keeps the original finding's facts and changes only the owner", () => {
-    const initial = healthPlan();
-
-    const plan = planForOwner(initial, { userName: "bob", root: false }, testConfig(), identity);
-
-    expect(plan.finding).toEqual({
-      ...initial.finding,
-      userName: "bob",
-      principalType: "IAMUser",
-      account: SELF,
-    });
-  });
-});
-
-describe("mergePlans, for a key an event names more than once", () => {
-  const config = testConfig();
-  const plan = (overrides: Parameters<typeof findingOf>[1]) =>
-    planContainment(findingOf("guardduty-iam-user", overrides), config, identity);
-
-  it("keeps a root refusal even when a later finding names an IAM user", () => {
-    const merged = mergePlans([plan({ principalType: "Root", userName: undefined }), plan({})], config);
-    expect(merged).toMatchObject({ action: Action.None, skip: Skip.Root });
-    expect(mergePlans([plan({}), plan({ principalType: "Root", userName: undefined })], config).skip).toBe(
-      Skip.Root,
-    );
-  });
-
-  it("does not let a sample or a low-severity copy hide a real finding", () => {
-    const merged = mergePlans([plan({ sample: true }), plan({ severity: 1 }), plan({})], config);
-    expect(merged.action).toBe(Action.DisableKey);
-  });
-
-  it("refuses when the findings disagree on the key's owner", () => {
-    const merged = mergePlans([plan({}), plan({ userName: "mallory" })], config);
-    expect(merged).toMatchObject({ action: Action.None, skip: Skip.InvalidInput, urgent: true });
-  });
-
-  it("reads first if any copy asks for it", () => {
-    expect(mergePlans([plan({}), plan({ update: true })], config).checkFirst).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lazily } from "../../../src/findings/common";
+import { lazily } from "../../../src/findings/schema";
 
 describe("lazily (schemas built on first use)", () => {
   it("builds nothing until asked, then builds once and returns the same value", () => {
