@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,8 +7,8 @@ import {
   parametersOfVariables,
   paramNames,
 } from "../../scripts/check-deploy-params";
+import { ROOT, sls } from "../support/sls";
 
-const ROOT = join(__dirname, "..", "..");
 const SERVERLESS_YML = readFileSync(join(ROOT, "serverless.yml"), "utf8");
 const KNOWN = ["mode", "dryRun", "containWithoutApproval", "protectedUsers", "minSeverity", "drill"];
 
@@ -118,29 +117,9 @@ describe("checkDeployParams", () => {
   });
 });
 
-interface Run {
-  code: number | null;
-  output: string;
-}
-
 /** `sls package` with parameters, offline. A refused parameter stops it before it clears the last package. */
-const slsPackage = (params: string[]): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const args = ["package", "--package", join(ROOT, ".build", "refused-params"), ...params];
-    const child = spawn(join(ROOT, "node_modules", ".bin", "sls"), args, {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, output }));
-  });
+const slsPackage = (params: string[]) =>
+  sls(["package", "--package", join(ROOT, ".build", "refused-params"), ...params]);
 
 describe("sls package", { timeout: 60_000 }, () => {
   it("fails on an unknown parameter name and on a value the functions would refuse, naming the parameter", async () => {

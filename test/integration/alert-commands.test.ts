@@ -1,14 +1,7 @@
 // The commands in a published alert name the deployed manual function (MANUAL_FUNCTION_NAME, set by the stack) and
 // the function's region (AWS_REGION), through the real handler wiring.
 import { afterEach, expect, it } from "vitest";
-import {
-  freshHandler,
-  invoke,
-  loadEvent,
-  loopbackDouble,
-  publishedDocument,
-  useDouble,
-} from "../support/harness";
+import { loopbackDouble, publishedDocument, respondTo, useDouble } from "../support/harness";
 
 const double = loopbackDouble();
 
@@ -25,7 +18,7 @@ const lambdaCommandOf = (text: string): string | undefined =>
 it("names the manual function the stack deployed, and the region, in the approval command", async () => {
   useDouble(double, { RESPONDER_MODE: "approve", MANUAL_FUNCTION_NAME: "access-key-responder-prod-manual" });
 
-  await invoke(freshHandler("guardduty"), loadEvent("guardduty-iam-user"));
+  await respondTo("guardduty-iam-user", "guardduty");
 
   expect(lambdaCommandOf(publishedDocument(double).text)).toMatch(
     /^aws lambda invoke --function-name access-key-responder-prod-manual --region us-east-1 --cli-binary-format raw-in-base64-out --payload '\{[^']*\}' response\.json$/,
@@ -35,7 +28,7 @@ it("names the manual function the stack deployed, and the region, in the approva
 it("prints a placeholder, not a redirection, when the stack did not name the manual function", async () => {
   useDouble(double, { RESPONDER_MODE: "approve" });
 
-  await invoke(freshHandler("guardduty"), loadEvent("guardduty-iam-user"));
+  await respondTo("guardduty-iam-user", "guardduty");
 
   const command = lambdaCommandOf(publishedDocument(double).text) ?? "";
   expect(command).toContain("--function-name {manual-function-name} --region us-east-1 ");

@@ -1,27 +1,19 @@
 // Approval mode (RESPONDER_MODE=approve) through the handlers and the real SDK stack against the loopback double:
 // a finding gets an alert and no write, a listed source is contained at once, and a person's request is the approval.
 import { describe, expect, it } from "vitest";
-import {
-  freshHandler,
-  invoke,
-  lambdaContext,
-  loadEvent,
-  loopbackDouble,
-  publishedDocument,
-  useDouble,
-} from "../support/harness";
+import { lambdaContext } from "../support/fixtures";
+import { loopbackDouble, publishedDocument, respondTo, useDouble } from "../support/harness";
+import { FIXTURE_KEYS } from "../support/world";
 
 const double = loopbackDouble();
 
-const ALICE_KEY = "AKIAALICE00000000001";
-const BOB_KEY = "AKIABOB0000000000001";
-const IVAN_KEY = "AKIAIVAN000000000001";
+const { alice: ALICE_KEY, bob: BOB_KEY, ivan: IVAN_KEY } = FIXTURE_KEYS;
 
 describe("RESPONDER_MODE=approve", () => {
   it("makes no IAM call for a GuardDuty finding and publishes an approval-needed alert with the command", async () => {
     useDouble(double, { RESPONDER_MODE: "approve" });
 
-    const { summary, error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { summary, error } = await respondTo("guardduty-iam-user");
 
     expect(error).toBeUndefined();
     expect(double.writes()).toEqual([]);
@@ -47,15 +39,15 @@ describe("RESPONDER_MODE=approve", () => {
 
   it("carries out the approval: the command's request, sent to the manual function, disables the key", async () => {
     useDouble(double, { RESPONDER_MODE: "approve" });
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
     const command = publishedDocument(double)
       .text.split("\n")
       .find((line) => line.includes("aws lambda invoke"));
     const request = JSON.parse(/--payload '([^']*)'/.exec(command ?? "")?.[1] ?? "null");
 
-    const { summary, error } = await invoke(
-      freshHandler("manual"),
+    const { summary, error } = await respondTo(
       { ...request, requestedBy: "pat" },
+      "manual",
       lambdaContext("manual"),
     );
 
@@ -68,11 +60,8 @@ describe("RESPONDER_MODE=approve", () => {
   it("with CONTAIN_WITHOUT_APPROVAL=health, disables the key of a Health event but not a GuardDuty finding's", async () => {
     useDouble(double, { RESPONDER_MODE: "approve", CONTAIN_WITHOUT_APPROVAL: "health" });
 
-    const health = await invoke(
-      freshHandler("leakedCredentials"),
-      loadEvent("health-credentials-compromised"),
-    );
-    const guardDuty = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const health = await respondTo("health-credentials-compromised", "leakedCredentials");
+    const guardDuty = await respondTo("guardduty-iam-user");
 
     expect(health.error).toBeUndefined();
     expect(guardDuty.error).toBeUndefined();
@@ -87,11 +76,7 @@ describe("RESPONDER_MODE=approve", () => {
   it("disables a key on a manual request: the person's request is the approval", async () => {
     useDouble(double, { RESPONDER_MODE: "approve" });
 
-    const { summary, error } = await invoke(
-      freshHandler("manual"),
-      loadEvent("manual-disable"),
-      lambdaContext("manual"),
-    );
+    const { summary, error } = await respondTo("manual-disable", "manual", lambdaContext("manual"));
 
     expect(error).toBeUndefined();
     expect(double.keyStatus(IVAN_KEY)).toBe("Inactive");
@@ -102,7 +87,7 @@ describe("RESPONDER_MODE=approve", () => {
   it("asks for approval when a manual request reaches another function", async () => {
     useDouble(double, { RESPONDER_MODE: "approve" });
 
-    const { summary } = await invoke(freshHandler("guardduty"), loadEvent("manual-disable"));
+    const { summary } = await respondTo("manual-disable", "guardduty");
 
     expect(double.writes()).toEqual([]);
     expect(double.keyStatus(IVAN_KEY)).toBe("Active");
@@ -112,7 +97,7 @@ describe("RESPONDER_MODE=approve", () => {
   it("fails loudly, naming both variables, when DRY_RUN=true contradicts it", async () => {
     useDouble(double, { RESPONDER_MODE: "approve", DRY_RUN: "true" });
 
-    const { error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { error } = await respondTo("guardduty-iam-user");
 
     expect(error?.name).toBe("ConfigError");
     expect(error?.message).toContain("DRY_RUN=true contradicts RESPONDER_MODE=approve");

@@ -1,27 +1,20 @@
 // GuardDuty attack sequences (AttackSequence:IAM/CompromisedCredentials) driven through the guardduty handler
 // against the loopback IAM/SNS double: every credential the sequence names is planned on its own.
 import { describe, expect, it } from "vitest";
-import {
-  freshHandler,
-  invoke,
-  loadEvent,
-  loopbackDouble,
-  publishedDocument,
-  useDouble,
-} from "../support/harness";
+import { loadEvent } from "../support/fixtures";
+import { container, loopbackDouble, publishedDocument, respondTo, useDouble } from "../support/harness";
+import { FIXTURE_KEYS } from "../support/world";
 
 const double = loopbackDouble();
 
-const ALICE_KEY = "AKIAALICE00000000001";
+const { alice: ALICE_KEY, bob: BOB_KEY, carol: CAROL_KEY } = FIXTURE_KEYS;
 const ROLE_KEY = "ASIAROLE000000000002";
-const BOB_KEY = "AKIABOB0000000000001";
-const CAROL_KEY = "AKIACAROL00000000001";
 
 const updates = () => double.calls.filter((c) => c.action === "UpdateAccessKey").map((c) => c.params);
 
 describe("an attack sequence with an IAM user's long-term key", () => {
   it("disables the key with one UpdateAccessKey naming the user, reads it back, then alerts", async () => {
-    const { summary, error } = await invoke(freshHandler(), loadEvent("guardduty-attack-sequence-iam-user"));
+    const { summary, error } = await respondTo("guardduty-attack-sequence-iam-user");
 
     expect(error).toBeUndefined();
     expect(updates()).toEqual([{ UserName: "alice", AccessKeyId: ALICE_KEY, Status: "Inactive" }]);
@@ -37,7 +30,7 @@ describe("an attack sequence with an IAM user's long-term key", () => {
   });
 
   it("shows the sequence's description, signals with their counts, and indicators in the alert", async () => {
-    await invoke(freshHandler(), loadEvent("guardduty-attack-sequence-iam-user"));
+    await respondTo("guardduty-attack-sequence-iam-user");
     const { text, document } = publishedDocument(double);
 
     for (const expected of [
@@ -60,9 +53,9 @@ describe("an attack sequence with an IAM user's long-term key", () => {
   });
 
   it("makes no second write when the same sequence is delivered again", async () => {
-    const handler = freshHandler();
-    await invoke(handler, loadEvent("guardduty-attack-sequence-iam-user"));
-    await invoke(handler, loadEvent("guardduty-attack-sequence-iam-user"));
+    const send = container();
+    await send("guardduty-attack-sequence-iam-user");
+    await send("guardduty-attack-sequence-iam-user");
 
     expect(updates()).toHaveLength(1);
     expect(double.keyStatus(ALICE_KEY)).toBe("Inactive");
@@ -71,10 +64,7 @@ describe("an attack sequence with an IAM user's long-term key", () => {
 
 describe("an attack sequence with a temporary (ASIA) key", () => {
   it("makes no UpdateAccessKey and alerts that a person must act", async () => {
-    const { summary, error } = await invoke(
-      freshHandler(),
-      loadEvent("guardduty-attack-sequence-temporary-key"),
-    );
+    const { summary, error } = await respondTo("guardduty-attack-sequence-temporary-key");
 
     expect(error).toBeUndefined();
     expect(double.actions("iam")).toEqual([]);
@@ -91,7 +81,7 @@ describe("an attack sequence with a temporary (ASIA) key", () => {
   it("revokes the role's older sessions instead when session revocation is on, never UpdateAccessKey", async () => {
     useDouble(double, { REVOKE_SESSIONS: "true" });
 
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-attack-sequence-temporary-key"));
+    const { summary } = await respondTo("guardduty-attack-sequence-temporary-key");
 
     expect(double.actions("iam")).toEqual(["PutRolePolicy"]);
     expect(Object.keys(double.rolePolicies("web-instance-role"))).toEqual([
@@ -103,10 +93,7 @@ describe("an attack sequence with a temporary (ASIA) key", () => {
 
 describe("an attack sequence with two actors", () => {
   it("plans and disables both credentials, each for its own user, in one alert", async () => {
-    const { summary, error } = await invoke(
-      freshHandler(),
-      loadEvent("guardduty-attack-sequence-two-actors"),
-    );
+    const { summary, error } = await respondTo("guardduty-attack-sequence-two-actors");
 
     expect(error).toBeUndefined();
     expect(summary?.plans?.map((p) => [p.accessKeyId, p.action])).toEqual([
@@ -136,10 +123,7 @@ describe("an attack sequence with two actors", () => {
   it("plans each credential on its own: a protected user's key is kept, the other user's is still disabled", async () => {
     useDouble(double, { PROTECTED_USERS: "carol" });
 
-    const { summary, error } = await invoke(
-      freshHandler(),
-      loadEvent("guardduty-attack-sequence-two-actors"),
-    );
+    const { summary, error } = await respondTo("guardduty-attack-sequence-two-actors");
 
     expect(error).toBeUndefined();
     expect(updates()).toEqual([{ UserName: "bob", AccessKeyId: BOB_KEY, Status: "Inactive" }]);
@@ -162,7 +146,7 @@ describe("an attack sequence that names no credential", () => {
       (r: { resourceType: string }) => r.resourceType !== "ACCESS_KEY",
     );
 
-    const { summary } = await invoke(freshHandler(), event);
+    const { summary } = await respondTo(event);
 
     expect(summary).toMatchObject({ result: "handled", outcomes: [{ reason: "no-credential" }] });
     expect(double.writes()).toEqual([]);
@@ -175,7 +159,7 @@ describe("an attack sequence that names no credential", () => {
     const event = loadEvent("guardduty-attack-sequence-iam-user");
     event.detail.service.detection.sequence.actors = "alice";
 
-    const { summary, error } = await invoke(freshHandler(), event);
+    const { summary, error } = await respondTo(event);
 
     expect(error).toBeUndefined();
     expect(summary).toMatchObject({ result: "handled", alert: "published" });
@@ -188,7 +172,7 @@ describe("an attack sequence that names no credential", () => {
     const event = loadEvent("guardduty-attack-sequence-iam-user");
     event.detail.service.detection.sequence = "alice";
 
-    const { summary, error } = await invoke(freshHandler(), event);
+    const { summary, error } = await respondTo(event);
 
     expect(error).toBeUndefined();
     expect(summary).toMatchObject({ result: "invalid", alert: "published" });

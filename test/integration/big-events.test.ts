@@ -2,12 +2,14 @@
 // asked more than the bounded number of calls at once, and the alerts mention every key within SNS's limit (the
 // double refuses anything larger, as SNS does).
 import { describe, expect, it } from "vitest";
+import { lambdaContext } from "../support/fixtures";
 import {
-  freshHandler,
-  invoke,
-  lambdaContext,
-  loadEvent,
+  container,
+  contextWithTimeLeft,
+  healthEventNaming,
   loopbackDouble,
+  publishedAlerts,
+  respondTo,
   useDouble,
 } from "../support/harness";
 
@@ -19,27 +21,24 @@ const keyOf = (i: number): string => `AKIABIG${String(i).padStart(13, "0")}`;
 const healthEventWith = (count: number) => {
   double.reset();
   useDouble(double);
-  const event = loadEvent("health-credentials-exposed-two-keys");
-  event.detail.affectedEntities = Array.from({ length: count }, (_, i) => {
-    double.addUser({ name: `user-${i}`, keys: [{ id: keyOf(i) }] });
-    return { entityValue: keyOf(i) };
-  });
-  return event;
+  return healthEventNaming(
+    double,
+    Array.from({ length: count }, (_, i) => [keyOf(i), `user-${i}`] as const),
+  );
 };
 
 /** Every published alert's document, in order. */
-const documents = () =>
-  double.published.map((message) => JSON.parse(JSON.parse(message.message).sqs as string));
+const documents = () => publishedAlerts(double).map((alert) => alert.document);
 
 /**
- * The texts a subscription for people receives (the stack's e-mail: `audience` all or people), from message `from`
- * on. The parts for programs are left out by its filter policy.
+ * The texts a subscription for people receives (the stack's e-mail), from message `from` on. The parts for programs
+ * are left out by its filter policy.
  */
 const textsForPeople = (from = 0): string[] =>
-  double.published
+  publishedAlerts(double)
     .slice(from)
-    .filter((message) => ["all", "people"].includes(message.attributes.audience?.StringValue ?? ""))
-    .map((message) => JSON.parse(message.message).default as string);
+    .filter((alert) => alert.forPeople)
+    .map((alert) => alert.text);
 
 describe.each([100, 1_000])("a Health event with %i keys", (count) => {
   it("sets every key Inactive, never more than 8 IAM calls at once, and mentions every key", async () => {
@@ -49,9 +48,9 @@ describe.each([100, 1_000])("a Health event with %i keys", (count) => {
       double.inject({ action, times: Number.POSITIVE_INFINITY, delayMs: 2 });
     }
 
-    const { summary, error } = await invoke(
-      freshHandler("leakedCredentials"),
+    const { summary, error } = await respondTo(
       event,
+      "leakedCredentials",
       lambdaContext("leakedCredentials"),
     );
 
@@ -89,11 +88,7 @@ it("with throttled IAM calls, still sets every key of a 100-key event Inactive",
   const event = healthEventWith(100);
   double.inject({ action: "UpdateAccessKey", times: 5, error: { code: "Throttling", status: 400 } });
 
-  const { error } = await invoke(
-    freshHandler("leakedCredentials"),
-    event,
-    lambdaContext("leakedCredentials"),
-  );
+  const { error } = await respondTo(event, "leakedCredentials", lambdaContext("leakedCredentials"));
 
   expect(error).toBeUndefined();
   expect(double.calls.filter((call) => call.status === 400)).toHaveLength(5);
@@ -109,12 +104,9 @@ it("with 20% of IAM calls throttled, sets every key of a 1,000-key event Inactiv
   double.throttle({ service: "iam", fraction: 0.2, seed: 1 });
   // A short delay on every IAM reply, so that calls overlap as they would against IAM.
   double.latency("iam", 2);
-  const handler = freshHandler("leakedCredentials");
+  const send = container("leakedCredentials");
   // Lambda's clock, counting down from the function's 60 s timeout in each invocation.
-  const withClock = () => {
-    const end = Date.now() + 60_000;
-    return { ...lambdaContext("leakedCredentials"), getRemainingTimeInMillis: () => end - Date.now() };
-  };
+  const withClock = () => contextWithTimeLeft(60_000, "leakedCredentials");
 
   // With the SDK's back-off, 1,000 keys may not fit in one invocation: it then checkpoints, and Lambda retries the
   // event (twice, serverless.yml). Each invocation must still mention every key.
@@ -123,7 +115,7 @@ it("with 20% of IAM calls throttled, sets every key of a 1,000-key event Inactiv
   let firstPeak = 0;
   for (let attempt = 0; attempt < 3; attempt++) {
     const from = double.published.length;
-    const result = await invoke(handler, event, withClock());
+    const result = await send(event, withClock());
     if (attempt === 0) firstPeak = double.peakInFlight.iam;
     const mentioned = documents()
       .slice(from)

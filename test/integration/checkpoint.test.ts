@@ -2,18 +2,19 @@
 // then checkpoints: it contains what it can, tells people which keys are left, and fails so that Lambda retries. These
 // tests give the handler a Lambda clock that runs out partway and check that no key is ever dropped or misreported.
 import { IAMClient, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
-import type { Context } from "aws-lambda";
 import { describe, expect, it, vi } from "vitest";
 import { KEY_RESERVE_MS } from "../../src/entry/deadline";
 import type { KeySummary } from "../../src/entry/respond";
 import type { RecordedCall } from "../support/aws-double";
+import type { EditableEvent } from "../support/fixtures";
 import {
-  freshHandler,
+  container,
+  contextWithTimeLeft,
+  healthEventNaming,
   type Invocation,
-  invoke,
-  lambdaContext,
-  loadEvent,
   loopbackDouble,
+  publishedAlerts,
+  respondTo,
   useDouble,
 } from "../support/harness";
 
@@ -25,21 +26,14 @@ const userOf = (i: number): string => `ckpt-user-${i}`;
 const ALL = Array.from({ length: KEYS }, (_, i) => keyOf(i));
 const OWNER = new Map(ALL.map((key, i) => [key, userOf(i)]));
 
-/** A Health event naming every key, each owned by its own user (so each key's calls are told apart in the log). */
-const healthEvent = () => {
-  const event = loadEvent("health-credentials-exposed-two-keys");
-  event.detail.affectedEntities = ALL.map((key, i) => {
-    double.addUser({ name: userOf(i), keys: [{ id: key }] });
-    return { entityValue: key };
-  });
-  return event;
-};
+/** Each test sends the 60-key event, against IAM replies slowed down: seconds, not milliseconds. */
+const SLOW = { timeout: 30_000 };
 
-/** A Lambda context whose clock has `ms` left from now, as getRemainingTimeInMillis counts it. */
-const contextWith = (ms: number): Context => {
-  const end = Date.now() + ms;
-  return { ...lambdaContext("leakedCredentials"), getRemainingTimeInMillis: () => end - Date.now() };
-};
+/** A Health event naming every key, each owned by its own user (so each key's calls are told apart in the log). */
+const healthEvent = () => healthEventNaming(double, OWNER);
+
+/** The leakedCredentials function's context, its clock with `ms` left. */
+const contextWith = (ms: number) => contextWithTimeLeft(ms, "leakedCredentials");
 
 /** The IAM calls about a key: by its ID (GetAccessKeyLastUsed, UpdateAccessKey) or its owner (ListAccessKeys). */
 const callsAbout = (key: string, calls: RecordedCall[] = double.calls): RecordedCall[] =>
@@ -49,17 +43,7 @@ const callsAbout = (key: string, calls: RecordedCall[] = double.calls): Recorded
   );
 
 /** Every published alert document and its text, in order. */
-const alerts = () =>
-  double.published.map((message) => {
-    const structured = JSON.parse(message.message) as Record<string, string>;
-    return {
-      document: JSON.parse(structured.sqs as string),
-      text: structured.default as string,
-      outcome: message.attributes.outcome?.StringValue,
-      /** The stack's e-mail subscription takes `all` and `people`; `machines` is only for programs. */
-      forPeople: ["all", "people"].includes(message.attributes.audience?.StringValue ?? ""),
-    };
-  });
+const alerts = () => publishedAlerts(double);
 
 /** Each key's status as the published alerts give it; a key mentioned twice would show up as a duplicate. */
 const mentioned = (from = 0): [string, string][] =>
@@ -147,16 +131,30 @@ const settle = async () => {
   );
 };
 
-describe("an event larger than one invocation's time", () => {
-  it("contains what it can, names every key left, and the same container's retry finishes without calling the contained keys again", {
-    timeout: 30_000,
-  }, async () => {
+/**
+ * Lambda's retry in a fresh container, again with too little time: it checkpoints again (checked on its own alerts
+ * and calls), and returns where its calls start.
+ */
+const checkpointsAgain = async (event: EditableEvent): Promise<number> => {
+  const alertsBefore = double.published.length;
+  const callsBefore = double.calls.length;
+  expectCheckpoint(
+    await respondTo(event, "leakedCredentials", contextWith(KEY_RESERVE_MS + 150)),
+    alertsBefore,
+    callsBefore,
+  );
+  await settle();
+  return callsBefore;
+};
+
+describe("an event larger than one invocation's time", SLOW, () => {
+  it("contains what it can, names every key left, and the same container's retry finishes without calling the contained keys again", async () => {
     double.latency("iam", 20);
     const event = healthEvent();
-    const handler = freshHandler("leakedCredentials");
+    const send = container("leakedCredentials");
 
     // Keys may start for 150 ms, then the time left is below the reserve.
-    const first = await invoke(handler, event, contextWith(KEY_RESERVE_MS + 150));
+    const first = await send(event, contextWith(KEY_RESERVE_MS + 150));
 
     const { outcomes, left } = expectCheckpoint(first, 0, 0);
     const contained = byStatus(outcomes, "disabled");
@@ -167,7 +165,7 @@ describe("an event larger than one invocation's time", () => {
 
     const alertsBefore = double.published.length;
     const callsBefore = double.calls.length;
-    const retry = await invoke(handler, event, contextWith(60_000));
+    const retry = await send(event, contextWith(60_000));
 
     expect(retry.error).toBeUndefined();
     expect(ALL.filter((key) => double.keyStatus(key) !== "Inactive")).toEqual([]);
@@ -196,18 +194,16 @@ describe("an event larger than one invocation's time", () => {
     expect(double.peakInFlight.iam).toBeLessThanOrEqual(8);
   });
 
-  it("once the retry finished, treats a further delivery as an ordinary repeat: reads every key first, writes none", {
-    timeout: 30_000,
-  }, async () => {
+  it("once the retry finished, treats a further delivery as an ordinary repeat: reads every key first, writes none", async () => {
     double.latency("iam", 20);
     const event = healthEvent();
-    const handler = freshHandler("leakedCredentials");
-    expectCheckpoint(await invoke(handler, event, contextWith(KEY_RESERVE_MS + 150)), 0, 0);
+    const send = container("leakedCredentials");
+    expectCheckpoint(await send(event, contextWith(KEY_RESERVE_MS + 150)), 0, 0);
     await settle();
-    expect((await invoke(handler, event, contextWith(60_000))).error).toBeUndefined();
+    expect((await send(event, contextWith(60_000))).error).toBeUndefined();
 
     const callsBefore = double.calls.length;
-    const again = await invoke(handler, event, contextWith(60_000));
+    const again = await send(event, contextWith(60_000));
 
     expect(again.error).toBeUndefined();
     expect(new Set(again.summary?.outcomes.map((o) => o.status))).toEqual(new Set(["already-done"]));
@@ -217,31 +213,17 @@ describe("an event larger than one invocation's time", () => {
       expect(callsAbout(key, calls).map((call) => call.action)).toContain("ListAccessKeys");
   });
 
-  it("in a fresh container, a retry starts over and checkpoints again or finishes, never dropping a key", {
-    timeout: 30_000,
-  }, async () => {
+  it("in a fresh container, a retry starts over and checkpoints again or finishes, never dropping a key", async () => {
     double.latency("iam", 20);
     const event = healthEvent();
-    expectCheckpoint(
-      await invoke(freshHandler("leakedCredentials"), event, contextWith(KEY_RESERVE_MS + 150)),
-      0,
-      0,
-    );
+    expectCheckpoint(await respondTo(event, "leakedCredentials", contextWith(KEY_RESERVE_MS + 150)), 0, 0);
     await settle();
 
     // A fresh container remembers nothing: it checkpoints again, with every key still accounted for.
-    let alertsBefore = double.published.length;
-    let callsBefore = double.calls.length;
-    expectCheckpoint(
-      await invoke(freshHandler("leakedCredentials"), event, contextWith(KEY_RESERVE_MS + 150)),
-      alertsBefore,
-      callsBefore,
-    );
-    await settle();
+    await checkpointsAgain(event);
 
-    alertsBefore = double.published.length;
-    callsBefore = double.calls.length;
-    const last = await invoke(freshHandler("leakedCredentials"), event, contextWith(60_000));
+    const alertsBefore = double.published.length;
+    const last = await respondTo(event, "leakedCredentials", contextWith(60_000));
 
     expect(last.error).toBeUndefined();
     expect(ALL.filter((key) => double.keyStatus(key) !== "Inactive")).toEqual([]);
@@ -253,10 +235,8 @@ describe("an event larger than one invocation's time", () => {
   });
 });
 
-describe("retries that land in fresh containers", () => {
-  it("start where the attempt before probably did not get to, so each one contains keys the one before did not reach", {
-    timeout: 30_000,
-  }, async () => {
+describe("retries that land in fresh containers", SLOW, () => {
+  it("start where the attempt before probably did not get to, so each one contains keys the one before did not reach", async () => {
     double.latency("iam", 20);
     const event = healthEvent();
     // Lambda retries a failed asynchronous invocation about a minute later. Only Date is faked (and keeps running):
@@ -271,24 +251,13 @@ describe("retries that land in fresh containers", () => {
             .map((call) => call.params.AccessKeyId as string),
         );
       vi.setSystemTime(new Date("2026-11-29T09:00:00Z"));
-      expectCheckpoint(
-        await invoke(freshHandler("leakedCredentials"), event, contextWith(KEY_RESERVE_MS + 150)),
-        0,
-        0,
-      );
+      expectCheckpoint(await respondTo(event, "leakedCredentials", contextWith(KEY_RESERVE_MS + 150)), 0, 0);
       await settle();
       const first = writtenIn(0);
       expect(first.size).toBeGreaterThanOrEqual(8);
 
       vi.setSystemTime(new Date("2026-11-29T09:01:30Z"));
-      const alertsBefore = double.published.length;
-      const callsBefore = double.calls.length;
-      expectCheckpoint(
-        await invoke(freshHandler("leakedCredentials"), event, contextWith(KEY_RESERVE_MS + 150)),
-        alertsBefore,
-        callsBefore,
-      );
-      await settle();
+      const callsBefore = await checkpointsAgain(event);
 
       // Starting over from the same key, the retry would have rewritten the first attempt's keys and reached almost
       // no new one.
@@ -303,18 +272,12 @@ describe("retries that land in fresh containers", () => {
   });
 });
 
-describe("what the memory of an earlier attempt must not cover", () => {
-  it("another event about the same finding (a new envelope) writes a key reactivated since, instead of riding on the attempt", {
-    timeout: 30_000,
-  }, async () => {
+describe("what the memory of an earlier attempt must not cover", SLOW, () => {
+  it("another event about the same finding (a new envelope) writes a key reactivated since, instead of riding on the attempt", async () => {
     double.latency("iam", 20);
     const event = healthEvent();
-    const handler = freshHandler("leakedCredentials");
-    const { outcomes } = expectCheckpoint(
-      await invoke(handler, event, contextWith(KEY_RESERVE_MS + 150)),
-      0,
-      0,
-    );
+    const send = container("leakedCredentials");
+    const { outcomes } = expectCheckpoint(await send(event, contextWith(KEY_RESERVE_MS + 150)), 0, 0);
     await settle();
     const [key] = byStatus(outcomes, "disabled");
     if (!key) throw new Error("the first attempt contained no key");
@@ -325,7 +288,7 @@ describe("what the memory of an earlier attempt must not cover", () => {
     const callsBefore = double.calls.length;
 
     const update = { ...event, id: "a-later-envelope-of-the-same-health-event" };
-    const run = await invoke(handler, update, contextWith(60_000));
+    const run = await send(update, contextWith(60_000));
 
     expect(run.error).toBeUndefined();
     expect(double.keyStatus(key)).toBe("Inactive");
@@ -336,14 +299,12 @@ describe("what the memory of an earlier attempt must not cover", () => {
   });
 });
 
-describe("plans that make no IAM call", () => {
-  it("are reported at once even with little time left: they take no slot of the first batch", {
-    timeout: 30_000,
-  }, async () => {
+describe("plans that make no IAM call", SLOW, () => {
+  it("are reported at once even with little time left: they take no slot of the first batch", async () => {
     useDouble(double, { DRY_RUN: "true" });
     const event = healthEvent();
 
-    const run = await invoke(freshHandler("leakedCredentials"), event, contextWith(3_000));
+    const run = await respondTo(event, "leakedCredentials", contextWith(3_000));
 
     expect(run.error).toBeUndefined();
     expect(byStatus(run.summary?.outcomes, "dry-run").sort()).toEqual([...ALL].sort());
@@ -351,14 +312,12 @@ describe("plans that make no IAM call", () => {
   });
 });
 
-describe("a deadline already below the reserve when the event arrives", () => {
-  it("still contains the first batch, and names every other key as not attempted", {
-    timeout: 30_000,
-  }, async () => {
+describe("a deadline already below the reserve when the event arrives", SLOW, () => {
+  it("still contains the first batch, and names every other key as not attempted", async () => {
     double.latency("iam", 20);
     const event = healthEvent();
 
-    const run = await invoke(freshHandler("leakedCredentials"), event, contextWith(3_000));
+    const run = await respondTo(event, "leakedCredentials", contextWith(3_000));
 
     const { outcomes } = expectCheckpoint(run, 0, 0);
     const written = double.writes().map((call) => call.params.AccessKeyId);
@@ -367,16 +326,14 @@ describe("a deadline already below the reserve when the event arrives", () => {
     expect(byStatus(outcomes, "not-attempted")).toHaveLength(KEYS - 8);
   });
 
-  it("reports keys still in flight at the cutoff as interrupted, and the retry reads them before any write", {
-    timeout: 30_000,
-  }, async () => {
+  it("reports keys still in flight at the cutoff as interrupted, and the retry reads them before any write", async () => {
     // Each IAM reply takes 400 ms; with 600 ms left the first batch gets 300 ms, then the alert goes out.
     double.latency("iam", 400);
     const event = healthEvent();
-    const handler = freshHandler("leakedCredentials");
+    const send = container("leakedCredentials");
 
     const started = Date.now();
-    const run = await invoke(handler, event, contextWith(600));
+    const run = await send(event, contextWith(600));
 
     // It answers within Lambda's time: the cutoff comes after half of what was left, and the alert fits in the rest.
     expect(Date.now() - started).toBeLessThan(600);
@@ -417,7 +374,7 @@ describe("a deadline already below the reserve when the event arrives", () => {
 
     double.latency("iam", 0);
     const callsBefore = double.calls.length;
-    const retry = await invoke(handler, event, contextWith(60_000));
+    const retry = await send(event, contextWith(60_000));
 
     expect(retry.error).toBeUndefined();
     expect(ALL.filter((key) => double.keyStatus(key) !== "Inactive")).toEqual([]);

@@ -1,27 +1,29 @@
 import { describe, expect, it } from "vitest";
-import { MEMBER_ACCOUNT, SELF_ACCOUNT } from "../support/aws-double";
+import { loadEvent } from "../support/fixtures";
 import {
-  freshHandler,
-  invoke,
-  loadEvent,
+  awsLog,
+  container,
   loopbackDouble,
   publishedDocument,
+  respondTo,
   useDouble,
+  useMemberRole,
 } from "../support/harness";
+import { MEMBER_ACCOUNT, MEMBER_ROLE, SELF_ACCOUNT } from "../support/world";
 
 const double = loopbackDouble();
 
-/** The IAM calls made, as "Action:account", in order. */
-const iamLog = () => double.calls.filter((c) => c.service !== "sns").map((c) => `${c.action}:${c.account}`);
+/** The IAM and STS calls made, as "Action:account", in order. */
+const iamLog = () => awsLog(double);
 
 describe("decision table, row by row, through the handlers", () => {
   it("long-term key of an IAM user: one write, read-back", async () => {
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
     expect(iamLog()).toEqual([`UpdateAccessKey:${SELF_ACCOUNT}`, `ListAccessKeys:${SELF_ACCOUNT}`]);
   });
 
   it("owner not in the event: GetAccessKeyLastUsed, then the write with the resolved user", async () => {
-    await invoke(freshHandler("leakedCredentials"), loadEvent("health-credentials-compromised"));
+    await respondTo("health-credentials-compromised", "leakedCredentials");
     expect(iamLog()).toEqual([
       `GetAccessKeyLastUsed:${SELF_ACCOUNT}`,
       `UpdateAccessKey:${SELF_ACCOUNT}`,
@@ -32,7 +34,7 @@ describe("decision table, row by row, through the handlers", () => {
 
   it("key already Inactive on an updated finding: a read, no second write, a repeat with the occurrence count", async () => {
     double.addUser({ name: "alice", keys: [{ id: "AKIAALICE00000000001", status: "Inactive" }] });
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-iam-user-update"));
+    const { summary } = await respondTo("guardduty-iam-user-update");
     expect(iamLog()).toEqual([`ListAccessKeys:${SELF_ACCOUNT}`]);
     expect(summary?.outcomes).toMatchObject([{ status: "already-done" }]);
     const text = publishedDocument(double).structured.default as string;
@@ -41,10 +43,10 @@ describe("decision table, row by row, through the handlers", () => {
   });
 
   it("a redelivered event causes no second write", async () => {
-    const handler = freshHandler();
+    const send = container();
     const event = loadEvent("guardduty-iam-user");
-    await invoke(handler, event);
-    await invoke(handler, structuredClone(event));
+    await send(event);
+    await send(structuredClone(event));
     expect(double.writes().map((c) => c.action)).toEqual(["UpdateAccessKey"]);
     expect(double.published).toHaveLength(2);
     expect(publishedDocument(double).document.keys[0].status).toBe("already-done");
@@ -54,7 +56,7 @@ describe("decision table, row by row, through the handlers", () => {
     double.reset();
     useDouble(double);
     double.addUser({ name: "alice", keys: [] });
-    const { summary, error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { summary, error } = await respondTo("guardduty-iam-user");
     expect(error).toBeUndefined();
     expect(summary?.outcomes).toMatchObject([{ status: "key-gone" }]);
     expect(double.writes()).toEqual([]);
@@ -63,16 +65,13 @@ describe("decision table, row by row, through the handlers", () => {
   it("key no longer exists in the account STS names as its owner: key gone", async () => {
     double.reset();
     useDouble(double);
-    const { summary } = await invoke(
-      freshHandler("leakedCredentials"),
-      loadEvent("health-credentials-compromised"),
-    );
+    const { summary } = await respondTo("health-credentials-compromised", "leakedCredentials");
     expect(iamLog()).toEqual([`GetAccessKeyLastUsed:${SELF_ACCOUNT}`, `GetAccessKeyInfo:${SELF_ACCOUNT}`]);
     expect(summary?.outcomes).toMatchObject([{ status: "key-gone" }]);
   });
 
   it("temporary key of a role: alert only by default, with the manual step", async () => {
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-assumed-role"));
+    const { summary } = await respondTo("guardduty-assumed-role");
     expect(iamLog()).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "temporary-key" }]);
     expect(publishedDocument(double).structured.default).toContain("Revoke active sessions");
@@ -81,7 +80,7 @@ describe("decision table, row by row, through the handlers", () => {
   it("temporary key of a role with REVOKE_SESSIONS: a deny-all on tokens issued before now, never UpdateAccessKey", async () => {
     useDouble(double, { REVOKE_SESSIONS: "true" });
     const before = Date.now();
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-assumed-role"));
+    const { summary } = await respondTo("guardduty-assumed-role");
     // STS first: the role's sessions are revoked only in the account that issued the key.
     expect(iamLog()).toEqual([`GetAccessKeyInfo:${SELF_ACCOUNT}`, `PutRolePolicy:${SELF_ACCOUNT}`]);
     expect(summary?.outcomes).toMatchObject([{ status: "sessions-revoked" }]);
@@ -94,7 +93,7 @@ describe("decision table, row by row, through the handlers", () => {
 
     // A rerun replaces the same policy and moves the cut-off forward.
     await new Promise((resolve) => setTimeout(resolve, 5));
-    await invoke(freshHandler(), loadEvent("guardduty-assumed-role"));
+    await respondTo("guardduty-assumed-role");
     const again = JSON.parse(
       double.rolePolicies("web-instance-role").AccessKeyResponderRevokeOlderSessions ?? "{}",
     );
@@ -108,7 +107,7 @@ describe("decision table, row by row, through the handlers", () => {
 
   it("temporary key of an IAM user with REVOKE_SESSIONS: the same deny on the user, and a person told of its Active key", async () => {
     useDouble(double, { REVOKE_SESSIONS: "true" });
-    await invoke(freshHandler(), loadEvent("guardduty-user-temporary-key"));
+    await respondTo("guardduty-user-temporary-key");
     expect(iamLog()).toEqual([
       `GetAccessKeyInfo:${SELF_ACCOUNT}`,
       `PutUserPolicy:${SELF_ACCOUNT}`,
@@ -120,7 +119,7 @@ describe("decision table, row by row, through the handlers", () => {
   });
 
   it("root credentials: no write, an urgent alert", async () => {
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-root"));
+    const { summary } = await respondTo("guardduty-root");
     expect(iamLog()).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ reason: "root" }]);
     expect(publishedDocument(double).document.verdict).toBe("action-required");
@@ -131,13 +130,13 @@ describe("decision table, row by row, through the handlers", () => {
     (event.detail as { affectedEntities: { entityValue: string }[] }).affectedEntities[0] = {
       entityValue: "AKIAROOT000000000001",
     };
-    const { summary } = await invoke(freshHandler("leakedCredentials"), event);
+    const { summary } = await respondTo(event, "leakedCredentials");
     expect(iamLog()).toEqual([`GetAccessKeyLastUsed:${SELF_ACCOUNT}`]);
     expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "root" }]);
   });
 
   it("sample finding: no write, an alert marked sample", async () => {
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-sample"));
+    const { summary } = await respondTo("guardduty-sample");
     expect(iamLog()).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ reason: "sample" }]);
     expect(publishedDocument(double).structured.default).toContain("[SAMPLE]");
@@ -145,17 +144,14 @@ describe("decision table, row by row, through the handlers", () => {
 
   it("protected by PROTECTED_USERS: no write", async () => {
     useDouble(double, { PROTECTED_USERS: "someone, breakglass-admin" });
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-protected-user"));
+    const { summary } = await respondTo("guardduty-protected-user");
     expect(iamLog()).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ reason: "protected" }]);
   });
 
   it("protected owner found by look-up: no write", async () => {
     useDouble(double, { PROTECTED_USERS: "bob" });
-    const { summary } = await invoke(
-      freshHandler("leakedCredentials"),
-      loadEvent("health-credentials-compromised"),
-    );
+    const { summary } = await respondTo("health-credentials-compromised", "leakedCredentials");
     expect(iamLog()).toEqual([`GetAccessKeyLastUsed:${SELF_ACCOUNT}`]);
     expect(summary?.outcomes).toMatchObject([{ reason: "protected" }]);
   });
@@ -166,7 +162,7 @@ describe("decision table, row by row, through the handlers", () => {
       tags: { "access-key-responder-protected": "true" },
       keys: [{ id: "AKIAALICE00000000001" }],
     });
-    const { summary, error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { summary, error } = await respondTo("guardduty-iam-user");
     expect(error).toBeUndefined();
     expect(iamLog()).toEqual([`UpdateAccessKey:${SELF_ACCOUNT}`]);
     expect(summary?.outcomes).toMatchObject([{ status: "protected" }]);
@@ -175,40 +171,36 @@ describe("decision table, row by row, through the handlers", () => {
   });
 
   it("another account without MEMBER_ROLE_NAME: alert only", async () => {
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-member-account"));
+    const { summary } = await respondTo("guardduty-member-account");
     expect(iamLog()).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ reason: "other-account", account: MEMBER_ACCOUNT }]);
     expect(publishedDocument(double).structured.default).toContain("MEMBER_ROLE_NAME");
   });
 
   it("another account with MEMBER_ROLE_NAME: AssumeRole there, then the write with the assumed credentials", async () => {
-    double.addRole("AccessKeyResponderMember", MEMBER_ACCOUNT);
-    useDouble(double, { MEMBER_ROLE_NAME: "AccessKeyResponderMember" });
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-member-account"));
+    useMemberRole(double);
+    const { summary } = await respondTo("guardduty-member-account");
     expect(iamLog()).toEqual([
       `AssumeRole:${SELF_ACCOUNT}`,
       `UpdateAccessKey:${MEMBER_ACCOUNT}`,
       `ListAccessKeys:${MEMBER_ACCOUNT}`,
     ]);
-    expect(double.calls[0]?.params.RoleArn).toBe(
-      `arn:aws:iam::${MEMBER_ACCOUNT}:role/AccessKeyResponderMember`,
-    );
+    expect(double.calls[0]?.params.RoleArn).toBe(`arn:aws:iam::${MEMBER_ACCOUNT}:role/${MEMBER_ROLE}`);
     expect(double.keyStatus("AKIAERIN000000000001")).toBe("Inactive");
     expect(summary?.outcomes).toMatchObject([{ status: "disabled", account: MEMBER_ACCOUNT }]);
   });
 
   it("another account whose member role cannot be assumed: a failure, reported, and no write", async () => {
     useDouble(double, { MEMBER_ROLE_NAME: "NotDeployed" });
-    const { error } = await invoke(freshHandler(), loadEvent("guardduty-member-account"));
+    const { error } = await respondTo("guardduty-member-account");
     expect(error?.name).toBe("ResponderError");
     expect(double.writes()).toEqual([]);
     expect(publishedDocument(double).document.verdict).toBe("failed");
   });
 
   it("Health and Security Hub member findings take the account from the finding, not the envelope", async () => {
-    double.addRole("AccessKeyResponderMember", MEMBER_ACCOUNT);
-    useDouble(double, { MEMBER_ROLE_NAME: "AccessKeyResponderMember" });
-    await invoke(freshHandler("leakedCredentials"), loadEvent("health-member-account"));
+    useMemberRole(double);
+    await respondTo("health-member-account", "leakedCredentials");
     expect(iamLog()).toEqual([
       `AssumeRole:${SELF_ACCOUNT}`,
       `GetAccessKeyLastUsed:${MEMBER_ACCOUNT}`,
@@ -217,30 +209,30 @@ describe("decision table, row by row, through the handlers", () => {
     ]);
     double.addUser({ name: "erin", account: MEMBER_ACCOUNT, keys: [{ id: "AKIAERIN000000000001" }] });
     double.calls.length = 0;
-    await invoke(freshHandler("securityHub"), loadEvent("security-hub-member-account"));
+    await respondTo("security-hub-member-account", "securityHub");
     expect(iamLog()[0]).toBe(`AssumeRole:${SELF_ACCOUNT}`);
     expect(double.keyStatus("AKIAERIN000000000001")).toBe("Inactive");
   });
 
   it("below the threshold: alert only; MIN_SEVERITY moves the threshold", async () => {
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-low-severity"));
+    const { summary } = await respondTo("guardduty-low-severity");
     expect(iamLog()).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ reason: "below-threshold" }]);
     useDouble(double, { MIN_SEVERITY: "1" });
-    await invoke(freshHandler(), loadEvent("guardduty-low-severity"));
+    await respondTo("guardduty-low-severity");
     expect(double.keyStatus("AKIAALICE00000000001")).toBe("Inactive");
   });
 
   it("not a credential event: ignored, nothing called", async () => {
     for (const fixture of ["guardduty-ec2", "health-non-credential", "guardduty-cloudtrail-api-call"]) {
-      const { summary } = await invoke(freshHandler(), loadEvent(fixture));
+      const { summary } = await respondTo(fixture);
       expect(summary?.result).toBe("ignored");
     }
     expect(double.calls).toEqual([]);
   });
 
   it("malformed relevant event: no write, an alert that it could not be read, with the event id", async () => {
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-missing-detail"));
+    const { summary } = await respondTo("guardduty-missing-detail");
     expect(summary?.result).toBe("invalid");
     expect(double.writes()).toEqual([]);
     expect(publishedDocument(double).document.eventId).toBe("a7d24f9b-3c6e-4b10-8f5a-e09b7c2d1e64");
@@ -259,7 +251,7 @@ describe("sibling keys", () => {
 
   it("flags an active key created after the finding's first sighting, and leaves it alone by default", async () => {
     withSibling("2026-11-20T09:30:00Z");
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
     expect(double.keyStatus("AKIAALICE00000000002")).toBe("Active");
     const { document, structured } = publishedDocument(double);
     expect(document.keys[0].siblings).toMatchObject([
@@ -270,7 +262,7 @@ describe("sibling keys", () => {
 
   it("does not flag a key the user had before the finding", async () => {
     withSibling("2026-01-01T00:00:00Z");
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
     expect(publishedDocument(double).document.keys[0].siblings).toMatchObject([{ suspicious: false }]);
   });
 
@@ -283,7 +275,7 @@ describe("sibling keys", () => {
         { id: "AKIAALICE00000000002", created: "2026-11-20T09:30:00Z" },
       ],
     });
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
     expect(double.keyStatus("AKIAALICE00000000002")).toBe("Inactive");
     expect(double.writes().map((c) => c.params.AccessKeyId)).toEqual([
       "AKIAALICE00000000001",
@@ -295,7 +287,7 @@ describe("sibling keys", () => {
 describe("audit, opt-in", () => {
   it("tags the user and attaches the quarantine policy after containment", async () => {
     useDouble(double, { TAG_USER: "true", ATTACH_QUARANTINE_POLICY: "true" });
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
     expect(double.actions("iam")).toEqual([
       "UpdateAccessKey",
       "ListAccessKeys",
@@ -317,7 +309,7 @@ describe("audit, opt-in", () => {
       error: { code: "ServiceFailure", status: 500, type: "Receiver" },
       times: 10,
     });
-    const { error, summary } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { error, summary } = await respondTo("guardduty-iam-user");
     expect(error).toBeUndefined();
     expect(summary?.outcomes).toMatchObject([{ status: "disabled" }]);
     expect(publishedDocument(double).structured.default).toContain("tagging the user failed");

@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  freshHandler,
-  invoke,
-  loadEvent,
-  loopbackDouble,
-  publishedDocument,
-  useDouble,
-} from "../support/harness";
+import { loopbackDouble, publishedDocument, respondTo, useDouble } from "../support/harness";
 
 const double = loopbackDouble({ pointEnv: false });
 
@@ -14,7 +7,7 @@ describe("CloudTrail enrichment (ENRICH_CLOUDTRAIL=true)", () => {
   it("comes after the write, and its failure is a note in the alert, never a failed run", async () => {
     // The double does not speak CloudTrail's JSON protocol, so every look-up fails here.
     useDouble(double, { ENRICH_CLOUDTRAIL: "true" });
-    const { summary, error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { summary, error } = await respondTo("guardduty-iam-user");
 
     expect(error).toBeUndefined();
     expect(summary?.outcomes).toMatchObject([{ status: "disabled" }]);
@@ -27,7 +20,7 @@ describe("CloudTrail enrichment (ENRICH_CLOUDTRAIL=true)", () => {
 
   it("makes no look-up when it is off", async () => {
     useDouble(double);
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
     expect(double.calls.map((c) => c.action)).toEqual(["UpdateAccessKey", "ListAccessKeys", "Publish"]);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { freshHandler, invoke, loadEvent, loopbackDouble, publishedDocument } from "../support/harness";
+import { loadEvent } from "../support/fixtures";
+import { container, loopbackDouble, publishedDocument, respondTo } from "../support/harness";
 
 const double = loopbackDouble();
 
@@ -9,7 +10,7 @@ const serverError = { code: "ServiceFailure", status: 500, type: "Receiver" as c
 describe("fault injection through the loopback double", () => {
   it("absorbs IAM throttling: two throttles, then exactly one successful write", async () => {
     double.inject({ action: "UpdateAccessKey", error: { code: "Throttling", status: 400 }, times: 2 });
-    const { summary, error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { summary, error } = await respondTo("guardduty-iam-user");
 
     expect(error).toBeUndefined();
     expect(statuses("UpdateAccessKey")).toEqual([400, 400, 200]);
@@ -20,14 +21,14 @@ describe("fault injection through the loopback double", () => {
 
   it("retries IAM 500s and succeeds", async () => {
     double.inject({ action: "UpdateAccessKey", error: serverError, times: 3 });
-    const { error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { error } = await respondTo("guardduty-iam-user");
     expect(error).toBeUndefined();
     expect(statuses("UpdateAccessKey")).toEqual([500, 500, 500, 200]);
   });
 
   it("fails the invocation after retries, but only after alerting that containment failed", async () => {
     double.inject({ action: "UpdateAccessKey", error: serverError, times: Number.POSITIVE_INFINITY });
-    const { error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { error } = await respondTo("guardduty-iam-user");
 
     expect(error?.name).toBe("ResponderError");
     expect(error?.message).toContain("AKIAALICE00000000001");
@@ -44,7 +45,7 @@ describe("fault injection through the loopback double", () => {
 
   it("retries a request that times out", async () => {
     double.inject({ action: "UpdateAccessKey", delayMs: 6_000 });
-    const { error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { error } = await respondTo("guardduty-iam-user");
     expect(error).toBeUndefined();
     expect(double.calls.filter((c) => c.action === "UpdateAccessKey")).toHaveLength(2);
     expect(double.keyStatus("AKIAALICE00000000001")).toBe("Inactive");
@@ -55,7 +56,7 @@ describe("fault injection through the loopback double", () => {
       action: "UpdateAccessKey",
       error: { code: "AccessDenied", status: 403, message: "not authorized to perform: iam:UpdateAccessKey" },
     });
-    const { error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { error } = await respondTo("guardduty-iam-user");
     expect(error?.summary?.outcomes).toMatchObject([{ status: "failed" }]);
     expect(statuses("UpdateAccessKey")).toEqual([403]);
     expect(publishedDocument(double).document.verdict).toBe("failed");
@@ -65,7 +66,7 @@ describe("fault injection through the loopback double", () => {
     for (const action of ["UpdateAccessKey", "GetAccessKeyLastUsed"]) {
       double.inject({ action, error: { code: "NoSuchEntity", status: 404, message: "gone" } });
     }
-    const { summary, error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { summary, error } = await respondTo("guardduty-iam-user");
     expect(error).toBeUndefined();
     expect(summary?.outcomes).toMatchObject([{ status: "key-gone" }]);
   });
@@ -75,7 +76,7 @@ describe("fault injection through the loopback double", () => {
       action: "UpdateAccessKey",
       error: { code: "NoSuchEntity", status: 404, message: "gone" },
     });
-    const { error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { error } = await respondTo("guardduty-iam-user");
     expect(double.keyStatus("AKIAALICE00000000001")).toBe("Active");
     expect(error?.summary?.outcomes).toMatchObject([{ status: "failed" }]);
     expect(publishedDocument(double).message.attributes.outcome?.StringValue).toBe("failed");
@@ -86,7 +87,7 @@ describe("fault injection through the loopback double", () => {
       action: "ListAccessKeys",
       error: { code: "NoSuchEntity", status: 404, message: "gone" },
     });
-    const { error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { error } = await respondTo("guardduty-iam-user");
     expect(error?.name).toBe("ResponderError");
     expect(error?.summary?.outcomes).toMatchObject([
       { status: "failed", detail: expect.stringContaining("still missing") },
@@ -95,17 +96,17 @@ describe("fault injection through the loopback double", () => {
 
   it("with SNS down: the key is disabled and the invocation fails; the retry sends the alert without a second write", async () => {
     double.inject({ action: "Publish", error: serverError, times: 4 });
-    const handler = freshHandler();
+    const send = container();
     const event = loadEvent("guardduty-iam-user");
 
-    const first = await invoke(handler, event);
+    const first = await send(event);
     expect(double.keyStatus("AKIAALICE00000000001")).toBe("Inactive");
     expect(first.error?.name).toBe("ResponderError");
     expect(first.error?.message).toContain("alert failed");
     expect(double.published).toHaveLength(0);
 
     // Lambda's asynchronous retry delivers the same event again.
-    const retry = await invoke(handler, structuredClone(event));
+    const retry = await send(structuredClone(event));
     expect(retry.error).toBeUndefined();
     expect(double.writes().map((c) => c.action)).toEqual(["UpdateAccessKey"]);
     expect(double.published).toHaveLength(1);
@@ -115,7 +116,7 @@ describe("fault injection through the loopback double", () => {
   it("tells people and fails the run when its own account cannot be determined, with no IAM call", async () => {
     double.inject({ action: "GetCallerIdentity", error: serverError, times: 6 });
     const noArn = { awsRequestId: "local", functionName: "local" } as never;
-    const { error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"), noArn);
+    const { error } = await respondTo("guardduty-iam-user", "guardduty", noArn);
 
     expect(error?.name).toBe("ResponderError");
     expect(error?.message).toContain("could not determine the responder's own account");

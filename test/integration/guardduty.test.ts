@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { handler as guarddutyHandler } from "../../handlers/guardduty";
+import { loadEvent } from "../support/fixtures";
 import {
-  freshHandler,
+  container,
   invoke,
-  loadEvent,
   loopbackDouble,
   publishedDocument,
+  respondTo,
   useDouble,
 } from "../support/harness";
 
@@ -74,29 +75,29 @@ describe("guardduty handler against the loopback double", () => {
   });
 
   it.each([
-    ["guardduty-sample", "skipped", "sample"],
-    ["guardduty-root", "skipped", "root"],
-    ["guardduty-assumed-role", "skipped", "temporary-key"],
-    ["guardduty-user-temporary-key", "skipped", "temporary-key"],
-    ["guardduty-protected-user", "skipped", "protected"],
-    ["guardduty-member-account", "skipped", "other-account"],
-    ["guardduty-low-severity", "skipped", "below-threshold"],
-    ["guardduty-invalid-key", "skipped", "invalid-input"],
-  ])("makes no IAM write for %s and alerts why", async (fixture, status, reason) => {
+    ["guardduty-sample", "sample"],
+    ["guardduty-root", "root"],
+    ["guardduty-assumed-role", "temporary-key"],
+    ["guardduty-user-temporary-key", "temporary-key"],
+    ["guardduty-protected-user", "protected"],
+    ["guardduty-member-account", "other-account"],
+    ["guardduty-low-severity", "below-threshold"],
+    ["guardduty-invalid-key", "invalid-input"],
+  ])("makes no IAM write for %s and alerts why", async (fixture, reason) => {
     useDouble(double, { PROTECTED_USERS: "BreakGlass-Admin" });
-    const { summary, error } = await invoke(freshHandler(), loadEvent(fixture));
+    const { summary, error } = await respondTo(fixture);
 
     expect(error).toBeUndefined();
     expect(double.writes()).toEqual([]);
     expect(double.actions("iam")).toEqual([]);
-    expect(summary?.outcomes).toMatchObject([{ status, reason }]);
+    expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason }]);
     expect(double.published).toHaveLength(1);
     expect(publishedDocument(double).document.keys[0].skip).toBe(reason);
   });
 
   it("makes no IAM write in a dry run and says so in the alert", async () => {
     useDouble(double, { DRY_RUN: "true" });
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { summary } = await respondTo("guardduty-iam-user");
 
     expect(double.actions("iam")).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ status: "dry-run", action: "disable-key" }]);
@@ -106,14 +107,14 @@ describe("guardduty handler against the loopback double", () => {
 
   it("treats DRY_RUN=false like unset: live", async () => {
     useDouble(double, { DRY_RUN: "false" });
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
     expect(double.keyStatus("AKIAALICE00000000001")).toBe("Inactive");
   });
 
   it.each([["guardduty-ec2"], ["guardduty-cloudtrail-api-call"]])(
     "ignores %s: no call, no alert",
     async (fixture) => {
-      const { summary, error } = await invoke(freshHandler(), loadEvent(fixture));
+      const { summary, error } = await respondTo(fixture);
       expect(error).toBeUndefined();
       expect(summary?.result).toBe("ignored");
       expect(double.calls).toEqual([]);
@@ -121,7 +122,7 @@ describe("guardduty handler against the loopback double", () => {
   );
 
   it("gives a clear result for an event without detail: no crash, no write, an alert that it could not be read", async () => {
-    const { summary, error } = await invoke(freshHandler(), loadEvent("guardduty-missing-detail"));
+    const { summary, error } = await respondTo("guardduty-missing-detail");
     expect(error).toBeUndefined();
     expect(summary).toMatchObject({ result: "invalid", reason: "GuardDuty event has no detail" });
     expect(double.writes()).toEqual([]);
@@ -134,33 +135,33 @@ describe("guardduty handler against the loopback double", () => {
   it("accepts a finding wrapped in a notification of a trusted SNS topic", async () => {
     const event = loadEvent("guardduty-sns-wrapped");
     useDouble(double, { TRUSTED_TOPIC_ARNS: event.Records[0].Sns.TopicArn });
-    const { summary } = await invoke(freshHandler(), event);
+    const { summary } = await respondTo(event);
     expect(summary?.outcomes).toMatchObject([{ accessKeyId: "AKIABOB0000000000001", status: "disabled" }]);
     expect(double.keyStatus("AKIABOB0000000000001")).toBe("Inactive");
   });
 
   it("acts on a finding delivered with InputPath $.detail", async () => {
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-iam-user").detail);
+    const { summary } = await respondTo(loadEvent("guardduty-iam-user").detail);
     expect(summary?.outcomes).toMatchObject([{ status: "disabled" }]);
   });
 
   it("acts on a finding that reaches the key through an S3 resource", async () => {
-    const { summary } = await invoke(freshHandler(), loadEvent("guardduty-s3-with-key"));
+    const { summary } = await respondTo("guardduty-s3-with-key");
     expect(summary?.outcomes).toMatchObject([{ accessKeyId: "AKIAALICE00000000001", status: "disabled" }]);
   });
 
   it("fails loudly, naming the variable, when the configuration is wrong", async () => {
     useDouble(double, { DRY_RUN: "ture" });
-    const { error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { error } = await respondTo("guardduty-iam-user");
     expect(error?.message).toContain("DRY_RUN");
     expect(double.calls).toEqual([]);
   });
 
   it("looks up its own account with STS once per container when the context has no function ARN", async () => {
-    const handler = freshHandler();
+    const send = container();
     const context = { awsRequestId: "local", functionName: "local" } as never;
-    await invoke(handler, loadEvent("guardduty-iam-user"), context);
-    await invoke(handler, loadEvent("guardduty-low-severity"), context);
+    await send("guardduty-iam-user", context);
+    await send("guardduty-low-severity", context);
     expect(double.actions("sts")).toEqual(["GetCallerIdentity"]);
     expect(double.keyStatus("AKIAALICE00000000001")).toBe("Inactive");
   });

@@ -2,15 +2,8 @@ import { describe, expect, it } from "vitest";
 import { handler as leakedCredentialsHandler } from "../../handlers/leaked-credentials";
 import { handler as manualHandler } from "../../handlers/manual";
 import { handler as securityHubHandler } from "../../handlers/security-hub";
-import {
-  FUNCTION_NAMES,
-  freshHandler,
-  invoke,
-  lambdaContext,
-  loadEvent,
-  loopbackDouble,
-  publishedDocument,
-} from "../support/harness";
+import { lambdaContext, loadEvent } from "../support/fixtures";
+import { FUNCTION_NAMES, invoke, loopbackDouble, publishedDocument, respondTo } from "../support/harness";
 
 const double = loopbackDouble();
 
@@ -60,7 +53,7 @@ describe("AWS Health events", () => {
     ["health-credentials-compromise-suspected"],
     ["health-iam-quarantine"],
   ])("acts on %s", async (fixture) => {
-    const { summary } = await invoke(freshHandler("leakedCredentials"), loadEvent(fixture));
+    const { summary } = await respondTo(fixture, "leakedCredentials");
     expect(summary?.outcomes).toMatchObject([
       { accessKeyId: "AKIABOB0000000000001", userName: "bob", status: "disabled" },
     ]);
@@ -68,19 +61,19 @@ describe("AWS Health events", () => {
   });
 
   it("uses the user named in eventMetadata and needs no look-up", async () => {
-    await invoke(freshHandler("leakedCredentials"), loadEvent("health-with-metadata"));
+    await respondTo("health-with-metadata", "leakedCredentials");
     expect(iamCalls().map((c) => c.action)).toEqual(["UpdateAccessKey", "ListAccessKeys"]);
     expect(double.keyStatus("AKIACAROL00000000001")).toBe("Inactive");
   });
 
   it("makes no call and sends no alert for a Health event that is not about credentials", async () => {
-    const { summary } = await invoke(freshHandler("leakedCredentials"), loadEvent("health-non-credential"));
+    const { summary } = await respondTo("health-non-credential", "leakedCredentials");
     expect(summary?.result).toBe("ignored");
     expect(double.calls).toEqual([]);
   });
 
   it("takes the account from affectedAccount: a member account's key is not touched without a member role", async () => {
-    const { summary } = await invoke(freshHandler("leakedCredentials"), loadEvent("health-member-account"));
+    const { summary } = await respondTo("health-member-account", "leakedCredentials");
     expect(summary?.outcomes).toMatchObject([
       { status: "skipped", reason: "other-account", account: "222222222222" },
     ]);
@@ -92,10 +85,7 @@ describe("AWS Health events", () => {
       action: "GetAccessKeyLastUsed",
       error: { code: "AccessDenied", status: 403, message: "denied" },
     });
-    const { summary, error } = await invoke(
-      freshHandler("leakedCredentials"),
-      loadEvent("health-credentials-exposed-two-keys"),
-    );
+    const { summary, error } = await respondTo("health-credentials-exposed-two-keys", "leakedCredentials");
     expect(error?.name).toBe("ResponderError");
     const statuses = (error?.summary ?? summary)?.outcomes.map((o) => o.status).sort();
     expect(statuses).toEqual(["disabled", "failed"]);
@@ -116,14 +106,14 @@ describe("Trusted Advisor events", () => {
   });
 
   it("alerts urgently for a root key and makes no write", async () => {
-    const { summary } = await invoke(freshHandler("leakedCredentials"), loadEvent("trusted-advisor-root"));
+    const { summary } = await respondTo("trusted-advisor-root", "leakedCredentials");
     expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "root" }]);
     expect(double.actions("iam")).toEqual([]);
     expect(publishedDocument(double).structured.default).toContain("URGENT: sign in as the root user");
   });
 
   it("ignores a refresh to OK", async () => {
-    const { summary } = await invoke(freshHandler("leakedCredentials"), loadEvent("trusted-advisor-ok"));
+    const { summary } = await respondTo("trusted-advisor-ok", "leakedCredentials");
     expect(summary?.result).toBe("ignored");
     expect(double.calls).toEqual([]);
   });
@@ -143,10 +133,7 @@ describe("Security Hub events", () => {
 
   it("reports a repeat of a GuardDuty finding whose key is already inactive, without a second write", async () => {
     double.addUser({ name: "grace", keys: [{ id: "AKIAGRACE00000000001", status: "Inactive" }] });
-    const { summary, error } = await invoke(
-      freshHandler("securityHub"),
-      loadEvent("security-hub-principal-name"),
-    );
+    const { summary, error } = await respondTo("security-hub-principal-name", "securityHub");
     expect(error).toBeUndefined();
     expect(summary?.outcomes).toMatchObject([{ status: "already-done" }]);
     expect(double.writes()).toEqual([]);
@@ -155,7 +142,7 @@ describe("Security Hub events", () => {
 
   it("ignores a finding whose key resource is null and an insight result", async () => {
     for (const fixture of ["security-hub-null-key", "security-hub-insight-results"]) {
-      const { summary } = await invoke(freshHandler("securityHub"), loadEvent(fixture));
+      const { summary } = await respondTo(fixture, "securityHub");
       expect(summary?.result).toBe("ignored");
     }
     expect(double.calls).toEqual([]);
@@ -172,7 +159,7 @@ describe("manual requests", () => {
   });
 
   it("resolves the owner when the request names no user", async () => {
-    await invoke(freshHandler("manual"), loadEvent("manual-disable-no-user"));
+    await respondTo("manual-disable-no-user", "manual");
     expect(iamCalls().map((c) => c.action)).toEqual([
       "GetAccessKeyLastUsed",
       "UpdateAccessKey",
@@ -183,7 +170,7 @@ describe("manual requests", () => {
 
   it("reactivates a key with a reason and announces it", async () => {
     double.addUser({ name: "ivan", keys: [{ id: "AKIAIVAN000000000001", status: "Inactive" }] });
-    const { summary } = await invoke(freshHandler("manual"), loadEvent("manual-reactivate"));
+    const { summary } = await respondTo("manual-reactivate", "manual");
     expect(iamCalls()[0]?.params).toEqual({
       UserName: "ivan",
       AccessKeyId: "AKIAIVAN000000000001",
@@ -200,7 +187,7 @@ describe("manual requests", () => {
     ["manual-reactivate-no-reason", "reason: a reason is required to reactivate a key"],
     ["manual-invalid", "accessKeyId: must be 16–128 letters, digits or underscores"],
   ])("refuses %s with a clear error, a failed invocation and no AWS call", async (fixture, message) => {
-    const { error } = await invoke(freshHandler("manual"), loadEvent(fixture));
+    const { error } = await respondTo(fixture, "manual");
     // The person who invoked it sees the error (non-zero exit); there is no finding to alert about.
     expect(error?.name).toBe("ResponderError");
     expect(error?.summary?.result).toBe("invalid");
@@ -209,7 +196,7 @@ describe("manual requests", () => {
   });
 
   it("accepts a user name with an @", async () => {
-    await invoke(freshHandler("manual"), loadEvent("manual-at-sign-user"));
+    await respondTo("manual-at-sign-user", "manual");
     expect(iamCalls()[0]?.params.UserName).toBe("judy@example.com");
     expect(double.keyStatus("AKIAJUDY000000000001")).toBe("Inactive");
   });
@@ -225,7 +212,7 @@ describe("every function accepts every supported event", () => {
   ];
   for (const name of FUNCTION_NAMES) {
     it.each(positives)(`${name} disables the key of %s`, async (fixture, key) => {
-      const { summary } = await invoke(freshHandler(name), loadEvent(fixture), lambdaContext(name));
+      const { summary } = await respondTo(fixture, name, lambdaContext(name));
       expect(summary?.outcomes).toMatchObject([{ accessKeyId: key, status: "disabled" }]);
       expect(double.keyStatus(key)).toBe("Inactive");
     });

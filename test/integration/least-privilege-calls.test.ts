@@ -2,8 +2,8 @@
 // configuration the deployed role lacks those permissions (test/template/least-privilege.test.ts), so such a call
 // would fail in production. Each case is also run with its opt-in on, to show the check sees the call.
 import { describe, expect, it } from "vitest";
-import { MEMBER_ACCOUNT, SELF_ACCOUNT } from "../support/aws-double";
-import { freshHandler, invoke, loadEvent, loopbackDouble, useDouble } from "../support/harness";
+import { loopbackDouble, respondTo, useDouble } from "../support/harness";
+import { MEMBER_ACCOUNT, MEMBER_ROLE, SELF_ACCOUNT } from "../support/world";
 
 const double = loopbackDouble({ pointEnv: false });
 
@@ -61,7 +61,7 @@ const cases: Case[] = [
   {
     what: "alerts on another account's key without assuming a role there",
     event: "guardduty-member-account",
-    optIns: { MEMBER_ROLE_NAME: "AccessKeyResponderMember" },
+    optIns: { MEMBER_ROLE_NAME: MEMBER_ROLE },
     withOptIns: ["AssumeRole"],
   },
 ];
@@ -69,7 +69,7 @@ const cases: Case[] = [
 describe("with the default configuration, the responder calls nothing an opt-in's permission allows", () => {
   it.each(cases)("$what", async ({ event }) => {
     useDouble(double);
-    const { error } = await invoke(freshHandler(), loadEvent(event));
+    const { error } = await respondTo(event);
 
     expect(error).toBeUndefined();
     expect(double.calls.length).toBeGreaterThan(0);
@@ -80,7 +80,7 @@ describe("with the default configuration, the responder calls nothing an opt-in'
 
   it("disables the key with exactly UpdateAccessKey, ListAccessKeys and Publish", async () => {
     useDouble(double);
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
     expect(actions().filter((action) => action !== "GetCallerIdentity")).toEqual([
       "UpdateAccessKey",
       "ListAccessKeys",
@@ -91,9 +91,9 @@ describe("with the default configuration, the responder calls nothing an opt-in'
 
 describe("the same events with the opt-in on make the call (so the check above would see it)", () => {
   it.each(cases)("$event: $withOptIns", async ({ event, optIns, withOptIns }) => {
-    double.addRole("AccessKeyResponderMember", MEMBER_ACCOUNT);
+    double.addRole(MEMBER_ROLE, MEMBER_ACCOUNT);
     useDouble(double, optIns);
-    await invoke(freshHandler(), loadEvent(event));
+    await respondTo(event);
 
     expect(beyondDefault()).toEqual(expect.arrayContaining(withOptIns));
   });

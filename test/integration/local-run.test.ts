@@ -1,8 +1,9 @@
 import type { Context } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { createHandler } from "../../src/entry/handler";
-import { SELF_ACCOUNT } from "../support/aws-double";
-import { invoke, lambdaContext, loadEvent, loopbackDouble } from "../support/harness";
+import { lambdaContext, loadEvent } from "../support/fixtures";
+import { invoke, loopbackDouble } from "../support/harness";
+import { SELF_ACCOUNT } from "../support/world";
 
 /**
  * `sls invoke local` (IS_LOCAL=true, a context without a function ARN) runs with the shell's credentials against a

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { freshHandler, invoke, lambdaContext, loopbackDouble } from "../support/harness";
+import { lambdaContext } from "../support/fixtures";
+import { freshHandler, invoke, loopbackDouble } from "../support/harness";
 
 /**
  * A person's request to the manual function, mid-incident: anything that is not a valid request fails the

@@ -1,20 +1,13 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { AwsDouble } from "../support/aws-double";
-import { freshHandler, invoke, loadEvent, seedFixtureUsers, useDouble } from "../support/harness";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { container, loopbackDouble, respondTo, useDouble } from "../support/harness";
 
-let double: AwsDouble;
+const double = loopbackDouble();
+/** Logs and metrics on, as deployed (the test configuration silences them). */
+const OBSERVED = { POWERTOOLS_LOG_LEVEL: "INFO", POWERTOOLS_METRICS_DISABLED: "false" };
 let lines: Record<string, unknown>[];
 
-beforeAll(async () => {
-  double = await AwsDouble.start();
-});
-afterAll(async () => {
-  await double.close();
-});
 beforeEach(() => {
-  double.reset();
-  seedFixtureUsers(double);
-  useDouble(double, { POWERTOOLS_LOG_LEVEL: "INFO", POWERTOOLS_METRICS_DISABLED: "false" });
+  useDouble(double, OBSERVED);
   lines = [];
   // Powertools writes one JSON document per line (warnings and errors to stderr): logs and EMF metrics alike.
   const capture = (chunk: string | Uint8Array) => {
@@ -49,12 +42,8 @@ describe("structured logs and metrics", () => {
       error: { code: "ServiceFailure", status: 500, type: "Receiver" },
       times: 6,
     });
-    useDouble(double, {
-      POWERTOOLS_LOG_LEVEL: "INFO",
-      POWERTOOLS_METRICS_DISABLED: "false",
-      TAG_USER: "true",
-    });
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    useDouble(double, { ...OBSERVED, TAG_USER: "true" });
+    await respondTo("guardduty-iam-user");
     const warning = lines.find((line) => line.message === "tagging the user failed");
     expect(warning).toMatchObject({
       level: "WARN",
@@ -68,10 +57,10 @@ describe("structured logs and metrics", () => {
   });
 
   it("does not carry one invocation's keys into the next", async () => {
-    const handler = freshHandler();
-    await invoke(handler, loadEvent("guardduty-iam-user"));
+    const send = container();
+    await send("guardduty-iam-user");
     lines.length = 0;
-    await invoke(handler, loadEvent("guardduty-ec2"));
+    await send("guardduty-ec2");
     const ignored = lines.find((line) => line.message === "event ignored");
     expect(ignored).toBeDefined();
     expect(ignored).not.toHaveProperty("accessKeyId");
@@ -79,14 +68,14 @@ describe("structured logs and metrics", () => {
   });
 
   it("emits EMF metrics for keys disabled and time to containment", async () => {
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
     expect(metricNames()).toEqual(expect.arrayContaining(["KeysDisabled", "TimeToContainment"]));
     const point = emf().find((line) => "KeysDisabled" in line);
     expect(point?.KeysDisabled).toBe(1);
   });
 
   it("counts skipped actions by reason, containment failures and alert failures", async () => {
-    await invoke(freshHandler(), loadEvent("guardduty-root"));
+    await respondTo("guardduty-root");
     const skipped = emf().find((line) => "ActionsSkipped" in line);
     expect(skipped).toMatchObject({ ActionsSkipped: 1, Reason: "root" });
 
@@ -97,12 +86,12 @@ describe("structured logs and metrics", () => {
       error: { code: "InternalError", status: 500, type: "Receiver" },
       times: 4,
     });
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
     expect(metricNames()).toEqual(expect.arrayContaining(["ContainmentFailures", "AlertFailures"]));
   });
 
   it("records DrillCompleted, under the service dimension DrillMissingAlarm watches, for a GuardDuty sample", async () => {
-    await invoke(freshHandler(), loadEvent("guardduty-sample"));
+    await respondTo("guardduty-sample");
     const point = emf().find((line) => "DrillCompleted" in line);
     expect(point).toMatchObject({ DrillCompleted: 1, service: "access-key-responder" });
     const aws = point?._aws as
@@ -114,7 +103,7 @@ describe("structured logs and metrics", () => {
     );
 
     lines.length = 0;
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
     expect(metricNames()).not.toContain("DrillCompleted");
   });
 });

@@ -2,42 +2,31 @@
 // delegated administrator (111111111111) receives an event for a member account's key (222222222222, erin), AWS
 // Health delivers a global event twice (us-east-1, and us-west-2 as the backup), and a large event comes in pages.
 import { describe, expect, it } from "vitest";
-import { MEMBER_ACCOUNT, SELF_ACCOUNT } from "../support/aws-double";
-import type { EditableEvent } from "../support/fixtures";
+import { type EditableEvent, lambdaContext, loadEvent } from "../support/fixtures";
 import {
-  freshHandler,
+  awsLog,
+  container,
   type Invocation,
-  invoke,
-  lambdaContext,
-  loadEvent,
   loopbackDouble,
   publishedDocument,
-  useDouble,
+  useMemberRole,
 } from "../support/harness";
+import { ERIN_KEY, MEMBER_ACCOUNT, MEMBER_ROLE, SELF_ACCOUNT } from "../support/world";
 
 const double = loopbackDouble();
 
-const MEMBER_ROLE = "AccessKeyResponderMember";
-const ERIN_KEY = "AKIAERIN000000000001";
 const PAGE_KEYS = {
   "health-paged-1-of-2": { AKIABOB0000000000001: "bob", AKIACAROL00000000001: "carol" },
   "health-paged-2-of-2": { AKIAALICE00000000001: "alice", AKIADAVE000000000002: "dave" },
 } as const;
 
-type Handler = ReturnType<typeof freshHandler>;
+type Send = ReturnType<typeof container>;
 
 /** A new container of the leakedCredentials function. */
-const container = (): Handler => freshHandler("leakedCredentials");
+const leakedCredentials = (): Send => container("leakedCredentials");
 
-const deliver = (handler: Handler, event: EditableEvent | string): Promise<Invocation> =>
-  invoke(handler, typeof event === "string" ? loadEvent(event) : event, lambdaContext("leakedCredentials"));
-
-/** The calls to IAM and STS from the `from`-th call on, as "Action:signing account". */
-const awsLog = (from = 0) =>
-  double.calls
-    .slice(from)
-    .filter((c) => c.service !== "sns")
-    .map((c) => `${c.action}:${c.account}`);
+const deliver = (send: Send, event: EditableEvent | string): Promise<Invocation> =>
+  send(event, lambdaContext("leakedCredentials"));
 
 /** The calls IAM answered about one user or one key of theirs, from the `from`-th call on. */
 const callsAbout = (userName: string, accessKeyId: string, from = 0) =>
@@ -46,19 +35,14 @@ const callsAbout = (userName: string, accessKeyId: string, from = 0) =>
     .filter((c) => c.params.UserName === userName || c.params.AccessKeyId === accessKeyId)
     .map((c) => c.action);
 
-const withMemberRole = (): void => {
-  double.addRole(MEMBER_ROLE, MEMBER_ACCOUNT);
-  useDouble(double, { MEMBER_ROLE_NAME: MEMBER_ROLE });
-};
-
 describe("a Health event for a member account, received by the delegated administrator", () => {
   it("assumes the member role there, then looks up the owner and writes with the member account's credentials", async () => {
-    withMemberRole();
+    useMemberRole(double);
 
-    const { summary, error } = await deliver(container(), "health-member-account");
+    const { summary, error } = await deliver(leakedCredentials(), "health-member-account");
 
     expect(error).toBeUndefined();
-    expect(awsLog()).toEqual([
+    expect(awsLog(double)).toEqual([
       `AssumeRole:${SELF_ACCOUNT}`,
       `GetAccessKeyLastUsed:${MEMBER_ACCOUNT}`,
       `UpdateAccessKey:${MEMBER_ACCOUNT}`,
@@ -78,10 +62,10 @@ describe("a Health event for a member account, received by the delegated adminis
   });
 
   it("without a member role, makes no call and sends an alert for a person that names the account", async () => {
-    const { summary, error } = await deliver(container(), "health-member-account");
+    const { summary, error } = await deliver(leakedCredentials(), "health-member-account");
 
     expect(error).toBeUndefined();
-    expect(awsLog()).toEqual([]);
+    expect(awsLog(double)).toEqual([]);
     expect(double.keyStatus(ERIN_KEY)).toBe("Active");
     expect(summary?.outcomes).toMatchObject([
       { accessKeyId: ERIN_KEY, account: MEMBER_ACCOUNT, status: "skipped", reason: "other-account" },
@@ -95,17 +79,17 @@ describe("a Health event for a member account, received by the delegated adminis
 
 describe("the us-east-1 copy and the us-west-2 backup copy of one global event", () => {
   it("in one container, the backup copy reads the key, finds it Inactive and reports a repeat: one write", async () => {
-    withMemberRole();
-    const handler = container();
+    useMemberRole(double);
+    const send = leakedCredentials();
 
-    const first = await deliver(handler, "health-member-account");
+    const first = await deliver(send, "health-member-account");
     const from = double.calls.length;
-    const second = await deliver(handler, "health-backup-us-west-2");
+    const second = await deliver(send, "health-backup-us-west-2");
 
     expect(first.summary?.outcomes).toMatchObject([{ status: "disabled" }]);
     expect(second.error).toBeUndefined();
     expect(double.writes()).toHaveLength(1);
-    expect(awsLog(from).filter((call) => !call.startsWith("AssumeRole:"))).toEqual([
+    expect(awsLog(double, from).filter((call) => !call.startsWith("AssumeRole:"))).toEqual([
       `GetAccessKeyLastUsed:${MEMBER_ACCOUNT}`,
       `ListAccessKeys:${MEMBER_ACCOUNT}`,
     ]);
@@ -120,21 +104,21 @@ describe("the us-east-1 copy and the us-west-2 backup copy of one global event",
   });
 
   it("in another container, the backup copy still reads first: the parser knows it, not the memory", async () => {
-    withMemberRole();
+    useMemberRole(double);
 
-    await deliver(container(), "health-member-account");
-    const { summary } = await deliver(container(), "health-backup-us-west-2");
+    await deliver(leakedCredentials(), "health-member-account");
+    const { summary } = await deliver(leakedCredentials(), "health-backup-us-west-2");
 
     expect(double.writes()).toHaveLength(1);
     expect(summary?.outcomes).toMatchObject([{ status: "already-done" }]);
   });
 
   it("when the backup copy comes first, the us-east-1 copy after it in the same container reads first", async () => {
-    withMemberRole();
-    const handler = container();
+    useMemberRole(double);
+    const send = leakedCredentials();
 
-    const first = await deliver(handler, "health-backup-us-west-2");
-    const second = await deliver(handler, "health-member-account");
+    const first = await deliver(send, "health-backup-us-west-2");
+    const second = await deliver(send, "health-member-account");
 
     expect(first.summary?.outcomes).toMatchObject([{ status: "disabled" }]);
     expect(second.summary?.outcomes).toMatchObject([{ status: "already-done" }]);
@@ -142,9 +126,9 @@ describe("the us-east-1 copy and the us-west-2 backup copy of one global event",
   });
 
   it("a backup copy of a key nobody contained yet is written: a read first never skips the write", async () => {
-    withMemberRole();
+    useMemberRole(double);
 
-    const { summary } = await deliver(container(), "health-backup-us-west-2");
+    const { summary } = await deliver(leakedCredentials(), "health-backup-us-west-2");
 
     expect(callsAbout("erin", ERIN_KEY)).toEqual([
       "GetAccessKeyLastUsed",
@@ -159,11 +143,11 @@ describe("the us-east-1 copy and the us-west-2 backup copy of one global event",
 
 describe("a Health event split into pages", () => {
   it("handles each page in full: every key of both pages is disabled, none taken for a repeat", async () => {
-    const handler = container();
+    const send = leakedCredentials();
 
     for (const [page, keys] of Object.entries(PAGE_KEYS)) {
       const from = double.calls.length;
-      const { summary, error } = await deliver(handler, page);
+      const { summary, error } = await deliver(send, page);
 
       expect(error).toBeUndefined();
       expect(summary?.outcomes.map((o) => [o.accessKeyId, o.userName, o.status])).toEqual(
@@ -189,13 +173,13 @@ describe("a Health event split into pages", () => {
   });
 
   it("the backup copy of one page reads that page's keys and repeats only them", async () => {
-    const handler = container();
-    await deliver(handler, "health-paged-2-of-2");
+    const send = leakedCredentials();
+    await deliver(send, "health-paged-2-of-2");
     const backup = loadEvent("health-paged-2-of-2");
     backup.id = "5e8c2b17-94da-4f06-a1c3-7b9e0d4f6a28";
     backup.region = "us-west-2";
 
-    const { summary } = await deliver(handler, backup);
+    const { summary } = await deliver(send, backup);
 
     expect(summary?.outcomes.map((o) => o.status)).toEqual(["already-done", "already-done"]);
     expect(double.writes()).toHaveLength(2);

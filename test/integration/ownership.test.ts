@@ -3,48 +3,34 @@
 // its role lives, an event inside an SNS notification is evidence for a person unless its topic is trusted, and a
 // retry after an alert that did not go out tells people the truth.
 import { describe, expect, it } from "vitest";
-import { MEMBER_ACCOUNT, SELF_ACCOUNT } from "../support/aws-double";
-import type { EditableEvent } from "../support/fixtures";
+import { type EditableEvent, lambdaContext, loadEvent } from "../support/fixtures";
 import {
-  freshHandler,
-  invoke,
-  lambdaContext,
-  loadEvent,
+  awsLog,
+  container,
+  guardDutyFindingAbout,
   loopbackDouble,
   publishedDocument,
+  respondTo,
   useDouble,
+  useMemberRole,
 } from "../support/harness";
+import { ERIN_KEY, FIXTURE_KEYS, MEMBER_ACCOUNT, SELF_ACCOUNT } from "../support/world";
 
 const double = loopbackDouble();
 
-const MEMBER_ROLE = "AccessKeyResponderMember";
-const ERIN_KEY = "AKIAERIN000000000001";
-const ALICE_KEY = "AKIAALICE00000000001";
+const ALICE_KEY = FIXTURE_KEYS.alice;
 /** A temporary key of a session of web-instance-role, issued in the member account. */
 const MEMBER_SESSION_KEY = "ASIAMEMBERSESSION001";
 
-/** IAM and STS calls, as "Action:account the call acted in". */
-const awsLog = (from = 0) =>
-  double.calls
-    .slice(from)
-    .filter((c) => c.service !== "sns")
-    .map((c) => `${c.action}:${c.account}`);
-
-const withMemberRole = (extra: Record<string, string> = {}): void => {
-  double.addRole(MEMBER_ROLE, MEMBER_ACCOUNT);
-  useDouble(double, { MEMBER_ROLE_NAME: MEMBER_ROLE, ...extra });
-};
-
 /** A GuardDuty finding of our account (S3 data access) that names a key and its user, as an S3 finding can. */
 const s3FindingAbout = (accessKeyId: string, userName: string, count = 1): EditableEvent => {
-  const event = loadEvent("guardduty-s3-with-key");
-  event.detail.accountId = SELF_ACCOUNT;
-  event.detail.resource.accessKeyDetails = {
+  const event = guardDutyFindingAbout("guardduty-s3-with-key", {
     accessKeyId,
     principalId: "AIDAEXAMPLEPRINCIPAL1",
     userType: "IAMUser",
     userName,
-  };
+  });
+  event.detail.accountId = SELF_ACCOUNT;
   event.detail.service.count = count;
   event.detail.updatedAt = event.detail.createdAt;
   return event;
@@ -52,25 +38,24 @@ const s3FindingAbout = (accessKeyId: string, userName: string, count = 1): Edita
 
 /** A role session's temporary key used against our account, named as GuardDuty names it. */
 const roleSessionFinding = (accessKeyId: string): EditableEvent => {
-  const event = loadEvent("guardduty-assumed-role");
-  event.detail.accountId = SELF_ACCOUNT;
-  event.detail.resource.accessKeyDetails = {
+  const event = guardDutyFindingAbout("guardduty-assumed-role", {
     accessKeyId,
     principalId: "AROAEXAMPLEROLEID001:i-0abc1234def567890",
     userType: "AssumedRole",
     userName: "web-instance-role",
-  };
+  });
+  event.detail.accountId = SELF_ACCOUNT;
   return event;
 };
 
 describe("a key that lives in another account", () => {
   it("is never reported gone: STS names its account, and without a member role a person is told to act there", async () => {
-    const { summary, error } = await invoke(freshHandler("guardduty"), s3FindingAbout(ERIN_KEY, "erin"));
+    const { summary, error } = await respondTo(s3FindingAbout(ERIN_KEY, "erin"), "guardduty");
 
     expect(error).toBeUndefined();
     expect(double.writes()).toEqual([]);
     expect(double.keyStatus(ERIN_KEY)).toBe("Active");
-    expect(awsLog()).toContain(`GetAccessKeyInfo:${SELF_ACCOUNT}`);
+    expect(awsLog(double)).toContain(`GetAccessKeyInfo:${SELF_ACCOUNT}`);
     expect(summary?.outcomes).toMatchObject([
       { accessKeyId: ERIN_KEY, status: "skipped", reason: "other-account" },
     ]);
@@ -81,11 +66,11 @@ describe("a key that lives in another account", () => {
   });
 
   it("with a member role, is contained in its own account, whatever user of ours shares the name", async () => {
-    withMemberRole();
+    useMemberRole(double);
     // A user of our account with the same name but other keys must not matter.
     double.addUser({ name: "erin", keys: [{ id: "AKIAERINOURS00000001" }] });
 
-    const { error } = await invoke(freshHandler("guardduty"), s3FindingAbout(ERIN_KEY, "erin"));
+    const { error } = await respondTo(s3FindingAbout(ERIN_KEY, "erin"), "guardduty");
 
     expect(error).toBeUndefined();
     expect(double.keyStatus(ERIN_KEY)).toBe("Inactive");
@@ -97,16 +82,16 @@ describe("a key that lives in another account", () => {
   });
 
   it("is looked up before the write when a manual request names no account", async () => {
-    withMemberRole();
+    useMemberRole(double);
 
-    const { summary, error } = await invoke(
-      freshHandler("manual"),
+    const { summary, error } = await respondTo(
       { accessKeyId: ERIN_KEY, reason: "pasted in a public channel" },
+      "manual",
       lambdaContext("manual"),
     );
 
     expect(error).toBeUndefined();
-    expect(awsLog()[0]).toBe(`GetAccessKeyInfo:${SELF_ACCOUNT}`);
+    expect(awsLog(double)[0]).toBe(`GetAccessKeyInfo:${SELF_ACCOUNT}`);
     expect(double.keyStatus(ERIN_KEY)).toBe("Inactive");
     expect(summary?.outcomes).toMatchObject([
       { accessKeyId: ERIN_KEY, account: MEMBER_ACCOUNT, status: "disabled" },
@@ -121,15 +106,11 @@ describe("a key that lives in another account", () => {
     event.detail.affectedEntities = [{ entityValue: ERIN_KEY }];
     event.resources = [ERIN_KEY];
 
-    const { error } = await invoke(
-      freshHandler("leakedCredentials"),
-      event,
-      lambdaContext("leakedCredentials"),
-    );
+    const { error } = await respondTo(event, "leakedCredentials", lambdaContext("leakedCredentials"));
 
     expect(error).toBeUndefined();
     // The forwarding account is a hint: STS is asked before any IAM call in our account.
-    expect(awsLog()).toEqual([`GetAccessKeyInfo:${SELF_ACCOUNT}`]);
+    expect(awsLog(double)).toEqual([`GetAccessKeyInfo:${SELF_ACCOUNT}`]);
     expect(double.keyStatus(ERIN_KEY)).toBe("Active");
     const { outcome, text } = publishedDocument(double);
     expect(outcome).toBe("action-required");
@@ -137,7 +118,7 @@ describe("a key that lives in another account", () => {
   });
 
   it("in a Security Hub V2 finding whose resource owner is a member, is contained there through the member role", async () => {
-    withMemberRole();
+    useMemberRole(double);
     const event = loadEvent("security-hub-v2-guardduty");
     const [finding] = event.detail.findings;
     finding.cloud.account.uid = SELF_ACCOUNT;
@@ -149,16 +130,16 @@ describe("a key that lives in another account", () => {
       if (resource.user) resource.user.name = "erin";
     }
 
-    const { error } = await invoke(freshHandler("securityHub"), event, lambdaContext("securityHub"));
+    const { error } = await respondTo(event, "securityHub", lambdaContext("securityHub"));
 
     expect(error).toBeUndefined();
-    expect(awsLog()[0]).toBe(`GetAccessKeyInfo:${SELF_ACCOUNT}`);
+    expect(awsLog(double)[0]).toBe(`GetAccessKeyInfo:${SELF_ACCOUNT}`);
     expect(double.keyStatus(ERIN_KEY)).toBe("Inactive");
     expect(double.writes().map((c) => c.account)).toEqual([MEMBER_ACCOUNT]);
   });
 
   it("is looked up in STS first when the finding names the caller's remote account, with no failed call in ours", async () => {
-    withMemberRole();
+    useMemberRole(double);
     const event = s3FindingAbout(ERIN_KEY, "erin");
     event.detail.service.action = {
       actionType: "AWS_API_CALL",
@@ -169,10 +150,10 @@ describe("a key that lives in another account", () => {
       },
     };
 
-    const { error } = await invoke(freshHandler("guardduty"), event);
+    const { error } = await respondTo(event, "guardduty");
 
     expect(error).toBeUndefined();
-    expect(awsLog()).toEqual([
+    expect(awsLog(double)).toEqual([
       `GetAccessKeyInfo:${SELF_ACCOUNT}`,
       `AssumeRole:${SELF_ACCOUNT}`,
       `GetAccessKeyLastUsed:${MEMBER_ACCOUNT}`,
@@ -186,13 +167,10 @@ describe("a key that lives in another account", () => {
     // A key of ours that was deleted: STS still names our account, and IAM there has no such key.
     double.setKeyAccount("AKIADELETED000000001", SELF_ACCOUNT);
 
-    const { error } = await invoke(
-      freshHandler("guardduty"),
-      s3FindingAbout("AKIADELETED000000001", "alice"),
-    );
+    const { error } = await respondTo(s3FindingAbout("AKIADELETED000000001", "alice"), "guardduty");
 
     expect(error).toBeUndefined();
-    expect(awsLog()).toContain(`GetAccessKeyInfo:${SELF_ACCOUNT}`);
+    expect(awsLog(double)).toContain(`GetAccessKeyInfo:${SELF_ACCOUNT}`);
     const { outcome, document } = publishedDocument(double);
     expect(outcome).toBe("no-action");
     expect(document.keys[0].status).toBe("key-gone");
@@ -205,17 +183,17 @@ describe("a key that lives in another account", () => {
       error: { code: "AccessDenied", status: 403 },
     });
 
-    const { error } = await invoke(freshHandler("guardduty"), s3FindingAbout(ERIN_KEY, "erin"));
+    const { error } = await respondTo(s3FindingAbout(ERIN_KEY, "erin"), "guardduty");
 
     expect(error?.message).toMatch(/containment failed/);
     expect(publishedDocument(double).outcome).toBe("failed");
   });
 
   it("costs no extra call when the event names a user of our own account", async () => {
-    const { error } = await invoke(freshHandler("guardduty"), s3FindingAbout(ALICE_KEY, "alice"));
+    const { error } = await respondTo(s3FindingAbout(ALICE_KEY, "alice"), "guardduty");
 
     expect(error).toBeUndefined();
-    expect(awsLog()).toEqual([`UpdateAccessKey:${SELF_ACCOUNT}`, `ListAccessKeys:${SELF_ACCOUNT}`]);
+    expect(awsLog(double)).toEqual([`UpdateAccessKey:${SELF_ACCOUNT}`, `ListAccessKeys:${SELF_ACCOUNT}`]);
   });
 });
 
@@ -224,7 +202,7 @@ describe("sessions are revoked where the role lives", () => {
     useDouble(double, { REVOKE_SESSIONS: "true" });
     double.setKeyAccount(MEMBER_SESSION_KEY, MEMBER_ACCOUNT);
 
-    const { error } = await invoke(freshHandler("guardduty"), roleSessionFinding(MEMBER_SESSION_KEY));
+    const { error } = await respondTo(roleSessionFinding(MEMBER_SESSION_KEY), "guardduty");
 
     expect(error).toBeUndefined();
     expect(double.writes()).toEqual([]);
@@ -240,11 +218,11 @@ describe("sessions are revoked where the role lives", () => {
   });
 
   it("revokes them in the role's own account through the member role", async () => {
-    withMemberRole({ REVOKE_SESSIONS: "true" });
+    useMemberRole(double, { REVOKE_SESSIONS: "true" });
     double.addRole("web-instance-role", MEMBER_ACCOUNT);
     double.setKeyAccount(MEMBER_SESSION_KEY, MEMBER_ACCOUNT);
 
-    const { error } = await invoke(freshHandler("guardduty"), roleSessionFinding(MEMBER_SESSION_KEY));
+    const { error } = await respondTo(roleSessionFinding(MEMBER_SESSION_KEY), "guardduty");
 
     expect(error).toBeUndefined();
     expect(double.writes().map((c) => `${c.action}:${c.account}:${c.params.RoleName}`)).toEqual([
@@ -257,10 +235,10 @@ describe("sessions are revoked where the role lives", () => {
   it("revokes a session of our own role in our account, after STS confirms it", async () => {
     useDouble(double, { REVOKE_SESSIONS: "true" });
 
-    const { error } = await invoke(freshHandler("guardduty"), roleSessionFinding("ASIAROLE000000000001"));
+    const { error } = await respondTo(roleSessionFinding("ASIAROLE000000000001"), "guardduty");
 
     expect(error).toBeUndefined();
-    expect(awsLog()).toEqual([`GetAccessKeyInfo:${SELF_ACCOUNT}`, `PutRolePolicy:${SELF_ACCOUNT}`]);
+    expect(awsLog(double)).toEqual([`GetAccessKeyInfo:${SELF_ACCOUNT}`, `PutRolePolicy:${SELF_ACCOUNT}`]);
     expect(Object.keys(double.rolePolicies("web-instance-role"))).toHaveLength(1);
   });
 
@@ -268,7 +246,7 @@ describe("sessions are revoked where the role lives", () => {
     useDouble(double, { REVOKE_SESSIONS: "true" });
     double.addUser({ name: "dave", keys: [{ id: "AKIADAVE000000000002" }] });
 
-    const { error } = await invoke(freshHandler("guardduty"), loadEvent("guardduty-user-temporary-key"));
+    const { error } = await respondTo("guardduty-user-temporary-key", "guardduty");
 
     expect(error).toBeUndefined();
     expect(Object.keys(double.userPolicies("dave"))).toHaveLength(1);
@@ -288,7 +266,7 @@ describe("an event inside an SNS notification", () => {
   it("leads to an alert that names the topic, and no write, unless the topic is trusted", async () => {
     const event = wrapped();
 
-    const { error } = await invoke(freshHandler("guardduty"), event);
+    const { error } = await respondTo(event, "guardduty");
 
     expect(error).toBeUndefined();
     expect(double.writes()).toEqual([]);
@@ -302,7 +280,7 @@ describe("an event inside an SNS notification", () => {
     const event = wrapped();
     useDouble(double, { TRUSTED_TOPIC_ARNS: topicOf(event) });
 
-    const { error } = await invoke(freshHandler("guardduty"), event);
+    const { error } = await respondTo(event, "guardduty");
 
     expect(error).toBeUndefined();
     expect(double.keyStatus(innerKey(event))).toBe("Inactive");
@@ -312,7 +290,7 @@ describe("an event inside an SNS notification", () => {
     const event = wrapped();
     useDouble(double, { TRUSTED_TOPIC_ARNS: topicOf(event).replace(SELF_ACCOUNT, MEMBER_ACCOUNT) });
 
-    await invoke(freshHandler("guardduty"), event);
+    await respondTo(event, "guardduty");
 
     expect(double.writes()).toEqual([]);
   });
@@ -320,17 +298,17 @@ describe("an event inside an SNS notification", () => {
 
 describe("retries tell the truth", () => {
   it("a retry after the alert failed says contained, with the time of the earlier write, and writes nothing", async () => {
-    const handler = freshHandler("guardduty");
+    const send = container("guardduty");
     const event = s3FindingAbout(ALICE_KEY, "alice");
     double.inject({ action: "Publish", times: 4, error: { code: "InternalError", status: 500 } });
 
-    const first = await invoke(handler, event);
+    const first = await send(event);
     expect(first.error?.message).toMatch(/alert failed/);
     expect(double.keyStatus(ALICE_KEY)).toBe("Inactive");
     expect(double.published).toHaveLength(0);
 
     const writesBefore = double.writes().length;
-    const retry = await invoke(handler, event);
+    const retry = await send(event);
 
     expect(retry.error).toBeUndefined();
     expect(double.writes()).toHaveLength(writesBefore);
@@ -341,14 +319,14 @@ describe("retries tell the truth", () => {
   });
 
   it("a new finding whose key is found Inactive when read is reported contained, not no-action", async () => {
-    const handler = freshHandler("guardduty");
+    const send = container("guardduty");
     double.inject({ action: "Publish", times: 4, error: { code: "InternalError", status: 500 } });
-    await invoke(handler, s3FindingAbout(ALICE_KEY, "alice"));
+    await send(s3FindingAbout(ALICE_KEY, "alice"));
 
     // EventBridge delivers the same new finding again in another envelope: the container reads before writing.
     const again = s3FindingAbout(ALICE_KEY, "alice");
     again.id = "9d0b6c1e-2f3a-4b5c-8d7e-0f1a2b3c4d5e";
-    const { error } = await invoke(handler, again);
+    const { error } = await send(again);
 
     expect(error).toBeUndefined();
     expect(publishedDocument(double).outcome).toBe("contained");
@@ -357,7 +335,7 @@ describe("retries tell the truth", () => {
   it("an update of a finding already handled stays a repeat for people", async () => {
     double.addUser({ name: "alice", keys: [{ id: ALICE_KEY, status: "Inactive" }] });
 
-    await invoke(freshHandler("guardduty"), s3FindingAbout(ALICE_KEY, "alice", 3));
+    await respondTo(s3FindingAbout(ALICE_KEY, "alice", 3), "guardduty");
 
     expect(publishedDocument(double).outcome).toBe("no-action");
   });
@@ -366,7 +344,7 @@ describe("retries tell the truth", () => {
     useDouble(double, { TAG_USER: "true" });
     double.addUser({ name: "alice", keys: [{ id: ALICE_KEY, status: "Inactive" }] });
 
-    await invoke(freshHandler("guardduty"), s3FindingAbout(ALICE_KEY, "alice", 3));
+    await respondTo(s3FindingAbout(ALICE_KEY, "alice", 3), "guardduty");
 
     expect(double.writes().map((c) => c.action)).toEqual(["TagUser"]);
     expect(Object.keys(double.userTags("alice"))).toContain("access-key-responder:last-action");

@@ -2,8 +2,8 @@
 // AWS's flag or a key no credential can have, never silent on a credential finding, severity and type as the
 // finding's maker meant them, and the real shapes of published events.
 import { describe, expect, it } from "vitest";
-import type { EditableEvent } from "../support/fixtures";
-import { freshHandler, invoke, loadEvent, loopbackDouble, publishedDocument } from "../support/harness";
+import { type EditableEvent, loadEvent } from "../support/fixtures";
+import { loopbackDouble, publishedDocument, respondTo } from "../support/harness";
 
 const double = loopbackDouble();
 
@@ -20,7 +20,7 @@ describe("samples are AWS's to mark, never a name's", () => {
       accessKeyId: "AKIAGENERATED0000001",
     });
 
-    const { summary, error } = await invoke(freshHandler("guardduty"), event);
+    const { summary, error } = await respondTo(event, "guardduty");
 
     expect(error).toBeUndefined();
     expect(double.keyStatus("AKIAGENERATED0000001")).toBe("Inactive");
@@ -29,7 +29,7 @@ describe("samples are AWS's to mark, never a name's", () => {
   });
 
   it("still treats AWS's own sample (flag and placeholder key) as a sample: no IAM call", async () => {
-    const { summary } = await invoke(freshHandler("guardduty"), loadEvent("guardduty-sample"));
+    const { summary } = await respondTo("guardduty-sample", "guardduty");
 
     expect(iamActions()).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "sample" }]);
@@ -39,10 +39,7 @@ describe("samples are AWS's to mark, never a name's", () => {
 
 describe("never silent on a credential finding", () => {
   it("alerts action-required on an attack sequence that names its principal only in its text, listing that user's keys", async () => {
-    const { summary, error } = await invoke(
-      freshHandler("guardduty"),
-      loadEvent("guardduty-attack-sequence-no-credential"),
-    );
+    const { summary, error } = await respondTo("guardduty-attack-sequence-no-credential", "guardduty");
 
     expect(error).toBeUndefined();
     expect(summary?.result).toBe("handled");
@@ -70,7 +67,7 @@ describe("never silent on a credential finding", () => {
       "Potential credential compromise of AssumedRole/web-instance-role indicated by a sequence of actions.";
     event.detail.description = null;
 
-    await invoke(freshHandler("guardduty"), event);
+    await respondTo(event, "guardduty");
 
     expect(iamActions()).toEqual([]);
     const { outcome, text } = publishedDocument(double);
@@ -85,7 +82,7 @@ describe("never silent on a credential finding", () => {
       "Potential credential compromise of IAMUser/mallory indicated by a sequence of actions.";
     event.detail.description = "Seen for IAMUser/mallory.";
 
-    await invoke(freshHandler("guardduty"), event);
+    await respondTo(event, "guardduty");
 
     expect(iamActions()).toEqual(["ListAccessKeys"]);
     const { outcome, text } = publishedDocument(double);
@@ -99,7 +96,7 @@ describe("never silent on a credential finding", () => {
     event.detail.description = null;
     event.detail.title = null;
 
-    const { summary } = await invoke(freshHandler("guardduty"), event);
+    const { summary } = await respondTo(event, "guardduty");
 
     expect(writes()).toEqual(["UpdateAccessKey"]);
     expect(summary?.outcomes).toMatchObject([{ accessKeyId: "AKIAALICE00000000001", status: "disabled" }]);
@@ -166,7 +163,7 @@ describe("never silent on a credential finding", () => {
       const event = loadEvent(fixture);
       spoil(event);
 
-      const { summary } = await invoke(freshHandler(handler), event);
+      const { summary } = await respondTo(event, handler);
 
       expect(writes()).toEqual([]);
       expect(summary?.result).toBe("handled");
@@ -183,7 +180,7 @@ describe("severity and type as the maker meant them", () => {
     const event = loadEvent("security-hub-principal-name");
     event.detail.findings[0].Severity = { Label: "MEDIUM", Normalized: 40, Product: 2 };
 
-    const { summary } = await invoke(freshHandler("securityHub"), event);
+    const { summary } = await respondTo(event, "securityHub");
 
     expect(writes()).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "below-threshold" }]);
@@ -193,7 +190,7 @@ describe("severity and type as the maker meant them", () => {
     process.env.RESPONDER_MODE = "approve";
     process.env.CONTAIN_WITHOUT_APPROVAL = "UnauthorizedAccess:IAMUser/";
 
-    const { summary } = await invoke(freshHandler("securityHub"), loadEvent("security-hub-v2-guardduty"));
+    const { summary } = await respondTo("security-hub-v2-guardduty", "securityHub");
 
     expect(writes()).toEqual(["UpdateAccessKey"]);
     expect(summary?.outcomes).toMatchObject([{ accessKeyId: "AKIAGRACE00000000001", status: "disabled" }]);
@@ -206,7 +203,7 @@ describe("published shapes", () => {
     const event = loadEvent("security-hub-v2-guardduty");
     event.detail.findings[0].resources[0].uid = "AKIAALICE00000000001";
 
-    const { summary } = await invoke(freshHandler("securityHub"), event);
+    const { summary } = await respondTo(event, "securityHub");
 
     expect(iamActions()).toEqual([]);
     expect(summary?.outcomes.map((o) => [o.accessKeyId, o.reason])).toEqual([
@@ -223,12 +220,12 @@ describe("published shapes", () => {
     expect(primary.detail).toMatchObject({ eventRegion: "us-east-1", page: "1", totalPages: "1" });
     expect(primary.detail.eventArn).toMatch(/^arn:aws:health:us-east-1::event\//);
 
-    await invoke(freshHandler("leakedCredentials"), primary);
+    await respondTo(primary, "leakedCredentials");
     expect(iamActions()).toEqual(["GetAccessKeyLastUsed", "UpdateAccessKey", "ListAccessKeys"]);
 
     const backup = { ...loadEvent("health-credentials-compromised"), id: "backup-copy", region: "us-west-2" };
     double.calls.length = 0;
-    const { summary } = await invoke(freshHandler("leakedCredentials"), backup);
+    const { summary } = await respondTo(backup, "leakedCredentials");
 
     expect(writes()).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ status: "already-done" }]);

@@ -3,16 +3,9 @@
 // natively with its Security Hub copy). The double keeps the findings, so each test reads the note and status back.
 import { beforeEach, describe, expect, it } from "vitest";
 import { RESPONDER_NOTE_PREFIX, RESPONDER_UPDATED_BY } from "../../src/findings/security-hub";
-import { SELF_ACCOUNT } from "../support/aws-double";
-import type { EditableEvent } from "../support/fixtures";
-import {
-  freshHandler,
-  invoke,
-  lambdaContext,
-  loadEvent,
-  loopbackDouble,
-  useDouble,
-} from "../support/harness";
+import { type EditableEvent, lambdaContext, loadEvent } from "../support/fixtures";
+import { container, loopbackDouble, respondTo, useDouble } from "../support/harness";
+import { GUARDDUTY_PRODUCT, GUARDDUTY_PRODUCT_V2, MEMBER_ACCOUNT, SELF_ACCOUNT } from "../support/world";
 
 const double = loopbackDouble();
 
@@ -22,8 +15,6 @@ const configure = (extra: Record<string, string> = {}): void =>
 
 beforeEach(() => configure());
 
-const GUARDDUTY_PRODUCT = "arn:aws:securityhub:us-east-1::product/aws/guardduty";
-const GUARDDUTY_PRODUCT_V2 = "arn:aws:securityhub:us-east-1::productv2/aws/guardduty";
 const ASFF_EVENT = "security-hub-principal-name";
 const V2_EVENT = "security-hub-v2-guardduty";
 const NATIVE_EVENT = "guardduty-iam-user";
@@ -33,7 +24,25 @@ const asffIdOf = (event: EditableEvent): string => event.detail.findings[0].Id;
 const v2IdOf = (event: EditableEvent): string => event.detail.findings[0].finding_info.uid;
 
 const run = (name: "securityHub" | "guardduty", event: unknown) =>
-  invoke(freshHandler(name), event, { ...lambdaContext(name), functionName: STACK });
+  respondTo(event, name, { ...lambdaContext(name), functionName: STACK });
+
+/** The ASFF event, its finding known to the double's Security Hub. */
+const knownAsffFinding = (): EditableEvent => {
+  const event = loadEvent(ASFF_EVENT);
+  double.addSecurityHubFinding({ id: asffIdOf(event), productArn: GUARDDUTY_PRODUCT });
+  return event;
+};
+
+/** The OCSF event, its finding known to the double's Security Hub V2. */
+const knownV2Finding = (): EditableEvent => {
+  const event = loadEvent(V2_EVENT);
+  double.addSecurityHubFindingV2({
+    findingInfoUid: v2IdOf(event),
+    productUid: GUARDDUTY_PRODUCT_V2,
+    accountUid: SELF_ACCOUNT,
+  });
+  return event;
+};
 
 /** The ASFF finding as Security Hub re-emits it after the update: the double's note and workflow status on it. */
 const reEmitted = (event: EditableEvent): EditableEvent => {
@@ -61,8 +70,7 @@ const reEmittedV2 = (event: EditableEvent): EditableEvent => {
 
 describe("recording the outcome on an ASFF finding", () => {
   it("notes what was done, the undo command and the stack, and resolves the finding once the key is contained", async () => {
-    const event = loadEvent(ASFF_EVENT);
-    double.addSecurityHubFinding({ id: asffIdOf(event), productArn: GUARDDUTY_PRODUCT });
+    const event = knownAsffFinding();
 
     const { summary, error } = await run("securityHub", event);
 
@@ -87,9 +95,8 @@ describe("recording the outcome on an ASFF finding", () => {
   });
 
   it("marks a finding a person must act on NOTIFIED (another account, no member role)", async () => {
-    const event = loadEvent(ASFF_EVENT);
-    event.detail.findings[0].AwsAccountId = "222222222222";
-    double.addSecurityHubFinding({ id: asffIdOf(event), productArn: GUARDDUTY_PRODUCT });
+    const event = knownAsffFinding();
+    event.detail.findings[0].AwsAccountId = MEMBER_ACCOUNT;
 
     await run("securityHub", event);
 
@@ -102,8 +109,7 @@ describe("recording the outcome on an ASFF finding", () => {
 
   it("in a dry run, adds the note only and leaves the status as it was", async () => {
     configure({ DRY_RUN: "true" });
-    const event = loadEvent(ASFF_EVENT);
-    double.addSecurityHubFinding({ id: asffIdOf(event), productArn: GUARDDUTY_PRODUCT });
+    const event = knownAsffFinding();
 
     await run("securityHub", event);
 
@@ -117,8 +123,7 @@ describe("recording the outcome on an ASFF finding", () => {
 
   it("in approve mode, marks the finding NOTIFIED, awaiting approval", async () => {
     configure({ RESPONDER_MODE: "approve" });
-    const event = loadEvent(ASFF_EVENT);
-    double.addSecurityHubFinding({ id: asffIdOf(event), productArn: GUARDDUTY_PRODUCT });
+    const event = knownAsffFinding();
 
     await run("securityHub", event);
 
@@ -130,8 +135,7 @@ describe("recording the outcome on an ASFF finding", () => {
 
   it("takes its own NOTIFIED update, re-emitted by Security Hub, for an echo: no second write, alert or update", async () => {
     configure({ RESPONDER_MODE: "approve" });
-    const event = loadEvent(ASFF_EVENT);
-    double.addSecurityHubFinding({ id: asffIdOf(event), productArn: GUARDDUTY_PRODUCT });
+    const event = knownAsffFinding();
     await run("securityHub", event);
     const before = double.calls.length;
     const published = double.published.length;
@@ -148,8 +152,7 @@ describe("recording the outcome on an ASFF finding", () => {
 
   it("takes its own dry-run note, re-emitted, for an echo too (a finding left NEW)", async () => {
     configure({ DRY_RUN: "true" });
-    const event = loadEvent(ASFF_EVENT);
-    double.addSecurityHubFinding({ id: asffIdOf(event), productArn: GUARDDUTY_PRODUCT });
+    const event = knownAsffFinding();
     await run("securityHub", event);
     const published = double.published.length;
 
@@ -160,9 +163,8 @@ describe("recording the outcome on an ASFF finding", () => {
   });
 
   it("still acts when the finding's maker updated it after the responder's note", async () => {
-    const event = loadEvent(ASFF_EVENT);
-    event.detail.findings[0].AwsAccountId = "222222222222";
-    double.addSecurityHubFinding({ id: asffIdOf(event), productArn: GUARDDUTY_PRODUCT });
+    const event = knownAsffFinding();
+    event.detail.findings[0].AwsAccountId = MEMBER_ACCOUNT;
     await run("securityHub", event);
     const later = reEmitted(event);
     later.detail.findings[0].UpdatedAt = new Date(Date.now() + 60_000).toISOString();
@@ -175,12 +177,7 @@ describe("recording the outcome on an ASFF finding", () => {
 
 describe("recording the outcome on an OCSF finding (Security Hub V2)", () => {
   it("comments and sets status_id 4 (Resolved) once the key is contained", async () => {
-    const event = loadEvent(V2_EVENT);
-    double.addSecurityHubFindingV2({
-      findingInfoUid: v2IdOf(event),
-      productUid: GUARDDUTY_PRODUCT_V2,
-      accountUid: SELF_ACCOUNT,
-    });
+    const event = knownV2Finding();
 
     const { summary } = await run("securityHub", event);
 
@@ -194,12 +191,7 @@ describe("recording the outcome on an OCSF finding (Security Hub V2)", () => {
 
   it("sets status_id 2 (In Progress) awaiting approval, and ignores the re-emitted update", async () => {
     configure({ RESPONDER_MODE: "approve" });
-    const event = loadEvent(V2_EVENT);
-    double.addSecurityHubFindingV2({
-      findingInfoUid: v2IdOf(event),
-      productUid: GUARDDUTY_PRODUCT_V2,
-      accountUid: SELF_ACCOUNT,
-    });
+    const event = knownV2Finding();
     await run("securityHub", event);
     const finding = double.securityHubFindingV2(GUARDDUTY_PRODUCT_V2, SELF_ACCOUNT, v2IdOf(event));
     expect(finding?.statusId).toBe(2);
@@ -216,12 +208,7 @@ describe("recording the outcome on an OCSF finding (Security Hub V2)", () => {
 
   it("in a dry run, comments without a status", async () => {
     configure({ DRY_RUN: "true" });
-    const event = loadEvent(V2_EVENT);
-    double.addSecurityHubFindingV2({
-      findingInfoUid: v2IdOf(event),
-      productUid: GUARDDUTY_PRODUCT_V2,
-      accountUid: SELF_ACCOUNT,
-    });
+    const event = knownV2Finding();
 
     await run("securityHub", event);
 
@@ -276,11 +263,7 @@ describe("a Security Hub update that cannot be made", () => {
     const spy = (line: string) => lines.push(line);
     const event = loadEvent(ASFF_EVENT);
 
-    const { summary, error } = await invoke(
-      freshHandler("securityHub", spy),
-      event,
-      lambdaContext("securityHub"),
-    );
+    const { summary, error } = await container("securityHub", spy)(event, lambdaContext("securityHub"));
 
     expect(error).toBeUndefined();
     expect(summary?.securityHub).toBe("not-enabled");
@@ -294,8 +277,7 @@ describe("a Security Hub update that cannot be made", () => {
       times: Number.POSITIVE_INFINITY,
       error: { code: "InternalException", status: 500 },
     });
-    const event = loadEvent(ASFF_EVENT);
-    double.addSecurityHubFinding({ id: asffIdOf(event), productArn: GUARDDUTY_PRODUCT });
+    const event = knownAsffFinding();
 
     const { summary, error } = await run("securityHub", event);
 
@@ -315,11 +297,10 @@ describe("a Security Hub update that cannot be made", () => {
 
   it("makes no call in an offline dry run, where no account is known (the README's first command)", async () => {
     configure({ DRY_RUN: "true" });
-    const event = loadEvent(ASFF_EVENT);
-    double.addSecurityHubFinding({ id: asffIdOf(event), productArn: GUARDDUTY_PRODUCT });
+    const event = knownAsffFinding();
 
     // A local run: no function ARN, so the account would come from STS, which a dry run never asks.
-    const { summary, error } = await invoke(freshHandler("securityHub"), event, {
+    const { summary, error } = await respondTo(event, "securityHub", {
       ...lambdaContext("securityHub"),
       invokedFunctionArn: "",
     });
@@ -331,8 +312,7 @@ describe("a Security Hub update that cannot be made", () => {
 
   it("makes no call when securityHubUpdates is false", async () => {
     configure({ SECURITY_HUB_UPDATES: "false" });
-    const event = loadEvent(ASFF_EVENT);
-    double.addSecurityHubFinding({ id: asffIdOf(event), productArn: GUARDDUTY_PRODUCT });
+    const event = knownAsffFinding();
 
     const { summary } = await run("securityHub", event);
 

@@ -1,24 +1,15 @@
 // Security Hub's OCSF findings (Findings Imported V2) through the securityHub handler and the loopback double, and
 // one GuardDuty finding reaching the responder three ways (natively, as ASFF, as OCSF) with one write among them.
 import { describe, expect, it } from "vitest";
-import type { EditableEvent } from "../support/fixtures";
-import {
-  freshHandler,
-  invoke,
-  lambdaContext,
-  loadEvent,
-  loopbackDouble,
-  publishedDocument,
-} from "../support/harness";
+import { type EditableEvent, lambdaContext, loadEvent } from "../support/fixtures";
+import { guardDutyFindingAbout, loopbackDouble, publishedDocument, respondTo } from "../support/harness";
+import { CUSTOM_PRODUCT, FIXTURE_KEYS } from "../support/world";
 
 const double = loopbackDouble();
 
-const GRACE_KEY = "AKIAGRACE00000000001";
-const HEIDI_KEY = "AKIAHEIDI00000000001";
-const CUSTOM_PRODUCT = "arn:aws:securityhub:us-east-1:333333333333:product/333333333333/default";
+const { grace: GRACE_KEY, heidi: HEIDI_KEY } = FIXTURE_KEYS;
 
-const securityHub = (event: unknown) =>
-  invoke(freshHandler("securityHub"), event, lambdaContext("securityHub"));
+const securityHub = (event: unknown) => respondTo(event, "securityHub", lambdaContext("securityHub"));
 
 describe("Security Hub V2 (OCSF) findings", () => {
   it("disables grace's key from a GuardDuty finding, looking the owner up from the key", async () => {
@@ -103,19 +94,16 @@ describe("Security Hub V2 (OCSF) findings", () => {
 
 describe("one GuardDuty finding, delivered natively, as ASFF and as OCSF", () => {
   /** The native GuardDuty event of events/guardduty-iam-user.json, about grace's key. */
-  const nativeForGrace = (): EditableEvent => {
-    const event = loadEvent("guardduty-iam-user");
-    event.detail.resource.accessKeyDetails = {
+  const nativeForGrace = (): EditableEvent =>
+    guardDutyFindingAbout("guardduty-iam-user", {
       accessKeyId: GRACE_KEY,
       principalId: "AIDAGRACEEXAMPLE00001",
       userType: "IAMUser",
       userName: "grace",
-    };
-    return event;
-  };
+    });
 
   it("is written once; the Security Hub copies read the key and report a repeat", async () => {
-    const native = await invoke(freshHandler("guardduty"), nativeForGrace(), lambdaContext("guardduty"));
+    const native = await respondTo(nativeForGrace(), "guardduty", lambdaContext("guardduty"));
     // Each copy reaches a new container, so no memory of recent events helps: only the read does.
     const asff = await securityHub(loadEvent("security-hub-principal-name"));
     const ocsf = await securityHub(loadEvent("security-hub-v2-guardduty"));

@@ -1,45 +1,19 @@
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FUNCTION_NAMES, loopbackDouble, TOPIC_ARN } from "../support/harness";
+import { type SlsRun, sls } from "../support/sls";
 
 /**
  * The documented local commands, run as a user runs them: `sls invoke local` (osls + serverless-esbuild) in a
  * child process, with AWS_ENDPOINT_URL pointing at the loopback double. Each run bundles the function (~5 s), so
  * `npm test` runs one event of every source; SLS_MATRIX=full (CI) runs every event on every function.
  */
-const ROOT = join(__dirname, "..", "..");
-const SLS = join(ROOT, "node_modules", ".bin", "sls");
 const FULL = process.env.SLS_MATRIX === "full";
 
 const double = loopbackDouble({ pointEnv: false });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `sls invoke local`; a variable given as undefined is removed from the child's environment. */
-const sls = (args: string[], env: Record<string, string | undefined> = {}): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const merged = Object.entries({ ...process.env, ...env }).filter(([, value]) => value !== undefined);
-    const child = spawn(SLS, ["invoke", "local", ...args], {
-      cwd: ROOT,
-      env: Object.fromEntries(merged),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+const slsInvokeLocal = (args: string[], env: Record<string, string | undefined> = {}): Promise<SlsRun> =>
+  sls(["invoke", "local", ...args], env);
 
 /**
  * An isolated, offline environment: only what the test gives, no credentials from the machine, and logging and
@@ -116,7 +90,7 @@ const cases = (events: [string, string[]][]) =>
 
 describe("sls invoke local", { timeout: 120_000 }, () => {
   it("runs the README's dry run offline with no AWS account: the alert text first, then the result, exits 0", async () => {
-    const run = await sls(
+    const run = await slsInvokeLocal(
       ["-f", "guardduty", "-p", "events/guardduty-iam-user.json", "-e", "DRY_RUN=true"],
       offline,
     );
@@ -136,7 +110,7 @@ describe("sls invoke local", { timeout: 120_000 }, () => {
   });
 
   it("prints log lines locally when LOG_LEVEL asks for them", async () => {
-    const run = await sls(
+    const run = await slsInvokeLocal(
       [
         "-f",
         "guardduty",
@@ -154,7 +128,7 @@ describe("sls invoke local", { timeout: 120_000 }, () => {
   });
 
   it("without credentials: reports that AWS could not be reached (never an invalid event), a real error name, exits 1", async () => {
-    const run = await sls(["-f", "guardduty", "-p", "events/guardduty-iam-user.json"], {
+    const run = await slsInvokeLocal(["-f", "guardduty", "-p", "events/guardduty-iam-user.json"], {
       ...offline,
       AWS_EC2_METADATA_DISABLED: "true",
       AWS_CONFIG_FILE: "/dev/null",
@@ -175,7 +149,7 @@ describe("sls invoke local", { timeout: 120_000 }, () => {
     ["manual-invalid", "accessKeyId"],
     ["manual-reactivate-no-reason", "a reason is required to reactivate a key"],
   ])("refuses the invalid manual request %s with a non-zero exit and no IAM call", async (event, message) => {
-    const run = await sls(["-f", "manual", "-p", `events/${event}.json`], double.env());
+    const run = await slsInvokeLocal(["-f", "manual", "-p", `events/${event}.json`], double.env());
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('"errorType": "ResponderError"');
     expect(run.stdout).toContain(message);
@@ -185,7 +159,7 @@ describe("sls invoke local", { timeout: 120_000 }, () => {
   it.each(cases(FULL ? [...positives, ...extraPositives] : positives))(
     "%s disables the keys of %s against the loopback endpoint",
     async (fn, event, keys) => {
-      const run = await sls(
+      const run = await slsInvokeLocal(
         ["-f", fn, "-p", `events/${event}.json`, "-e", `ALERT_TOPIC_ARN=${TOPIC_ARN}`],
         double.env(),
       );
@@ -206,7 +180,7 @@ describe("sls invoke local", { timeout: 120_000 }, () => {
   it.each(FULL ? noWrite : ["guardduty-root", "health-non-credential", "guardduty-missing-detail"])(
     "%s makes no IAM write and exits 0",
     async (event) => {
-      const run = await sls(["-f", "guardduty", "-p", `events/${event}.json`], double.env());
+      const run = await slsInvokeLocal(["-f", "guardduty", "-p", `events/${event}.json`], double.env());
       expect(run.code, run.stderr).toBe(0);
       expect(double.writes()).toEqual([]);
     },
@@ -214,14 +188,14 @@ describe("sls invoke local", { timeout: 120_000 }, () => {
 
   it("refuses a manual request with fields as list-access-keys prints them: exit 1, a hint, no AWS call", async () => {
     const request = JSON.stringify({ AccessKeyId: "AKIAIVAN000000000001", UserName: "ivan" });
-    const run = await sls(["-f", "manual", "-d", request], double.env());
+    const run = await slsInvokeLocal(["-f", "manual", "-d", request], double.env());
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('unknown field \\"AccessKeyId\\": did you mean \\"accessKeyId\\"?');
     expect(double.calls).toEqual([]);
   });
 
   it("previews approve mode offline, as README shows: exit 0, an approval-needed alert, no credentials", async () => {
-    const run = await sls(
+    const run = await slsInvokeLocal(
       ["-f", "guardduty", "-p", "events/guardduty-iam-user.json", "-e", "RESPONDER_MODE=approve"],
       {
         ...offline,
@@ -237,7 +211,10 @@ describe("sls invoke local", { timeout: 120_000 }, () => {
 
   it("takes a manual request inline with -d, and -e overrides the configured values", async () => {
     const request = JSON.stringify({ accessKeyId: "AKIAIVAN000000000001", userName: "ivan", reason: "test" });
-    const run = await sls(["-f", "manual", "-d", request, "-e", "PROTECTED_USERS=ivan"], double.env());
+    const run = await slsInvokeLocal(
+      ["-f", "manual", "-d", request, "-e", "PROTECTED_USERS=ivan"],
+      double.env(),
+    );
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('"reason": "protected"');
     expect(double.writes()).toEqual([]);

@@ -2,23 +2,13 @@
 // double: an event that names the wrong owner, evidence anyone could have written, a closed case, a reactivation
 // through a side door, an account that is not one.
 import { describe, expect, it } from "vitest";
-import { SELF_ACCOUNT } from "../support/aws-double";
-import type { EditableEvent } from "../support/fixtures";
-import {
-  freshHandler,
-  invoke,
-  lambdaContext,
-  loadEvent,
-  loopbackDouble,
-  publishedDocument,
-  useDouble,
-} from "../support/harness";
+import { type EditableEvent, lambdaContext, loadEvent } from "../support/fixtures";
+import { loopbackDouble, publishedDocument, respondTo, useDouble } from "../support/harness";
+import { CUSTOM_PRODUCT, FIXTURE_KEYS, SELF_ACCOUNT } from "../support/world";
 
 const double = loopbackDouble();
 
-const ALICE_KEY = "AKIAALICE00000000001";
-const IVAN_KEY = "AKIAIVAN000000000001";
-const CUSTOM_PRODUCT = "arn:aws:securityhub:us-east-1:333333333333:product/333333333333/default";
+const { alice: ALICE_KEY, ivan: IVAN_KEY } = FIXTURE_KEYS;
 
 const RELAY_TOPIC = "arn:aws:sns:us-east-1:111111111111:findings-relay";
 
@@ -37,7 +27,7 @@ describe("a key whose owner is not the one the event names", () => {
     useDouble(double);
     double.addUser({ name: "alice-renamed", keys: [{ id: ALICE_KEY }] });
 
-    const { summary, error } = await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    const { summary, error } = await respondTo("guardduty-iam-user");
 
     expect(error).toBeUndefined();
     expect(double.keyStatus(ALICE_KEY)).toBe("Inactive");
@@ -52,7 +42,7 @@ describe("a key whose owner is not the one the event names", () => {
   it("disables the real owner's key when a person typed another user's name", async () => {
     const request = { accessKeyId: ALICE_KEY, userName: "bob", reason: "found in a public gist" };
 
-    const { summary } = await invoke(freshHandler("manual"), request, lambdaContext("manual"));
+    const { summary } = await respondTo(request, "manual", lambdaContext("manual"));
 
     expect(double.keyStatus(ALICE_KEY)).toBe("Inactive");
     expect(double.keyStatus("AKIABOB0000000000001")).toBe("Active");
@@ -64,7 +54,7 @@ describe("a key whose owner is not the one the event names", () => {
     useDouble(double, { PROTECTED_USERS: "alice" });
     const request = { accessKeyId: ALICE_KEY, userName: "bob", reason: "found in a public gist" };
 
-    await invoke(freshHandler("manual"), request, lambdaContext("manual"));
+    await respondTo(request, "manual", lambdaContext("manual"));
 
     expect(double.keyStatus(ALICE_KEY)).toBe("Active");
     expect(publishedDocument(double).outcome).toBe("action-required");
@@ -75,7 +65,7 @@ describe("a key whose owner is not the one the event names", () => {
     useDouble(double);
     double.addUser({ name: "alice", keys: [] });
 
-    await invoke(freshHandler(), loadEvent("guardduty-iam-user"));
+    await respondTo("guardduty-iam-user");
 
     expect(double.actions("iam")).toEqual(["UpdateAccessKey", "GetAccessKeyLastUsed"]);
     expect(publishedDocument(double).outcome).toBe("no-action");
@@ -87,7 +77,7 @@ describe("Security Hub findings are evidence only when AWS made them", () => {
     const event = loadEvent("security-hub-principal-name");
     event.detail.findings[0].ProductArn = CUSTOM_PRODUCT;
 
-    const { summary, error } = await invoke(freshHandler("securityHub"), event);
+    const { summary, error } = await respondTo(event, "securityHub");
 
     expect(error).toBeUndefined();
     expect(double.writes()).toEqual([]);
@@ -106,7 +96,7 @@ describe("Security Hub findings are evidence only when AWS made them", () => {
     const event = loadEvent("security-hub-principal-name");
     Object.assign(event.detail.findings[0], change);
 
-    const { summary } = await invoke(freshHandler("securityHub"), event);
+    const { summary } = await respondTo(event, "securityHub");
 
     expect(double.calls.filter((c) => c.service === "iam")).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "closed" }]);
@@ -117,7 +107,7 @@ describe("Security Hub findings are evidence only when AWS made them", () => {
     const event = loadEvent("guardduty-iam-user");
     event.detail.service.archived = true;
 
-    const { summary } = await invoke(freshHandler(), event);
+    const { summary } = await respondTo(event);
 
     expect(double.writes()).toEqual([]);
     expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "closed" }]);
@@ -134,11 +124,7 @@ describe("reactivation only through the manual function, invoked directly", () =
     async (name) => {
       disabledIvan();
 
-      const { summary, error } = await invoke(
-        freshHandler(name),
-        loadEvent("manual-reactivate"),
-        lambdaContext(name),
-      );
+      const { summary, error } = await respondTo("manual-reactivate", name, lambdaContext(name));
 
       expect(error).toBeUndefined();
       expect(double.keyStatus(IVAN_KEY)).toBe("Inactive");
@@ -151,9 +137,9 @@ describe("reactivation only through the manual function, invoked directly", () =
   it("refuses a reactivation wrapped in an SNS notification, even to the manual function", async () => {
     disabledIvan();
 
-    const { summary } = await invoke(
-      freshHandler("manual"),
+    const { summary } = await respondTo(
       snsWrapped(loadEvent("manual-reactivate")),
+      "manual",
       lambdaContext("manual"),
     );
 
@@ -165,7 +151,7 @@ describe("reactivation only through the manual function, invoked directly", () =
   it("honours a reactivation invoked directly on the manual function", async () => {
     disabledIvan();
 
-    await invoke(freshHandler("manual"), loadEvent("manual-reactivate"), lambdaContext("manual"));
+    await respondTo("manual-reactivate", "manual", lambdaContext("manual"));
 
     expect(double.keyStatus(IVAN_KEY)).toBe("Active");
     expect(publishedDocument(double).outcome).toBe("reactivated");
@@ -173,11 +159,7 @@ describe("reactivation only through the manual function, invoked directly", () =
 
   it("still disables through a trusted SNS topic and through any function", async () => {
     useDouble(double, { TRUSTED_TOPIC_ARNS: RELAY_TOPIC });
-    await invoke(
-      freshHandler("guardduty"),
-      snsWrapped(loadEvent("manual-disable")),
-      lambdaContext("guardduty"),
-    );
+    await respondTo(snsWrapped(loadEvent("manual-disable")), "guardduty", lambdaContext("guardduty"));
 
     expect(double.keyStatus(IVAN_KEY)).toBe("Inactive");
   });
@@ -215,7 +197,7 @@ describe("an account field that is not an account", () => {
       const event = loadEvent(fixture);
       spoil(event);
 
-      const { summary } = await invoke(freshHandler(name), event, lambdaContext(name));
+      const { summary } = await respondTo(event, name, lambdaContext(name));
 
       expect(double.writes()).toEqual([]);
       expect(summary?.outcomes).toMatchObject([{ status: "skipped", reason: "invalid-input" }]);
@@ -232,7 +214,7 @@ describe("the responder never acts on itself", () => {
     const event = loadEvent("guardduty-assumed-role");
     event.detail.resource.accessKeyDetails.userName = ownRole;
 
-    const { summary } = await invoke(freshHandler(), event);
+    const { summary } = await respondTo(event);
 
     expect(double.writes()).toEqual([]);
     expect(double.rolePolicies(ownRole, SELF_ACCOUNT)).toEqual({});
@@ -273,7 +255,7 @@ describe("alert text the event cannot forge", () => {
       const event = loadEvent("guardduty-iam-user");
       event.detail.title = `Harmless title${lineBreak}${FORGED}`;
 
-      await invoke(freshHandler(), event);
+      await respondTo(event);
 
       expect(double.keyStatus(ALICE_KEY)).toBe("Inactive");
       const lines = linesRead();
@@ -290,7 +272,7 @@ describe("alert text the event cannot forge", () => {
       requestedBy: `mallory\r\n${FORGED}`,
     };
 
-    await invoke(freshHandler("manual"), request, lambdaContext("manual"));
+    await respondTo(request, "manual", lambdaContext("manual"));
 
     const lines = linesRead();
     expect(lines.join("\n")).toContain("mallory");

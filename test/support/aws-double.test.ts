@@ -41,6 +41,7 @@ import {
   SECURITY_HUB_MAX_UPDATED_BY,
   SELF_ACCOUNT,
 } from "./aws-double";
+import { GUARDDUTY_PRODUCT, GUARDDUTY_PRODUCT_V2 } from "./world";
 
 const PROTECTED = { "access-key-responder-protected": "true" };
 
@@ -1274,21 +1275,22 @@ describe("throttling a share of calls, and latency", () => {
 
 describe("Security Hub (REST-JSON)", () => {
   const securityHub = () => new SecurityHubClient(clientConfig());
-  const PRODUCT = "arn:aws:securityhub:us-east-1::product/aws/guardduty";
-  const PRODUCT_V2 = "arn:aws:securityhub:us-east-1::productv2/aws/guardduty";
   const asff = (Text: string, count = 1, UpdatedBy = "access-key-responder") =>
     new BatchUpdateFindingsCommand({
-      FindingIdentifiers: Array.from({ length: count }, (_, i) => ({ Id: `f${i}`, ProductArn: PRODUCT })),
+      FindingIdentifiers: Array.from({ length: count }, (_, i) => ({
+        Id: `f${i}`,
+        ProductArn: GUARDDUTY_PRODUCT,
+      })),
       Note: { Text, UpdatedBy },
       Workflow: { Status: "NOTIFIED" },
     });
 
   it("updates a known finding's note and status, and returns an unknown one as unprocessed", async () => {
-    double.addSecurityHubFinding({ id: "f0", productArn: PRODUCT });
+    double.addSecurityHubFinding({ id: "f0", productArn: GUARDDUTY_PRODUCT });
     const output = await securityHub().send(asff("note", 2));
-    expect(output.ProcessedFindings).toEqual([{ Id: "f0", ProductArn: PRODUCT }]);
+    expect(output.ProcessedFindings).toEqual([{ Id: "f0", ProductArn: GUARDDUTY_PRODUCT }]);
     expect(output.UnprocessedFindings).toMatchObject([{ ErrorCode: "FindingNotFound" }]);
-    expect(double.securityHubFinding(PRODUCT, "f0")).toMatchObject({
+    expect(double.securityHubFinding(GUARDDUTY_PRODUCT, "f0")).toMatchObject({
       note: { Text: "note", UpdatedBy: "access-key-responder" },
       workflowStatus: "NOTIFIED",
       updates: 1,
@@ -1313,17 +1315,17 @@ describe("Security Hub (REST-JSON)", () => {
 
   it("updates an OCSF finding's comment and status_id, refusing a long comment (ValidationException)", async () => {
     const FindingIdentifiers = [
-      { CloudAccountUid: SELF_ACCOUNT, FindingInfoUid: "uid", MetadataProductUid: PRODUCT_V2 },
+      { CloudAccountUid: SELF_ACCOUNT, FindingInfoUid: "uid", MetadataProductUid: GUARDDUTY_PRODUCT_V2 },
     ];
     double.addSecurityHubFindingV2({
       findingInfoUid: "uid",
-      productUid: PRODUCT_V2,
+      productUid: GUARDDUTY_PRODUCT_V2,
       accountUid: SELF_ACCOUNT,
     });
     await securityHub().send(
       new BatchUpdateFindingsV2Command({ FindingIdentifiers, Comment: "c", StatusId: 4 }),
     );
-    expect(double.securityHubFindingV2(PRODUCT_V2, SELF_ACCOUNT, "uid")).toMatchObject({
+    expect(double.securityHubFindingV2(GUARDDUTY_PRODUCT_V2, SELF_ACCOUNT, "uid")).toMatchObject({
       comment: "c",
       statusId: 4,
     });

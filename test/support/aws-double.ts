@@ -4,9 +4,9 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { MEMBER_ACCOUNT, SELF_ACCOUNT } from "./world";
 
-export const SELF_ACCOUNT = "111111111111";
-export const MEMBER_ACCOUNT = "222222222222";
+export { MEMBER_ACCOUNT, SELF_ACCOUNT };
 /** The responder's own credentials; they belong to SELF_ACCOUNT. */
 export const BASE_ACCESS_KEY_ID = "AKIARESPONDER0000001";
 export const BASE_SECRET = "responder-test-secret";
@@ -852,6 +852,36 @@ function identifiersOf(code: string, body: JsonObject): JsonObject[] {
   return identifiers.map((identifier) => (isJsonObject(identifier) ? identifier : {}));
 }
 
+/**
+ * Updates each finding named and counts the update; one the double does not hold is unprocessed, with `notFound` as
+ * its error code, as Security Hub reports it. `processed` gives the reply's entry for a finding updated.
+ */
+function updateEach<F extends { updates: number }>(
+  identifiers: JsonObject[],
+  find: (identifier: JsonObject) => F | undefined,
+  notFound: string,
+  update: (finding: F) => void,
+  processed: (identifier: JsonObject) => JsonObject,
+): JsonObject {
+  const ProcessedFindings: JsonObject[] = [];
+  const UnprocessedFindings: JsonObject[] = [];
+  for (const identifier of identifiers) {
+    const finding = find(identifier);
+    if (!finding) {
+      UnprocessedFindings.push({
+        FindingIdentifier: identifier,
+        ErrorCode: notFound,
+        ErrorMessage: "Finding not found",
+      });
+      continue;
+    }
+    update(finding);
+    finding.updates++;
+    ProcessedFindings.push(processed(identifier));
+  }
+  return { ProcessedFindings, UnprocessedFindings };
+}
+
 /** BatchUpdateFindings: the Note and Workflow of every finding named; an unknown one is unprocessed. */
 function batchUpdateFindings(state: SecurityHubState, body: JsonObject): JsonObject {
   const code = "InvalidInputException";
@@ -867,30 +897,22 @@ function batchUpdateFindings(state: SecurityHubState, body: JsonObject): JsonObj
   if (workflow !== undefined && !WORKFLOW_STATUSES.includes(String(status))) {
     throw new QueryError(code, 400, `Invalid parameter 'Workflow.Status': ${String(status)}`);
   }
-  const processed: JsonObject[] = [];
-  const unprocessed: JsonObject[] = [];
-  for (const identifier of identifiers) {
-    const finding = state.asff.get(asffKey(String(identifier.ProductArn), String(identifier.Id)));
-    if (!finding) {
-      unprocessed.push({
-        FindingIdentifier: identifier,
-        ErrorCode: "FindingNotFound",
-        ErrorMessage: "Finding not found",
-      });
-      continue;
-    }
-    if (isJsonObject(note)) {
-      finding.note = {
-        Text: String(note.Text),
-        UpdatedBy: String(note.UpdatedBy),
-        UpdatedAt: new Date().toISOString(),
-      };
-    }
-    if (status !== undefined) finding.workflowStatus = String(status);
-    finding.updates++;
-    processed.push(identifier);
-  }
-  return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };
+  return updateEach(
+    identifiers,
+    (identifier) => state.asff.get(asffKey(String(identifier.ProductArn), String(identifier.Id))),
+    "FindingNotFound",
+    (finding) => {
+      if (isJsonObject(note)) {
+        finding.note = {
+          Text: String(note.Text),
+          UpdatedBy: String(note.UpdatedBy),
+          UpdatedAt: new Date().toISOString(),
+        };
+      }
+      if (status !== undefined) finding.workflowStatus = String(status);
+    },
+    (identifier) => identifier,
+  );
 }
 
 /** BatchUpdateFindingsV2: the comment and status_id of every OCSF finding named. */
@@ -904,29 +926,23 @@ function batchUpdateFindingsV2(state: SecurityHubState, body: JsonObject): JsonO
   if (body.StatusId !== undefined && !OCSF_STATUS_IDS.includes(Number(body.StatusId))) {
     throw new QueryError(code, 400, `Invalid parameter 'StatusId': ${String(body.StatusId)}`);
   }
-  const processed: JsonObject[] = [];
-  const unprocessed: JsonObject[] = [];
-  for (const identifier of identifiers) {
-    const key = ocsfKey(
-      String(identifier.MetadataProductUid),
-      String(identifier.CloudAccountUid),
-      String(identifier.FindingInfoUid),
-    );
-    const finding = state.ocsf.get(key);
-    if (!finding) {
-      unprocessed.push({
-        FindingIdentifier: identifier,
-        ErrorCode: "ResourceNotFoundException",
-        ErrorMessage: "Finding not found",
-      });
-      continue;
-    }
-    if (body.Comment !== undefined) finding.comment = String(body.Comment);
-    if (body.StatusId !== undefined) finding.statusId = Number(body.StatusId);
-    finding.updates++;
-    processed.push({ FindingIdentifier: identifier });
-  }
-  return { ProcessedFindings: processed, UnprocessedFindings: unprocessed };
+  return updateEach(
+    identifiers,
+    (identifier) =>
+      state.ocsf.get(
+        ocsfKey(
+          String(identifier.MetadataProductUid),
+          String(identifier.CloudAccountUid),
+          String(identifier.FindingInfoUid),
+        ),
+      ),
+    "ResourceNotFoundException",
+    (finding) => {
+      if (body.Comment !== undefined) finding.comment = String(body.Comment);
+      if (body.StatusId !== undefined) finding.statusId = Number(body.StatusId);
+    },
+    (identifier) => ({ FindingIdentifier: identifier }),
+  );
 }
 
 const SECURITY_HUB_HANDLERS: Record<string, (state: SecurityHubState, body: JsonObject) => JsonObject> = {
@@ -1200,29 +1216,20 @@ export class AwsDouble {
     const identity = credential && resolveIdentity(this.state, credential.accessKeyId);
     const at = performance.timeOrigin + performance.now();
     const call: RecordedCall = { service, action, params, account: identity?.account ?? "", status: 0, at };
-    const generation = this.generation;
-    this.inFlight[service]++;
-    this.peakInFlight[service] = Math.max(this.peakInFlight[service], this.inFlight[service]);
-    this.calls.push(call);
+    const answered = this.arrive(call);
 
     const requestId = randomUUID();
     const reply = (status: number, body: string, id: string): void => {
-      if (generation === this.generation) this.inFlight[service]--;
-      call.status = status;
+      answered(status);
       send(res, status, body, id);
     };
-    // Drawn on arrival, so that which calls are throttled does not depend on how long any reply takes.
     const throttled = this.drawThrottle(service);
     try {
-      const latency = this.latencies.get(service);
-      if (latency) await this.sleep(latency);
-      await this.applyFault(action);
-      if (throttled) {
-        this.throttledCalls.add(call);
-        throw service === "sns"
+      await this.delayOrRefuse(call, throttled, () =>
+        service === "sns"
           ? new QueryError("Throttled", 429, "Rate exceeded")
-          : new QueryError("Throttling", 400, "Rate exceeded");
-      }
+          : new QueryError("Throttling", 400, "Rate exceeded"),
+      );
       if (!credential) {
         throw new QueryError("MissingAuthenticationToken", 403, "Request is missing Authentication Token");
       }
@@ -1270,14 +1277,10 @@ export class AwsDouble {
       status: 0,
       at,
     };
-    const generation = this.generation;
-    this.inFlight[service]++;
-    this.peakInFlight[service] = Math.max(this.peakInFlight[service], this.inFlight[service]);
-    this.calls.push(call);
+    const answered = this.arrive(call);
     const requestId = randomUUID();
     const reply = (status: number, json: unknown, errorType?: string): void => {
-      if (generation === this.generation) this.inFlight[service]--;
-      call.status = status;
+      answered(status);
       if (res.destroyed || res.writableEnded) return;
       const payload = JSON.stringify(json);
       res.writeHead(status, {
@@ -1290,13 +1293,11 @@ export class AwsDouble {
     };
     const throttled = this.drawThrottle(service);
     try {
-      const latency = this.latencies.get(service);
-      if (latency) await this.sleep(latency);
-      await this.applyFault(action);
-      if (throttled) {
-        this.throttledCalls.add(call);
-        throw new QueryError("TooManyRequestsException", 429, "Rate exceeded");
-      }
+      await this.delayOrRefuse(
+        call,
+        throttled,
+        () => new QueryError("TooManyRequestsException", 429, "Rate exceeded"),
+      );
       if (!credential)
         throw new QueryError("MissingAuthenticationTokenException", 403, "Missing Authentication Token");
       if (!identity) {
@@ -1328,6 +1329,37 @@ export class AwsDouble {
         { __type: failure.code, Code: failure.code, Message: failure.message },
         failure.code,
       );
+    }
+  }
+
+  /** Records a call on arrival and counts it in flight; the function returned records its reply's status. */
+  private arrive(call: RecordedCall): (status: number) => void {
+    const { service } = call;
+    const generation = this.generation;
+    this.inFlight[service]++;
+    this.peakInFlight[service] = Math.max(this.peakInFlight[service], this.inFlight[service]);
+    this.calls.push(call);
+    return (status) => {
+      if (generation === this.generation) this.inFlight[service]--;
+      call.status = status;
+    };
+  }
+
+  /**
+   * What a call meets before it is served: the service's latency, a fault injected for its action, then the throttle
+   * drawn on its arrival (drawn then, so that which calls are throttled does not depend on how long any reply takes).
+   */
+  private async delayOrRefuse(
+    call: RecordedCall,
+    throttled: boolean,
+    throttling: () => QueryError,
+  ): Promise<void> {
+    const latency = this.latencies.get(call.service);
+    if (latency) await this.sleep(latency);
+    await this.applyFault(call.action);
+    if (throttled) {
+      this.throttledCalls.add(call);
+      throw throttling();
     }
   }
 

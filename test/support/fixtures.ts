@@ -5,12 +5,13 @@ import type { Context } from "aws-lambda";
 import { type Finding, parseEvent } from "../../src/findings";
 import type { Identity } from "../../src/plan/plan";
 import { type Config, loadConfig } from "../../src/shared/config";
+import { MEMBER_ACCOUNT, SELF_ACCOUNT } from "./world";
 
 const EVENTS_DIR = join(__dirname, "..", "..", "events");
 
 /** Our own account and the member account every fixture in events/ uses (events/README.md). */
-export const SELF = "111111111111";
-export const MEMBER = "222222222222";
+export const SELF = SELF_ACCOUNT;
+export const MEMBER = MEMBER_ACCOUNT;
 
 /** The responder's identity in the fixtures' world. */
 export const ourIdentity = (overrides: Partial<Identity> = {}): Identity => ({

@@ -40,15 +40,14 @@ import { type Config, loadConfig } from "../../src/shared/config";
 import { silentLog } from "../../src/shared/log";
 // SNS's limit as the double models AWS (all protocols together, as MessageStructure json sends it): 256 KiB.
 import { SNS_MAX_BYTES } from "./aws-double";
+import { MEMBER_ACCOUNT, SELF_ACCOUNT } from "./world";
 
 // The oracle's own copies of the documented IAM patterns: a regression in src/shared/identifiers.ts must not hide here.
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
 const ACCESS_KEY_ID = /^\w{16,128}$/;
 const SUBJECT = /^[\x20-\x7e]{1,99}$/;
 
-export const SELF_ACCOUNT = "111111111111";
-/** The other account of the world: events name it, the member role acts in it, and it may own the event's keys. */
-export const MEMBER_ACCOUNT = "222222222222";
+export { MEMBER_ACCOUNT, SELF_ACCOUNT };
 export const FUZZ_OWNER = "fuzz-user";
 const NOW = new Date("2026-11-20T12:00:00.000Z");
 const SIBLING_KEY = "AKIASIBLINGFUZZ00001";
@@ -1963,18 +1962,23 @@ const KEY_ELSEWHERE: Partial<Scenario>[] = [
   { config: "default", keyAccount: "member", owner: "erin", listing: "stateful", handler: "guardduty" },
 ];
 
+/** A new GuardDuty finding of our account, severe enough to act on, in its EventBridge envelope. */
+const OUR_FINDING = {
+  severity: 8,
+  generated: "none",
+  count: 1,
+  updated: false,
+  accountId: SELF_ACCOUNT,
+  wrap: "envelope",
+} as const satisfies Partial<GuardDutyCase>;
+
 const OWNERSHIP = {
   /** A GuardDuty finding of our account naming a user and a key that STS places in the member account. */
   memberKey: {
     accessKeyId: "AKIAERIN000000000001",
     userName: "erin",
     userType: "IAMUser",
-    severity: 8,
-    generated: "none",
-    count: 1,
-    updated: false,
-    accountId: SELF_ACCOUNT,
-    wrap: "envelope",
+    ...OUR_FINDING,
   } satisfies GuardDutyCase,
   /** A role session's temporary key, used in our account, issued in the member account (sessions revoked there). */
   memberSession: {
@@ -1982,12 +1986,7 @@ const OWNERSHIP = {
     userName: "web-instance-role",
     userType: "AssumedRole",
     principalId: "AROAEXAMPLEROLEID001",
-    severity: 8,
-    generated: "none",
-    count: 1,
-    updated: false,
-    accountId: SELF_ACCOUNT,
-    wrap: "envelope",
+    ...OUR_FINDING,
   } satisfies GuardDutyCase,
   /** A person's request that names no account (manual-disable.json as it is: its user name swapped for itself). */
   requestWithoutAccount: {

@@ -15,10 +15,11 @@ import {
   resourcesOfType,
   type Template,
 } from "./template";
+import { MEMBER_ACCOUNT, SELF_ACCOUNT } from "./world";
 
 /** The account the stack is deployed in, a member account of its organization, and an account outside it. */
-export const ACCOUNT = "111111111111";
-export const MEMBER_ACCOUNT = "222222222222";
+export const ACCOUNT = SELF_ACCOUNT;
+export { MEMBER_ACCOUNT };
 export const OTHER_ACCOUNT = "999999999999";
 export const PARTITION = "aws";
 export const REGION = PACKAGE_REGION;

@@ -135,6 +135,16 @@ export const normaliseStatement = (statement: Record<string, unknown>): Statemen
     Resource: asArray(statement.Resource),
   }) as Statement;
 
+/** The logical IDs of the functions that handle findings and requests, and alert, as the framework names them. */
+export const RESPONDER_FUNCTIONS: readonly string[] = [
+  "GuarddutyLambdaFunction",
+  "LeakedCredentialsLambdaFunction",
+  "SecurityHubLambdaFunction",
+  "ManualLambdaFunction",
+];
+/** The drill function's logical ID. */
+export const DRILL_FUNCTION = "DrillLambdaFunction";
+
 /** The framework's role, which the four responder functions share. */
 export const EXECUTION_ROLE = "IamRoleLambdaExecution";
 /** The drill function's own role (serverless.yml). */

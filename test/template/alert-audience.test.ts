@@ -2,14 +2,7 @@
 // filter that keeps what only programs need (a large event's parts, repeats) out of people's mailboxes.
 import { describe, expect, it } from "vitest";
 import { Audience, PEOPLE_FILTER_POLICY } from "../../src/alert/render";
-import { loadPackaged, PACKAGED_CONFIGS, resource } from "../support/template";
-
-const RESPONDERS = [
-  "GuarddutyLambdaFunction",
-  "LeakedCredentialsLambdaFunction",
-  "SecurityHubLambdaFunction",
-  "ManualLambdaFunction",
-];
+import { loadPackaged, PACKAGED_CONFIGS, RESPONDER_FUNCTIONS, resource } from "../support/template";
 
 describe.each(Object.keys(PACKAGED_CONFIGS) as (keyof typeof PACKAGED_CONFIGS)[])(
   "the %s template",
@@ -20,7 +13,7 @@ describe.each(Object.keys(PACKAGED_CONFIGS) as (keyof typeof PACKAGED_CONFIGS)[]
       const manual = resource(template, "ManualLambdaFunction").Properties?.FunctionName;
 
       expect(typeof manual).toBe("string");
-      for (const id of RESPONDERS) {
+      for (const id of RESPONDER_FUNCTIONS) {
         const environment = resource(template, id).Properties?.Environment as
           | { Variables: Record<string, unknown> }
           | undefined;

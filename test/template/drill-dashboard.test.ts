@@ -7,6 +7,7 @@ import { DRILL_PERMISSIONS } from "../../src/drill/run-drill";
 import { METRICS_NAMESPACE, SERVICE_NAME } from "../../src/entry/handler";
 import {
   arnOf,
+  DRILL_FUNCTION,
   DRILL_ROLE,
   EXECUTION_ROLE,
   evaluateConditions,
@@ -19,7 +20,6 @@ import {
 } from "../support/template";
 import { allows, grantedBy } from "./policy-checks";
 
-const DRILL_FUNCTION = "DrillLambdaFunction";
 const DAY = 86_400;
 
 const scheduleRules = (template: Template) =>

@@ -14,6 +14,7 @@ import {
   arnOf,
   attachedPolicies,
   DRILL_CONDITION,
+  DRILL_FUNCTION,
   DRILL_ROLE,
   EXECUTION_ROLE,
   evaluateConditions,
@@ -23,6 +24,7 @@ import {
   PACKAGE_REGION,
   PACKAGED_CONFIGS,
   type PackagedConfigName,
+  RESPONDER_FUNCTIONS,
   ref,
   resource,
   roleStatements,
@@ -61,14 +63,6 @@ const OFF_BY_DEFAULT = [
   "sts:AssumeRole",
 ];
 
-const FUNCTIONS = [
-  "GuarddutyLambdaFunction",
-  "LeakedCredentialsLambdaFunction",
-  "SecurityHubLambdaFunction",
-  "ManualLambdaFunction",
-];
-const DRILL_FUNCTION = "DrillLambdaFunction";
-
 const statementsOf = (configuration: StackConfiguration, role = EXECUTION_ROLE): Statement[] => {
   const template = loadPackaged(configuration.packaged);
   return roleStatements(template, { role, conditions: stackConditions(template, configuration) });
@@ -88,7 +82,7 @@ const roleOf = (value: unknown): string | undefined => {
 
 /** Each responder function runs with the responders' role, the drill with its own, and no function with another. */
 const functionRoleProblems = (template: Template): string[] =>
-  [...FUNCTIONS.map((id) => [id, EXECUTION_ROLE] as const), [DRILL_FUNCTION, DRILL_ROLE] as const]
+  [...RESPONDER_FUNCTIONS.map((id) => [id, EXECUTION_ROLE] as const), [DRILL_FUNCTION, DRILL_ROLE] as const]
     .filter(([id, role]) => roleOf(resource(template, id).Properties?.Role) !== role)
     .map(([id, role]) => `${id} does not run with ${role}`);
 
@@ -134,7 +128,7 @@ const responderRoleNameProblems = (template: Template): string[] => {
     (s) => s.Effect === "Deny" && s.Action.includes("iam:PutRolePolicy") && s.Condition === undefined,
   );
   return [
-    ...FUNCTIONS.map((id) => [id, environmentOf(template, id).RESPONDER_ROLE_NAME] as const)
+    ...RESPONDER_FUNCTIONS.map((id) => [id, environmentOf(template, id).RESPONDER_ROLE_NAME] as const)
       .filter(([, name]) => name !== roleName)
       .map(([id, name]) => `${id} has RESPONDER_ROLE_NAME ${JSON.stringify(name)}, the role is ${roleName}`),
     ...(denied.some((s) => s.Resource.some((r) => JSON.stringify(r) === JSON.stringify(arnOfRole(roleName))))

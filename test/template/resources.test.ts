@@ -3,26 +3,21 @@ import { describe, expect, it } from "vitest";
 import { clientConfig } from "../../src/entry/runtime";
 import {
   arnOf,
+  DRILL_FUNCTION,
   eventRules,
   loadPackaged,
   loadTemplate,
   PACKAGED_CONFIGS,
   type PackagedConfigName,
+  RESPONDER_FUNCTIONS,
   ref,
   resource,
   resourcesOfType,
   type Template,
 } from "../support/template";
 
-/** The functions that handle findings and requests, and alert. */
-const RESPONDERS = [
-  "GuarddutyLambdaFunction",
-  "LeakedCredentialsLambdaFunction",
-  "SecurityHubLambdaFunction",
-  "ManualLambdaFunction",
-];
 /** Every function: the responders and the drill (deployed always, scheduled only with param drill). */
-const FUNCTIONS = [...RESPONDERS, "DrillLambdaFunction"];
+const FUNCTIONS = [...RESPONDER_FUNCTIONS, DRILL_FUNCTION];
 
 const propertiesOf = (logicalId: string): Record<string, unknown> =>
   resource(loadTemplate(), logicalId).Properties ?? {};
@@ -193,7 +188,7 @@ describe("functions", () => {
     expect(sdkWorstCaseMs).toBeLessThan(timeout * 1000);
   });
 
-  it.each(RESPONDERS)("%s is told the alert topic and whether this is a dry run", (id) => {
+  it.each(RESPONDER_FUNCTIONS)("%s is told the alert topic and whether this is a dry run", (id) => {
     const variables = (propertiesOf(id).Environment as { Variables: Record<string, unknown> }).Variables;
     expect(variables.ALERT_TOPIC_ARN).toEqual(ref("AlertTopic"));
     expect(["true", "false"]).toContain(variables.DRY_RUN);

@@ -1,27 +1,16 @@
 // The packaged GuardDuty rule against attack sequences (service.detection.sequence, no accessKeyDetails): it
 // delivers every finding that names a credential, on structure alone, and still nothing else. As in rules.test.ts,
 // the checks are plain functions returning problems, run on deliberately broken copies of the pattern too.
-import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { matchesPattern } from "../support/event-pattern";
-import { type EventRule, eventRules, loadTemplate, PROJECT_ROOT } from "../support/template";
+import { type EventRule, eventRules, loadTemplate } from "../support/template";
+import { fixture, guardDutyKeyFindings, type Json, type Named, named } from "./rule-fixtures";
 
-type Json = Record<string, unknown>;
-interface Named {
-  name: string;
-  event: unknown;
-}
-
-const EVENTS_DIR = `${PROJECT_ROOT}events/`;
 const SEQUENCE_FIXTURES = [
   "guardduty-attack-sequence-iam-user.json",
   "guardduty-attack-sequence-temporary-key.json",
   "guardduty-attack-sequence-two-actors.json",
 ];
-
-/** Read from disk on every call, so no test sees another test's changes. */
-const fixture = (file: string): Json => JSON.parse(readFileSync(`${EVENTS_DIR}${file}`, "utf8")) as Json;
-const named = (file: string): Named => ({ name: file, event: fixture(file) });
 
 /** An IAM attack sequence that names its principal only in its title and description, with no detection at all. */
 const NO_CREDENTIAL_FIXTURE = "guardduty-attack-sequence-no-credential.json";
@@ -33,17 +22,6 @@ const sequenceVariant = (name: string, change: (event: Json, sequence: Json) => 
   change(event, detail.service.detection.sequence);
   return { name, event };
 };
-
-const accessKeyIdOf = (event: Json): unknown =>
-  ((event.detail as Json | undefined)?.resource as { accessKeyDetails?: Json } | undefined)?.accessKeyDetails
-    ?.accessKeyId;
-
-/** Every GuardDuty fixture with an access key finding (accessKeyDetails), found by reading the directory. */
-const keyFindings = (): Named[] =>
-  readdirSync(EVENTS_DIR)
-    .filter((file) => /^guardduty-.*\.json$/.test(file))
-    .map(named)
-    .filter(({ event }) => accessKeyIdOf(event as Json) !== undefined);
 
 /** Another family's sequence: only its structure can say it names a credential (the IAM type prefix does not apply). */
 const otherFamily = (event: Json): void => {
@@ -124,7 +102,7 @@ const filterProblems = (pattern: Json): string[] =>
 /** What is wrong with a GuardDuty pattern: positives it misses, negatives it matches, filters it must not have. */
 const problems = (pattern: Json): string[] => {
   const found: string[] = [];
-  for (const { name, event } of [...sequencePositives(), ...keyFindings()]) {
+  for (const { name, event } of [...sequencePositives(), ...guardDutyKeyFindings()]) {
     const result = matchesSafely(pattern, event);
     if (result !== true) found.push(`misses ${name}${typeof result === "string" ? `: ${result}` : ""}`);
   }
@@ -172,7 +150,7 @@ describe("the packaged GuardDuty rule and attack sequences", () => {
   });
 
   it("still delivers every existing GuardDuty key fixture", () => {
-    const files = keyFindings().map(({ name }) => name);
+    const files = guardDutyKeyFindings().map(({ name }) => name);
     expect(files).toEqual(
       expect.arrayContaining([
         "guardduty-iam-user.json",
@@ -180,7 +158,7 @@ describe("the packaged GuardDuty rule and attack sequences", () => {
         "guardduty-s3-with-key.json",
       ]),
     );
-    for (const { name, event } of keyFindings())
+    for (const { name, event } of guardDutyKeyFindings())
       expect(matchesPattern(packagedPattern(), event), name).toBe(true);
   });
 

@@ -2,7 +2,6 @@
 // format's findings that name an access key. As in rules.test.ts, the checks return problems, so they are also run
 // on broken copies of the patterns to show that they would catch them.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { matchesPattern } from "../support/event-pattern";
@@ -16,20 +15,10 @@ import {
   type PackagedConfigName,
   PROJECT_ROOT,
 } from "../support/template";
+import { fixture, fixtureFiles, type Json, type Named, named } from "./rule-fixtures";
 
-type Json = Record<string, unknown>;
-interface Named {
-  name: string;
-  event: unknown;
-}
-
-const EVENTS_DIR = join(PROJECT_ROOT, "events");
 const ASFF = "Security Hub Findings - Imported";
 const OCSF = "Findings Imported V2";
-
-/** Read from disk on every call, so no test sees another test's changes. */
-const fixture = (name: string): Json => JSON.parse(readFileSync(join(EVENTS_DIR, name), "utf8")) as Json;
-const named = (name: string): Named => ({ name, event: fixture(name) });
 
 /** A copy of a fixture's one finding with some fields replaced. */
 const findingVariant = (file: string, name: string, change: Json): Named => {
@@ -39,8 +28,7 @@ const findingVariant = (file: string, name: string, change: Json): Named => {
   return { name, event };
 };
 
-const securityHubFixtures = (): string[] =>
-  readdirSync(EVENTS_DIR).filter((file) => /^security-hub-.*\.json$/.test(file));
+const securityHubFixtures = (): string[] => fixtureFiles(/^security-hub-.*\.json$/);
 
 const detailTypeOf = (file: string): unknown => fixture(file)["detail-type"];
 

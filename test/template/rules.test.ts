@@ -1,22 +1,10 @@
 // The packaged EventBridge rules against our fixtures: each rule delivers what its function handles and nothing
 // else. The checks are plain functions returning problems, so the same code is run on deliberately broken
 // patterns below to show that it would catch those regressions.
-import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { matchesPattern } from "../support/event-pattern";
-import { type EventRule, eventRules, loadTemplate, PROJECT_ROOT } from "../support/template";
-
-type Json = Record<string, unknown>;
-interface Named {
-  name: string;
-  event: unknown;
-}
-
-const EVENTS_DIR = `${PROJECT_ROOT}events/`;
-
-/** Read from disk on every call, so no test sees another test's changes. */
-const fixture = (file: string): Json => JSON.parse(readFileSync(`${EVENTS_DIR}${file}`, "utf8")) as Json;
-const named = (file: string): Named => ({ name: file, event: fixture(file) });
+import { type EventRule, eventRules, loadTemplate } from "../support/template";
+import { fixture, guardDutyKeyFindings, type Json, type Named, named } from "./rule-fixtures";
 
 /** A fixture with some `detail` fields replaced. */
 const detailVariant = (file: string, name: string, detail: Json): Named => {
@@ -39,16 +27,9 @@ const NEGATIVES = [
   "security-hub-insight-results.json",
 ];
 
-const accessKeyIdOf = (event: Json): unknown =>
-  ((event.detail as Json | undefined)?.resource as { accessKeyDetails?: Json } | undefined)?.accessKeyDetails
-    ?.accessKeyId;
-
 /** Every GuardDuty fixture whose finding names an access key, found by reading the directory. */
 const guardDutyFindingsWithKeys = (): Named[] =>
-  readdirSync(EVENTS_DIR)
-    .filter((file) => /^guardduty-.*\.json$/.test(file) && !NEGATIVES.includes(file))
-    .map(named)
-    .filter(({ event }) => accessKeyIdOf(event as Json) !== undefined);
+  guardDutyKeyFindings().filter(({ name }) => !NEGATIVES.includes(name));
 
 /** One type per GuardDuty finding family that can name an access key (IAM and S3 findings). */
 const GUARDDUTY_KEY_FINDING_TYPES = [
