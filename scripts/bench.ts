@@ -1,8 +1,20 @@
 // `npm run bench` measures the responder and writes BENCHMARKS.md; `npm run bench -- --smoke` is a small, fast run
 // (used by `npm test` so the benchmark does not rot) that prints only and leaves BENCHMARKS.md alone.
 // Only modules without project imports are loaded statically: the environment must be set before any handler loads.
-import { type Bench, type Section, type Sizes, startReport } from "./bench/report";
+import { type Bench, NO_MACHINE_CREDENTIALS, type Section, type Sizes, startReport } from "./bench/report";
 import { readServerless } from "./bench/serverless-config";
+
+/** The sections in report order: each module in scripts/bench/ exports its `section`. */
+const SECTIONS = [
+  "critical-path",
+  "cold-start",
+  "cold-path",
+  "bundle-size",
+  "warm",
+  "burst",
+  "scale",
+  "messages",
+];
 
 const smoke = process.argv.includes("--smoke");
 const n: Sizes = smoke
@@ -19,10 +31,7 @@ Object.assign(process.env, {
   // Metrics are written to stdout as EMF; they would bury the report.
   POWERTOOLS_METRICS_DISABLED: "true",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-  // The SDK must never find real credentials, profiles or instance metadata on this machine.
-  AWS_EC2_METADATA_DISABLED: "true",
-  AWS_CONFIG_FILE: "/dev/null",
-  AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+  ...NO_MACHINE_CREDENTIALS,
 });
 delete process.env.AWS_PROFILE;
 
@@ -30,17 +39,8 @@ const main = async (): Promise<number> => {
   const report = startReport(smoke, (line) => process.stdout.write(`${line}\n`));
   const settings = readServerless();
   const { AwsDouble } = await import("../test/support/aws-double");
-  const sections: Section[] = [
-    (await import("./bench/critical-path")).criticalPath,
-    (await import("./bench/cold-start")).coldStart,
-    (await import("./bench/cold-path")).coldPath,
-    (await import("./bench/bundle-size")).bundleSize,
-    (await import("./bench/warm")).warm,
-    (await import("./bench/burst")).burst,
-    (await import("./bench/scale")).scale,
-    (await import("./bench/messages")).messages,
-  ];
-
+  const sections: Section[] = [];
+  for (const name of SECTIONS) sections.push((await import(`./bench/${name}`)).section);
   const double = await AwsDouble.start();
   // The process's SDK default chain (endpoint, credentials, region) points at the double.
   Object.assign(process.env, double.env());

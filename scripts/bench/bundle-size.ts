@@ -24,11 +24,11 @@ const newestSource = (): number => {
 
 /** Packages with `sls` unless (smoke run) the zips are newer than every source file; says which it did. */
 const packageOnce = (zips: string[], smoke: boolean, env: NodeJS.ProcessEnv): string => {
-  const fresh =
+  if (
     smoke &&
-    zips.every((zip) => existsSync(zip)) &&
-    Math.min(...zips.map((zip) => statSync(zip).mtimeMs)) > newestSource();
-  if (fresh) {
+    zips.every(existsSync) &&
+    Math.min(...zips.map((zip) => statSync(zip).mtimeMs)) > newestSource()
+  ) {
     return (
       "This smoke run reused the zips already in `.serverless/`, because they are newer than serverless.yml, package-lock.json " +
       `and every file in handlers/ and src/ (\`npm test\` packages just before). The full run executes \`${PACKAGE_COMMAND}\`.`
@@ -36,16 +36,16 @@ const packageOnce = (zips: string[], smoke: boolean, env: NodeJS.ProcessEnv): st
   }
   const started = performance.now();
   const child = spawnSync("npx", PACKAGE_ARGS, { cwd: ROOT, env, encoding: "utf8", timeout: 180_000 });
-  const seconds = (performance.now() - started) / 1000;
   if (child.status !== 0) {
     throw new Error(
       `${PACKAGE_COMMAND} failed (exit ${child.status}, ${child.error?.message ?? ""}):\n${(child.stdout ?? "").slice(-2000)}\n${(child.stderr ?? "").slice(-2000)}`,
     );
   }
-  return `\`${PACKAGE_COMMAND}\` (osls with serverless-esbuild, offline; took ${seconds.toFixed(1)} s here).`;
+  const took = ((performance.now() - started) / 1000).toFixed(1);
+  return `\`${PACKAGE_COMMAND}\` (osls with serverless-esbuild, offline; took ${took} s here).`;
 };
 
-export const bundleSize: Section = {
+export const section: Section = {
   title: "Bundle: deployment package size",
   run: ({ settings, smoke, callerEnv, bundleBytes }) => {
     const zipOf = (name: string) => join(ROOT, ".serverless", `${name}.zip`);
@@ -54,7 +54,6 @@ export const bundleSize: Section = {
       smoke,
       callerEnv,
     );
-
     const verdicts: Verdict[] = [];
     const rows: (string | number)[][] = [];
     const contents: string[] = [];
@@ -65,23 +64,17 @@ export const bundleSize: Section = {
       const size = statSync(zip).size;
       const entries = listZip(zip);
       const meta = entries.filter((e) => e.name.endsWith("-meta.json"));
-      const metaCompressed = meta.reduce((sum, e) => sum + e.compressed, 0);
-      metaTotal += metaCompressed;
+      const metaBytes = meta.reduce((sum, e) => sum + e.compressed, 0);
+      metaTotal += metaBytes;
       const bundle = entries.find((e) => e.name === fn.entry.replace(/\.ts$/, ".js"));
       const built = bundleBytes?.get(fn.name);
-      rows.push([
-        fn.name,
-        kb(size),
-        entries.length,
-        bundle ? `${kb(bundle.compressed)} (${kb(bundle.uncompressed)} unzipped)` : "missing",
-        meta.length ? `${meta.length} files, ${kb(metaCompressed)} (${pct(metaCompressed, size)})` : "none",
-        kb(size - metaCompressed),
-        built === undefined || !bundle
-          ? "n/a"
-          : built === bundle.uncompressed
-            ? "identical size"
-            : `differs (${int(built)} B)`,
-      ]);
+      const same = built === bundle?.uncompressed ? "identical size" : `differs (${int(built ?? 0)} B)`;
+      const inZip = bundle ? `${kb(bundle.compressed)} (${kb(bundle.uncompressed)} unzipped)` : "missing";
+      const metaText = meta.length
+        ? `${meta.length} files, ${kb(metaBytes)} (${pct(metaBytes, size)})`
+        : "none";
+      const vs = built === undefined || !bundle ? "n/a" : same;
+      rows.push([fn.name, kb(size), entries.length, inZip, metaText, kb(size - metaBytes), vs]);
       contents.push(
         `- \`${fn.name}.zip\`: ${entries.map((e) => `${e.name} (${kb(e.compressed)} KB)`).join(", ")}`,
       );
@@ -91,17 +84,16 @@ export const bundleSize: Section = {
         text:
           `${kb(size)} KB.` +
           (meta.length
-            ? ` ${kb(metaCompressed)} KB of it is ${meta.length} esbuild metafiles that are not code (see this section's note on metafiles).`
+            ? ` ${kb(metaBytes)} KB of it is ${meta.length} esbuild metafiles that are not code (see this section's note on metafiles).`
             : ""),
       });
     }
 
     return {
       method:
-        `${how} Each ` +
-        "`.serverless/<function>.zip` is measured with `fs.statSync` (1 KB = 1,024 bytes). Its entries are listed from the zip's central " +
-        "directory. The last column checks that the packaged bundle has the same size as section 2's build, i.e. that the " +
-        "benchmark used the same esbuild options as the deployment.",
+        `${how} Each \`.serverless/<function>.zip\` is measured with \`fs.statSync\` (1 KB = 1,024 bytes). Its ` +
+        "entries are listed from the zip's central directory. The last column checks that the packaged handler file " +
+        "has the same size as section 2's build, i.e. that the benchmark used the same esbuild options as the deployment.",
       body: blocks(
         table(
           "Function | Zip KB | Entries | Bundle KB in zip | Metafiles in zip KB | Without metafiles KB | vs section 2 build",

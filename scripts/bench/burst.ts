@@ -1,38 +1,26 @@
 // Section 6: a burst of distinct findings at the function's concurrency, with IAM throttling every 5th write.
 import { resourceUsage } from "node:process";
-import type { AwsDouble } from "../../test/support/aws-double";
 import { containerOn, guardDutyEventFor, lambdaContext, seedUsers } from "./fixtures";
-import { type Section, table } from "./report";
-import { int, mb, ms, percentile } from "./stats";
+import { containerMethod, type Section, table } from "./report";
+import { int, mb, ms, pct, percentile } from "./stats";
 
 const CONCURRENCY = 10;
 const THROTTLE_EVERY = 5;
 
-/**
- * The double's faults are a FIFO per action; a fault without `error` or `delayMs` consumes one call and lets it
- * through. So "every 5th UpdateAccessKey is throttled" is 4 pass-through uses followed by 1 Throttling, repeated.
- */
-const throttleEveryFifth = (double: AwsDouble, calls: number): void => {
-  for (let n = 0; n < Math.ceil(calls / THROTTLE_EVERY); n++) {
-    double.inject({ action: "UpdateAccessKey", times: THROTTLE_EVERY - 1 });
-    double.inject({
-      action: "UpdateAccessKey",
-      times: 1,
-      error: { code: "Throttling", status: 400, message: "Rate exceeded" },
-    });
-  }
-};
-
-export const burst: Section = {
+export const section: Section = {
   title: "Burst: many findings under IAM throttling",
   run: async ({ double, n }) => {
     const findings = n.burst;
-    const work = seedUsers(double, "burst", "BRST", findings).map(({ user, key }) => ({
-      key,
-      event: guardDutyEventFor(user, key),
-    }));
-    // Enough pattern for every write plus retries twice over; what is left is cleared by the next reset.
-    throttleEveryFifth(double, findings * 2);
+    const keys = seedUsers(double, "burst", "BRST", findings);
+    const work = keys.map(({ user, key }) => ({ key, event: guardDutyEventFor(user, key) }));
+    // The double's faults are a FIFO per action, and a fault without `error` or `delayMs` lets its call through: every
+    // 5th UpdateAccessKey throttled is 4 pass-through uses then 1 Throttling, repeated for every write plus retries
+    // twice over (what is left is cleared by the next reset).
+    for (let i = 0; i < Math.ceil((findings * 2) / THROTTLE_EVERY); i++) {
+      double.inject({ action: "UpdateAccessKey", times: THROTTLE_EVERY - 1 });
+      const error = { code: "Throttling", status: 400, message: "Rate exceeded" };
+      double.inject({ action: "UpdateAccessKey", times: 1, error });
+    }
 
     // Reserved concurrency 10 means 10 containers, each with its own clients (and SDK retry quota), one event at a time.
     const containers = Array.from({ length: CONCURRENCY }, () => containerOn(double, "guardduty"));
@@ -62,49 +50,42 @@ export const burst: Section = {
     const wall = performance.now() - started;
     clearInterval(sampler);
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    const maxRss = resourceUsage().maxRSS * 1024;
 
     const disabled = work.filter(({ key }) => double.keyStatus(key) === "Inactive").length;
     const updates = double.calls.filter((c) => c.action === "UpdateAccessKey");
     const throttled = updates.filter((c) => c.status === 400).length;
     const ofAll = `${int(disabled)} of ${int(findings)}`;
+    const p = (rank: number) => ms(percentile(latencies, rank), 1);
 
     return {
       method:
-        `${int(findings)} GuardDuty findings (copies of events/guardduty-iam-user.json, each with its own user, key and ids) are ` +
-        `handled with concurrency ${CONCURRENCY}. serverless.yml sets no reserved concurrency yet. ${CONCURRENCY} is the ` +
-        `intended value and is assumed here. It is modelled as ${CONCURRENCY} handler instances (containers), each with its own SDK clients, ` +
-        "pulling findings one at a time from a shared queue. The double throttles every 5th `UpdateAccessKey` call (20%), retries " +
-        "included. Its fault API consumes faults in order, and a fault with neither `error` nor `delayMs` lets the call through, so the " +
-        "pattern is injected as alternating `{ times: 4 }` pass-through and `{ times: 1, error: Throttling/400 }` faults. " +
-        "The double itself is not modified. Disabled keys are counted with `double.keyStatus`, and calls from the double's call log. Peak RSS " +
-        "is `process.memoryUsage().rss` sampled every 10 ms. The double and all ten containers share this one process, so RSS " +
-        "covers all of them. It is not the memory of one Lambda container. `resourceUsage().maxRSS` is the high-water mark of " +
-        "the whole benchmark process. Wall time is dominated by SDK back-off: after a throttling error the standard strategy waits a " +
-        "random 0–1 s before retrying (base 1,000 ms in @smithy/core's retry config).",
+        `${int(findings)} GuardDuty findings (copies of events/guardduty-iam-user.json, each with its own user, key ` +
+        `and ids) are handled with concurrency ${CONCURRENCY}, the intended reserved concurrency (serverless.yml sets ` +
+        `none yet): ${CONCURRENCY} containers, each ${containerMethod("guardduty")}, pull findings one at a time from ` +
+        "a shared queue. The double throttles every 5th `UpdateAccessKey` call (20%), retries included, through its " +
+        "fault API, unmodified: alternating `{ times: 4 }` pass-through and `{ times: 1, error: Throttling/400 }` " +
+        "faults, consumed in order. Disabled keys are counted with `double.keyStatus`, and calls from the double's " +
+        "call log. Peak RSS is `process.memoryUsage().rss` sampled every 10 ms; it covers the double and all ten " +
+        "containers in this one process, not the memory of one Lambda container. `resourceUsage().maxRSS` is the " +
+        "high-water mark of the whole benchmark process. Wall time is dominated by SDK back-off: after a throttling " +
+        "error the standard strategy waits a random 0–1 s before retrying (base 1,000 ms in @smithy/core's retry config).",
       body: table("Measure | Value", [
         ["Findings (distinct users and keys)", int(findings)],
         ["Concurrency (containers)", CONCURRENCY],
         ["Keys disabled (double.keyStatus = Inactive)", ofAll],
         ["UpdateAccessKey calls", int(updates.length)],
-        [
-          "of which throttled (400 Throttling)",
-          `${int(throttled)} (${((100 * throttled) / updates.length).toFixed(1)}%)`,
-        ],
+        ["of which throttled (400 Throttling)", `${int(throttled)} (${pct(throttled, updates.length)})`],
         ["Retries (UpdateAccessKey calls − keys)", int(updates.length - findings)],
         ["Alerts published", int(double.published.length)],
         ["Failed invocations", int(errors.length)],
         ["Wall time", `${(wall / 1000).toFixed(2)} s (${int((findings / wall) * 1000)} findings/s)`],
-        [
-          "Per-event time p50 / p99",
-          `${ms(percentile(latencies, 50), 1)} / ${ms(percentile(latencies, 99), 1)} ms`,
-        ],
+        ["Per-event time p50 / p99", `${p(50)} / ${p(99)} ms`],
         ["RSS before the burst", `${mb(rssBefore)} MiB`],
         [
           "Peak RSS during the burst (sampled every 10 ms)",
           `${mb(peakRss)} MiB (+${mb(peakRss - rssBefore)} MiB)`,
         ],
-        ["Process maxRSS (resourceUsage, whole bench run)", `${mb(maxRss)} MiB`],
+        ["Process maxRSS (resourceUsage, whole bench run)", `${mb(resourceUsage().maxRSS * 1024)} MiB`],
       ]),
       verdicts: [
         {

@@ -5,8 +5,8 @@ import { createHandler } from "../../src/entry/handler";
 import { type AwsDouble, SELF_ACCOUNT } from "../../test/support/aws-double";
 import { lambdaContext as fixtureContext, loadEvent } from "../../test/support/fixtures";
 
+export { loadEvent };
 export const ACCOUNT = SELF_ACCOUNT;
-export const TOPIC_ARN = `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`;
 
 /** The users and keys the critical-path fixtures name (events/README.md). */
 export const FIXTURE_USERS = {
@@ -20,23 +20,17 @@ export const FIXTURE_USERS = {
 export type FixtureUser = keyof typeof FIXTURE_USERS;
 
 /** The function the in-process runs pretend to be; its ARN gives the responder its own account. */
-export const lambdaContext = (awsRequestId?: string): Context =>
-  fixtureContext("bench", ACCOUNT, awsRequestId);
-
-export { loadEvent };
+export const lambdaContext = (): Context => fixtureContext("bench", ACCOUNT);
 
 /** The environment handed to createHandler: the double's endpoint and credentials plus the alert topic. */
 export const handlerEnv = (double: AwsDouble): Record<string, string> => ({
   ...double.env(),
-  ALERT_TOPIC_ARN: TOPIC_ARN,
+  ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`,
 });
 
 /** A new container of one function on the double: fresh clients and an empty memory of recent events. */
-export const containerOn = (
-  double: AwsDouble,
-  fn: Parameters<typeof createHandler>[0],
-  extraEnv: Record<string, string> = {},
-) => createHandler(fn, { ...handlerEnv(double), ...extraEnv });
+export const containerOn = (double: AwsDouble, fn: Parameters<typeof createHandler>[0], env = {}) =>
+  createHandler(fn, { ...handlerEnv(double), ...env });
 
 /** A distinct, valid long-term key id: AKIA + 4-letter tag + 12 digits = 20 characters. */
 export const syntheticKey = (tag: string, index: number): string =>
@@ -54,22 +48,18 @@ export const seedUsers = (double: AwsDouble, prefix: string, tag: string, count:
 };
 
 /**
- * A GuardDuty IAM-user finding like events/guardduty-iam-user.json, for another user and key, with its own
- * envelope and finding ids (so the container's memory of recent events never turns it into a repeat).
+ * A GuardDuty IAM-user finding like events/guardduty-iam-user.json, for another user and key, with its own envelope
+ * and finding ids (so the container's memory of recent events never turns it into a repeat).
  */
 export const guardDutyEventFor = (userName: string, accessKeyId: string): Record<string, unknown> => {
   const event = loadEvent("guardduty-iam-user");
   event.id = randomUUID();
   event.detail.id = randomUUID().replace(/-/g, "");
-  event.detail.resource.accessKeyDetails.accessKeyId = accessKeyId;
-  event.detail.resource.accessKeyDetails.userName = userName;
+  Object.assign(event.detail.resource.accessKeyDetails, { accessKeyId, userName });
   return event;
 };
 
-/**
- * An AWS Health event like events/health-credentials-exposed-two-keys.json naming every key given, with its own event
- * ARN (the finding id), so that no other run's memory of recent events applies to it.
- */
+/** An AWS Health event like events/health-credentials-exposed-two-keys.json naming every key given, with its own ARN. */
 export const healthEventFor = (accessKeyIds: readonly string[]): Record<string, unknown> => {
   const event = loadEvent("health-credentials-exposed-two-keys");
   event.id = randomUUID();

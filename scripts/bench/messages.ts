@@ -2,20 +2,12 @@
 // the full per-key JSON for programs goes in parts that e-mail and chat subscriptions filter out (attribute
 // `audience`). One finding delivered three ways (natively, and as its two Security Hub copies) is one message too.
 import { type MessagesFigure, messagesFigures } from "../messages-figures";
-import { blocks, type Section, table } from "./report";
+import { type Section, table } from "./report";
 
 /** The people's message costs at most this much per key for an event of many keys (issue target). */
 const BYTES_PER_KEY = 200;
 
-const row = (f: MessagesFigure): (string | number)[] => [
-  f.event,
-  f.keys.toLocaleString("en-US"),
-  f.messages,
-  f.toPeople,
-  f.bytesPerKey.toLocaleString("en-US"),
-];
-
-export const messages: Section = {
+export const section: Section = {
   title: "Messages to people",
   run: async () => {
     const figures = await messagesFigures();
@@ -23,13 +15,16 @@ export const messages: Section = {
     const big = [byKeys(80), byKeys(1_000)].filter((f): f is MessagesFigure => f !== undefined);
     const threePaths = figures.find((f) => f.event.includes("GuardDuty"));
     const largest = byKeys(1_000);
+    const number = (value: number) => value.toLocaleString("en-US");
     return {
-      method: blocks(
+      method:
         "Each event runs through the real handler against the AWS double; the messages SNS would accept are counted " +
-          "as SNS counts them (message and attributes). A message reaches people when its `audience` attribute is " +
-          "`all` or `people`, as the stack's e-mail subscription filters it.",
+        "as SNS counts them (message and attributes). A message reaches people when its `audience` attribute is " +
+        "`all` or `people`, as the stack's e-mail subscription filters it.",
+      body: table(
+        "Event | Keys | Messages | To people | Bytes per key (people)",
+        figures.map((f) => [f.event, number(f.keys), f.messages, f.toPeople, number(f.bytesPerKey)]),
       ),
-      body: table("Event | Keys | Messages | To people | Bytes per key (people)", figures.map(row)),
       verdicts: [
         {
           target: "a 1,000-key event reaches people as one message",

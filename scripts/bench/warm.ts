@@ -4,85 +4,65 @@ import { type Outcome, Status } from "../../src/contain/outcome";
 import { parseEvent } from "../../src/findings";
 import { planContainment } from "../../src/plan/plan";
 import { loadConfig } from "../../src/shared/config";
-import {
-  ACCOUNT,
-  containerOn,
-  guardDutyEventFor,
-  handlerEnv,
-  lambdaContext,
-  loadEvent,
-  seedUsers,
-} from "./fixtures";
-import { blocks, type Section, table } from "./report";
+import * as fx from "./fixtures";
+import { blocks, containerMethod, type Section, table } from "./report";
 import { mean, ms, percentile } from "./stats";
 
-export const warm: Section = {
+/** Times `work` `runs` times after `warmup` untimed runs (awaited only when it returns a promise). */
+const timed = async (warmup: number, runs: number, work: (i: number) => Promise<void> | void) => {
+  const samples: number[] = [];
+  for (let i = 0; i < warmup + runs; i++) {
+    const start = performance.now();
+    const pending = work(i);
+    if (pending) await pending;
+    if (i >= warmup) samples.push(performance.now() - start);
+  }
+  return samples;
+};
+
+export const section: Section = {
   title: "Warm per-event cost",
   run: async ({ double, n }) => {
     const events = n.warmEvents;
     const warmup = Math.max(5, Math.round(events / 50));
-    const total = warmup + events;
-    const work = seedUsers(double, "warm", "WARM", total).map(({ user, key }) => ({
-      key,
-      event: guardDutyEventFor(user, key),
+    const keys = fx.seedUsers(double, "warm", "WARM", warmup + events);
+    const work = keys.map(({ user, key }) => ({
+      event: fx.guardDutyEventFor(user, key),
+      context: fx.lambdaContext(),
     }));
-
     // One container for the whole run: its clients and connections stay warm, as on Lambda.
-    const handler = containerOn(double, "guardduty");
-    const totals: number[] = [];
-    let failures = 0;
-    for (const [i, { key, event }] of work.entries()) {
-      const context = lambdaContext();
-      const start = performance.now();
-      let threw = false;
-      try {
-        await handler(event, context);
-      } catch {
-        threw = true;
-      }
-      const elapsed = performance.now() - start;
-      if (i >= warmup) totals.push(elapsed);
-      if (threw || double.keyStatus(key) !== "Inactive") failures++;
-    }
-    const callsPerEvent = double.calls.length / total;
-    const sequence = double.calls
-      .slice(-Math.round(callsPerEvent))
-      .map((c) => c.action)
-      .join(" → ");
-    if (failures > 0) throw new Error(`${failures} of ${total} warm invocations did not disable their key`);
+    const handler = fx.containerOn(double, "guardduty");
+    let threw = 0;
+    const totals = await timed(warmup, events, async (i) => {
+      const { event, context } = work[i] as (typeof work)[number];
+      await handler(event, context).catch(() => threw++);
+    });
+    const failures = threw + keys.filter(({ key }) => double.keyStatus(key) !== "Inactive").length;
+    if (failures > 0)
+      throw new Error(`${failures} of ${work.length} warm invocations did not disable their key`);
+    const callsPerEvent = double.calls.length / work.length;
+    const sequence = double.calls.slice(-Math.round(callsPerEvent)).map((c) => c.action);
 
     // The pure part, on the fixture itself: parse, plan and render, as respond() does them.
-    const fixture = loadEvent("guardduty-iam-user");
-    const config = loadConfig(handlerEnv(double));
-    const identity = { account: ACCOUNT, partition: "aws" };
+    const fixture = fx.loadEvent("guardduty-iam-user");
+    const config = loadConfig(fx.handlerEnv(double));
+    const identity = { account: fx.ACCOUNT, partition: "aws" };
     const ownOnce = (): void => {
       const parsed = parseEvent(fixture, "bench-request");
       if (parsed.kind !== "findings") throw new Error(`fixture parsed as ${parsed.kind}`);
       const now = new Date();
       const outcomes: Outcome[] = parsed.findings.map((finding) => {
         const plan = planContainment(finding, config, identity);
-        return {
-          plan,
-          status: Status.Disabled,
-          detail: `${finding.accessKeyId} of ${plan.userName} is now Inactive`,
-          userName: plan.userName,
-          account: plan.account,
-          siblings: [],
-          notes: [],
-          containedAt: now.toISOString(),
-        };
+        const { userName, account } = plan;
+        const detail = `${finding.accessKeyId} of ${userName} is now Inactive`;
+        const more = { siblings: [], notes: [], containedAt: now.toISOString() };
+        return { plan, status: Status.Disabled, detail, userName, account, ...more };
       });
       renderAlerts(outcomes, { dryRun: false, now });
     };
     const ownRuns = n.ownRuns;
     const ownWarmup = Math.max(50, Math.round(ownRuns / 10));
-    for (let i = 0; i < ownWarmup; i++) ownOnce();
-    const own: number[] = [];
-    for (let i = 0; i < ownRuns; i++) {
-      const start = performance.now();
-      ownOnce();
-      own.push(performance.now() - start);
-    }
+    const own = await timed(ownWarmup, ownRuns, ownOnce);
     const stat = (values: number[]) => [percentile(values, 50), percentile(values, 99), mean(values)];
     const t = stat(totals);
     const o = stat(own);
@@ -91,17 +71,16 @@ export const warm: Section = {
 
     return {
       method:
-        `One guardduty handler (\`createHandler("guardduty", env)\`, a single warm container) is invoked ${events} times ` +
-        `in sequence, after ${warmup} untimed warm-up invocations. Each invocation is a copy of events/guardduty-iam-user.json ` +
-        "with its own user, key, envelope id and finding id. All users are seeded in the double beforehand, so no invocation " +
-        "is treated as a repeat and none needs a status reset. Each invocation is timed with `performance.now()` around " +
-        `\`await handler(event, context)\`, and must leave its key Inactive. Each made ${callsPerEvent.toFixed(1)} calls: ${sequence}. ` +
-        `The responder's own work is timed separately: parseEvent, planContainment and renderAlerts on the fixture, ${ownRuns} times ` +
-        `after ${ownWarmup} warm-up runs. The alert is rendered from a synthesized "disabled" outcome. "SDK + network" is the ` +
-        "difference. Subtracting means is exact, while the p50 and p99 differences are only indicative (percentiles do not " +
-        "subtract). The remainder also holds everything else in-process that is not parse/plan/render: the middy and " +
-        "Powertools Logger wrappers (log level SILENT), carryOut, the SNS message JSON, and the double's own request " +
-        "handling. The double runs on the same event loop, so it is counted too.",
+        `One guardduty handler, ${containerMethod("guardduty")}, stays warm and is invoked ${events} times in ` +
+        `sequence, after ${warmup} untimed warm-up invocations. Each invocation is a copy of ` +
+        "events/guardduty-iam-user.json with its own user, key, envelope id and finding id, all seeded in the double " +
+        "beforehand, so none is a repeat. Each is timed with `performance.now()` around `await handler(event, " +
+        `context)\` and must leave its key Inactive. Each made ${callsPerEvent.toFixed(1)} calls: ${sequence.join(" → ")}. The ` +
+        `responder's own work is timed separately: parseEvent, planContainment and renderAlerts on the fixture, ${ownRuns} ` +
+        `times after ${ownWarmup} warm-up runs, the alert rendered from a synthesized "disabled" outcome. "SDK + ` +
+        'network" is the difference: exact for the means, only indicative for p50 and p99 (percentiles do not ' +
+        "subtract). It also holds everything else in-process: the middy and Powertools Logger wrappers (log level " +
+        "SILENT), carryOut, the SNS message JSON, and the double's own request handling on the same event loop.",
       body: blocks(
         table("Part | p50 ms | p99 ms | Mean ms | Samples", [
           ["Total handler time", ...cells(t), totals.length],
