@@ -17,6 +17,16 @@ const SECTIONS = [
 ];
 
 const smoke = process.argv.includes("--smoke");
+// `--only cold-path,warm`: those sections at full size, printed; BENCHMARKS.md is written only by a whole run.
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt > 0 ? (process.argv[onlyAt + 1] ?? "").split(",") : undefined;
+const unknown = only?.filter((name) => !SECTIONS.includes(name)) ?? [];
+if (only !== undefined && (only.length === 0 || unknown.length > 0)) {
+  console.error(
+    `--only takes section names among ${SECTIONS.join(", ")}; not: ${unknown.join(", ") || "(none)"}`,
+  );
+  process.exit(2);
+}
 const n: Sizes = smoke
   ? { coldRuns: 3, warmEvents: 50, ownRuns: 1_000, burst: 50, scale: 50 }
   : { coldRuns: 21, warmEvents: 1_000, ownRuns: 5_000, burst: 1_000, scale: 1_000 };
@@ -36,11 +46,12 @@ Object.assign(process.env, {
 delete process.env.AWS_PROFILE;
 
 const main = async (): Promise<number> => {
-  const report = startReport(smoke, (line) => process.stdout.write(`${line}\n`));
+  const report = startReport(smoke, (line) => process.stdout.write(`${line}\n`), only === undefined);
   const settings = readServerless();
   const { AwsDouble } = await import("../test/support/aws-double");
   const sections: Section[] = [];
-  for (const name of SECTIONS) sections.push((await import(`./bench/${name}`)).section);
+  for (const name of SECTIONS.filter((name) => only?.includes(name) ?? true))
+    sections.push((await import(`./bench/${name}`)).section);
   const double = await AwsDouble.start();
   // The process's SDK default chain (endpoint, credentials, region) points at the double.
   Object.assign(process.env, double.env());

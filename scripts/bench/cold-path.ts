@@ -1,8 +1,10 @@
 // Section 3: from a fresh process to the moment the double receives UpdateAccessKey, ours against the floor.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { BuildOptions } from "esbuild";
 import { ACCOUNT, guardDutyEventFor, handlerEnv, syntheticKey } from "./fixtures";
 import { type Built, freshProcesses, type Timed } from "./harness";
+import { groupOf, profileUntil } from "./profile";
 import { blocks, NO_MACHINE_CREDENTIALS, type Section, table, times } from "./report";
 import { kb, median, ms, percentile } from "./stats";
 
@@ -25,14 +27,16 @@ export const handler = async (event) => {
 /** The best floor esbuild makes: no kept names, and module-first resolution, which tree-shakes the SDK's ES modules. */
 const FLOOR_OPTIONS = { keepNames: false, mainFields: ["module", "main"] };
 
-/** The same code as ES modules. CommonJS dependencies inside still call require(), which the banner provides. */
-const ESM = {
-  format: "esm",
-  outExtension: { ".js": ".mjs" },
-  banner: {
-    js: 'import{createRequire as __akrRequire}from"node:module";const require=__akrRequire(import.meta.url);',
-  },
-} as const;
+/** One CommonJS file, as the functions were built before they shipped as split ES modules. */
+const ONE_CJS_FILE: BuildOptions = {
+  format: "cjs",
+  splitting: false,
+  plugins: [],
+  outExtension: { ".js": ".js" },
+};
+
+/** CPU profiles per build: enough for a median per group; each takes one fresh process. */
+const PROFILES = { full: 7, smoke: 1 };
 
 interface Target extends Timed<"total" | "boot" | "load" | "invoke"> {
   arn?: string;
@@ -44,6 +48,15 @@ const target = (label: string, built: Built, arn?: string): Target => {
   return { label, built, arn, before: [], samples };
 };
 
+/** Bytes of a build read before its handler runs, per group of inputs (zod, the SDK, own code, …). */
+const eagerBytesByGroup = (built: Built): Map<string, number> => {
+  const totals = new Map<string, number>();
+  for (const out of built.eager)
+    for (const [input, { bytesInOutput }] of Object.entries(built.meta.outputs[out]?.inputs ?? {}))
+      totals.set(groupOf(input), (totals.get(groupOf(input)) ?? 0) + bytesInOutput);
+  return totals;
+};
+
 export const section: Section = {
   title: "Cold start to containment",
   run: (bench) =>
@@ -52,25 +65,25 @@ export const section: Section = {
       const fn = settings.functions.find((f) => f.name === "guardduty") ?? settings.functions[0];
       if (!fn) throw new Error("serverless.yml names no function");
       const ours = await bundle("ours", fn.entry);
-      const floorCjs = await bundle("floor", { source: FLOOR }, FLOOR_OPTIONS);
-      const floor = target("floor (bare IAMClient + UpdateAccessKey)", floorCjs);
-      const floorEsm = target(
-        "floor as an ES module",
-        await bundle("floor-esm", { source: FLOOR }, { ...FLOOR_OPTIONS, ...ESM }),
+      const shipped = options.format === "esm" && options.splitting ? "split ES modules" : "one file";
+      const floorShipped = await bundle("floor", { source: FLOOR }, FLOOR_OPTIONS);
+      const floor = target(`floor, built as the functions are (${shipped})`, floorShipped);
+      const floorCjs = target(
+        "floor as one CommonJS file",
+        await bundle("floor-cjs", { source: FLOOR }, { ...FLOOR_OPTIONS, ...ONE_CJS_FILE }),
       );
       const lambdaLike = target(`${fn.name}, Lambda-like context (invokedFunctionArn)`, ours, FUNCTION_ARN);
       const noArn = target(`${fn.name}, context without invokedFunctionArn`, ours);
-      // Split into ES module chunks read on first import(), code needed only after the write (SNS, STS, CloudTrail,
-      // Metrics) is neither read nor parsed before it. Measured here unless serverless.yml deploys it.
-      const split =
+      // The same code in one CommonJS file: code needed only after the write is read and parsed at load.
+      const oneFile =
         options.format === "esm" && options.splitting
-          ? undefined
-          : target(
-              `${fn.name} as ES modules with code splitting, Lambda-like (not deployed)`,
-              await bundle("ours-esm", fn.entry, { ...ESM, splitting: true }),
+          ? target(
+              `${fn.name} as one CommonJS file, Lambda-like (not deployed)`,
+              await bundle("ours-cjs", fn.entry, ONE_CJS_FILE),
               FUNCTION_ARN,
-            );
-      const targets = [lambdaLike, noArn, floor, ...(split ? [split] : []), floorEsm];
+            )
+          : undefined;
+      const targets = [lambdaLike, noArn, ...(oneFile ? [oneFile] : []), floor, floorCjs];
 
       // What Lambda gives a function: the double's endpoint and credentials, the topic; Powertools at its defaults
       // (INFO logs, metrics on), since that is what runs before the write in production.
@@ -97,9 +110,61 @@ export const section: Section = {
       });
       double.reset();
 
+      // Where the time before the write goes: ours and the floor built unminified (so each sample can be charged to
+      // its source), profiled in fresh processes and cut at the double's receipt of the write.
+      const profiles = smoke ? PROFILES.smoke : PROFILES.full;
+      const profileOf = async (label: string, built: Built) => {
+        const t = target(label, built, FUNCTION_ARN);
+        const runs: Map<string, number>[] = [];
+        for (let i = 0; i < profiles; i++) {
+          const key = syntheticKey("PROF", round);
+          double.reset();
+          double.addUser({ name: USER, keys: [{ id: key }] });
+          const eventFile = join(dir, `event-${round++}.json`);
+          writeFileSync(eventFile, JSON.stringify(guardDutyEventFor(USER, key)));
+          const profileDir = join(dir, `profile-${label}-${i}`);
+          t.nodeArgs = ["--cpu-prof", `--cpu-prof-dir=${profileDir}`, "--cpu-prof-interval=100"];
+          const { clock } = await sample(t, env, [eventFile, FUNCTION_ARN]);
+          const write = double.calls.find(
+            (c) => c.action === "UpdateAccessKey" && c.params.AccessKeyId === key,
+          );
+          if (!clock || !write) throw new Error(`${label}: no clock or no write to cut the profile at`);
+          runs.push(profileUntil(profileDir, clock, write.at));
+        }
+        double.reset();
+        const groups = new Set(runs.flatMap((run) => [...run.keys()]));
+        return new Map([...groups].map((g) => [g, median(runs.map((run) => run.get(g) ?? 0))]));
+      };
+      const unminified = { minify: false };
+      const oursCpu = await profileOf("ours", await bundle("ours-profiled", fn.entry, unminified));
+      const floorCpu = await profileOf(
+        "floor",
+        await bundle("floor-profiled", { source: FLOOR }, { ...FLOOR_OPTIONS, ...unminified }),
+      );
+      const [oursKb, floorKb] = [eagerBytesByGroup(ours), eagerBytesByGroup(floorShipped)];
+      const groups = [...new Set([...oursCpu.keys(), ...floorCpu.keys(), ...oursKb.keys()])];
+      const cpuGap = (g: string) => (oursCpu.get(g) ?? 0) - (floorCpu.get(g) ?? 0);
+      groups.sort((a, b) => cpuGap(b) - cpuGap(a));
+      const breakdown = groups.map((g) => [
+        g,
+        ms(oursCpu.get(g) ?? 0, 1),
+        ms(floorCpu.get(g) ?? 0, 1),
+        `${cpuGap(g) >= 0 ? "+" : ""}${ms(cpuGap(g), 1)}`,
+        oursKb.has(g) || floorKb.has(g) ? kb(oursKb.get(g) ?? 0) : "—",
+        oursKb.has(g) || floorKb.has(g) ? kb(floorKb.get(g) ?? 0) : "—",
+      ]);
+      const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+      const largest = groups
+        .filter((g) => cpuGap(g) >= 0.5)
+        .slice(0, 5)
+        .map((g) => `${g} +${ms(cpuGap(g), 1)} ms`);
+      const breakdownText =
+        ` Under the profiler, ours spends ${ms(sum(oursCpu), 1)} ms before the write against the floor's ` +
+        `${ms(sum(floorCpu), 1)} ms; the largest differences: ${largest.join(", ")} (table "What runs before the write").`;
+
       const med = (t: Target, part: keyof Target["samples"] = "total") => median(t.samples[part]);
       // The floor is the faster of its two builds: the best that code can do.
-      const base = med(floorEsm) < med(floor) ? floorEsm : floor;
+      const base = med(floorCjs) < med(floor) ? floorCjs : floor;
       const ratio = (t: Target) => med(t) / med(base);
       const p90 = (t: Target) => ms(percentile(t.samples.total, 90), 1);
       const rows = targets.map((t) => {
@@ -120,12 +185,11 @@ export const section: Section = {
           const d = med(t, part) - med(base, part);
           return `${part === "load" ? "loading the bundle" : "the invocation up to the write"} ${d >= 0 ? "+" : ""}${ms(d, 1)} ms`;
         });
-      const splitText = split
-        ? ` Built as ES modules with code splitting, the same code reaches the write in ${ms(med(split), 1)} ms ` +
-          `(${times(ratio(split))}; ${kb(split.built.bytes)} KB read before the handler runs, against ` +
-          `${kb(ours.bytes)} KB): in one CommonJS file, code that runs only after the write (SNS, STS, CloudTrail, ` +
-          "Metrics, the alert) is still read and parsed at load, split chunks are not. It is measured here, not " +
-          "deployed (see the section's notes)."
+      const oneFileText = oneFile
+        ? ` Built as one CommonJS file instead, the same code reaches the write in ${ms(med(oneFile), 1)} ms ` +
+          `(${times(ratio(oneFile))}; ${kb(oneFile.built.bytes)} KB read at load, against ${kb(ours.bytes)} KB): ` +
+          "there, code that runs only after the write (SNS, STS, CloudTrail, Metrics, the alert) is read and parsed " +
+          "at load; split chunks are read on first use."
         : "";
       const noArnText =
         " On top of the Lambda-like row's gap: without a function ARN the responder must ask STS for its own " +
@@ -147,7 +211,7 @@ export const section: Section = {
           `*Ours* is the ${fn.name} handler ${text.builtText}. The *floor* only reads the key and user from the ` +
           "event, runs `new IAMClient({})` and sends `UpdateAccessKeyCommand`; it is built with the same options but " +
           '`mainFields: ["module", "main"]` and no kept names, the smallest, fastest bundle of that code, and also as ' +
-          `an ES module${split ? " (ours too, with code splitting)" : ""}; the faster floor build is the floor. Each ` +
+          `one CommonJS file${oneFile ? " (ours too, for comparison)" : ""}; the faster floor build is the floor. Each ` +
           `sample is a fresh \`node\` process (${process.version}) whose runner loads the bundle (\`require()\`, or ` +
           "`import()` for ES modules), reads a GuardDuty IAM-user finding for a fresh key and invokes the handler, " +
           "with a Lambda-like context (`invokedFunctionArn` set, so the account comes from the ARN) or, in the second " +
@@ -164,16 +228,22 @@ export const section: Section = {
           "Columns: *Bundle* is what is read before the handler runs. *Node start* runs to the runner's first line, " +
             "*Load* is loading the bundle, *Invocation to write* is the rest (event, handler, client, credentials, " +
             "signing, the request); as medians, the three need not add up to the median total.",
-          split &&
-            "**Why the split build is not deployed.** Deploying it needs what this project does not have yet: " +
-              "`sls invoke local` (osls) does not load `.mjs` handlers, so the README's first command would fail; " +
-              "serverless-esbuild puts every function's chunks in every zip (about 300 KB each here, the drill's " +
-              "GuardDuty client included); and CommonJS dependencies need a `require` banner. Until then, what runs " +
-              "before the write was made smaller instead: module-first resolution, the IAM client built at load, " +
-              "SNS, STS, CloudTrail and Metrics behind `import()`, and zod schemas built for the event's source only.",
+          "**What runs before the write.** Ours and the floor are built again unminified (esbuild then marks each " +
+            "input's code with its path) and run with a Lambda-like context under V8's CPU profiler (`--cpu-prof`, " +
+            `one sample each 0.1 ms), ${profiles} fresh process${profiles === 1 ? "" : "es"} each. Each profile is cut at ` +
+            "the double's receipt of UpdateAccessKey, and every sample is charged to the code that was running: a " +
+            "package, the project's own code, Node itself (its module loader reading, compiling and linking files, " +
+            "and the runtime), garbage collection, or idle time (waiting on file reads and the network). The table " +
+            "gives the median per group and, from the minified build's metafile, the bytes each group adds to what " +
+            "is read before the handler runs. The profiler slows everything down, so compare the groups, not the " +
+            "totals, with the timings above.",
+          table(
+            "Group | Ours CPU ms | Floor CPU ms | Difference ms | Ours KB at load | Floor KB at load",
+            breakdown,
+          ),
         ),
         verdicts: [
-          verdictOf(lambdaLike, "Lambda-like context", splitText),
+          verdictOf(lambdaLike, "Lambda-like context", `${breakdownText}${oneFileText}`),
           verdictOf(noArn, "context without invokedFunctionArn", noArnText),
         ],
       };

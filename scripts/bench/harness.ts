@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, extname, join, resolve } from "node:path";
 import { type BuildOptions, build, type Metafile, version } from "esbuild";
+import type { Clock } from "./profile";
 import { ROOT, type ServerlessSettings } from "./serverless-config";
 
 /** esbuild options equivalent to serverless.yml's custom.esbuild, as serverless-esbuild passes them through. */
@@ -44,6 +45,8 @@ export interface Built {
   format: "esm" | "cjs";
   /** What is read before the handler runs: the entry and the chunks it imports statically. */
   bytes: number;
+  /** The outputs read before the handler runs. */
+  eager: string[];
   /** The entry output alone (the file the zip holds under the handler's name). */
   entryBytes: number;
   /** Every output the entry reaches, through import() too, and their bytes. */
@@ -70,6 +73,8 @@ export interface Timed<M extends string> {
 const RUNNER = `
 const [file, format, eventFile, arn] = process.argv.slice(2);
 const runnerAt = performance.now();
+// Both clocks at once: epoch ms (the double's call log) and monotonic µs (a CPU profile's timestamps).
+const clock = { epoch: performance.timeOrigin + performance.now(), hr: Number(process.hrtime.bigint() / 1000n) };
 const url = format === "esm" ? require("node:url").pathToFileURL(file).href : undefined;
 const report = (result) => process.stderr.write("\\nBENCH " + JSON.stringify(result) + "\\n");
 const cpu = process.cpuUsage();
@@ -90,7 +95,7 @@ const loaded = (module) => {
     logGroupName: "/aws/lambda/" + name, logStreamName: "bench", callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => 60000, ...(arn ? { invokedFunctionArn: arn } : {}),
   });
-  report({ ok: true, origin: performance.timeOrigin, runnerAt, loadedAt });
+  report({ ok: true, origin: performance.timeOrigin, runnerAt, loadedAt, clock });
 }).catch((error) => report({ ok: false, error: String(error) }));
 `;
 
@@ -147,8 +152,9 @@ const harnessIn = (dir: string, settings: ServerlessSettings, runs: number) => {
     const outputs = reach(true);
     const format = o.format === "esm" ? ("esm" as const) : ("cjs" as const);
     const input = meta.outputs[out]?.entryPoint ?? "";
-    const sizes = { bytes: bytes(reach(false)), entryBytes: bytes(new Set([out])), total: bytes(outputs) };
-    return { file, format, meta, input, outputs: [...outputs], ...sizes } satisfies Built;
+    const eager = reach(false);
+    const sizes = { bytes: bytes(eager), entryBytes: bytes(new Set([out])), total: bytes(outputs) };
+    return { file, format, meta, input, outputs: [...outputs], eager: [...eager], ...sizes } satisfies Built;
   };
 
   const sample = async (t: Timed<string>, env: NodeJS.ProcessEnv, args: string[] = []) => {
@@ -162,7 +168,9 @@ const harnessIn = (dir: string, settings: ServerlessSettings, runs: number) => {
     });
     const code = await new Promise<number | null>((done) => child.on("close", done));
     const line = stderr.split("\n").find((l) => l.startsWith("BENCH "));
-    const result: Record<string, number> & { ok?: boolean } = line ? JSON.parse(line.slice(6)) : {};
+    const result: Record<string, number> & { ok?: boolean; clock?: Clock } = line
+      ? JSON.parse(line.slice(6))
+      : {};
     if (code !== 0 || !result.ok) {
       throw new Error(`${t.label} failed (exit ${code}): ${String(result.error ?? stderr.slice(0, 2000))}`);
     }
