@@ -193,7 +193,9 @@ export const section: Section = {
             "# | Input | KB in handler | Share | KB in baseline | Extra KB | Only via import() KB",
             topRows,
           ),
-          `**Error names.** Errors must carry their class names (\`ResponderError\`, not a minified \`Ya\`). ` +
+          `**Error names.** Errors must carry their names (\`ResponderError\`, not a minified \`Ya\`): the project's error ` +
+            "classes set `name` themselves, as the SDK's do, so minified class names keep them (test/package checks " +
+            "a packaged zip); a source map would only help stack traces. " +
             `${configured} loads in ${ms(med(main), 1)} ms (${kb(main.built.bytes)} KB). ${variantText.join("; ")}. ` +
             "The source-map variant's size is the bundle alone; its .map file is read and parsed at load on top.",
           !smoke &&

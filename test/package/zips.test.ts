@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import { unzipSync } from "fflate";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadEvent, loopbackDouble, TOPIC_ARN } from "../support/harness";
+import { PROTECTED_TAG } from "../support/aws-double";
+import { guardDutyFindingAbout, loadEvent, loopbackDouble, TOPIC_ARN } from "../support/harness";
+import { SELF_ACCOUNT } from "../support/world";
 
 /**
  * The zips `sls package` makes (npm run package, before the tests), read as Lambda reads them: each function is an
@@ -91,12 +93,12 @@ describe("the packaged functions", () => {
 
     it("reads its post-write code on first use only: SNS and STS are not in what loads with the entry", () => {
       if (fn.name === "drill") return;
-      // keepNames (serverless.yml) leaves each class's name where the class is defined: `…(this,"PublishCommand")`.
-      const definedIn = (files: Set<string>, command: string) =>
-        [...files].filter((file) => text(fn.files[file]).includes(`(this,"${command}")`));
-      for (const command of ["PublishCommand", "GetCallerIdentityCommand"]) {
-        expect(definedIn(reachable(fn), command), command).toHaveLength(1);
-        expect(definedIn(reachable(fn, true), command), command).toEqual([]);
+      // Each client's code names its service's API (its signing and endpoint rules): where the name is, the client is.
+      const holding = (files: Set<string>, service: string) =>
+        [...files].filter((file) => text(fn.files[file]).includes(`"${service}"`));
+      for (const service of ["AmazonSimpleNotificationService", "AWSSecurityTokenServiceV20110615"]) {
+        expect(holding(reachable(fn), service).length, service).toBeGreaterThan(0);
+        expect(holding(reachable(fn, true), service), service).toEqual([]);
       }
     });
 
@@ -128,19 +130,32 @@ describe("a packaged zip, unpacked and run as Lambda runs it", () => {
     return root;
   };
 
-  /** A fresh node: Lambda's runtime import()s the handler; `sls invoke local` require()s it (Node ≥ 20.19). */
-  const run = (entry: string, how: "import" | "require", eventFile: string) => {
+  /**
+   * A fresh node: Lambda's runtime import()s the handler; `sls invoke local` require()s it (Node ≥ 20.19). It prints
+   * the handler's result, or the name and message of what it threw, on a line of its own.
+   */
+  const run = async (how: "import" | "require", event: unknown) => {
+    const fn = functions.find((f) => f.name === "guardduty");
+    if (!fn) throw new Error("no guardduty zip");
+    const entry = join(unpack(fn), fn.entry);
+    const eventFile = join(dir, "event.json");
+    writeFileSync(eventFile, JSON.stringify(event));
     const script = `
       const entry = ${JSON.stringify(entry)};
       const load = ${JSON.stringify(how)} === "import" ? import(require("node:url").pathToFileURL(entry).href) : Promise.resolve(require(entry));
+      const line = (tag, value) => process.stdout.write("\\n" + tag + " " + JSON.stringify(value) + "\\n");
       load.then(async ({ handler }) => {
         const event = JSON.parse(require("node:fs").readFileSync(${JSON.stringify(eventFile)}, "utf8"));
         const context = { functionName: "access-key-responder-guardduty", awsRequestId: "zip-test",
-          invokedFunctionArn: "arn:aws:lambda:us-east-1:${"111111111111"}:function:access-key-responder-guardduty",
+          invokedFunctionArn: "arn:aws:lambda:us-east-1:${SELF_ACCOUNT}:function:access-key-responder-guardduty",
           getRemainingTimeInMillis: () => 60000 };
-        process.stdout.write("\\nRESULT " + JSON.stringify(await handler(event, context)) + "\\n");
-      });`;
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        line("RESULT", await handler(event, context));
+      }).catch((error) => line("THROWN", { name: error.name, message: error.message, summary: error.summary }));`;
+    const { code, stdout, stderr } = await new Promise<{
+      code: number | null;
+      stdout: string;
+      stderr: string;
+    }>((resolve, reject) => {
       const child = spawn(process.execPath, ["-e", script], {
         env: {
           PATH: process.env.PATH,
@@ -153,38 +168,58 @@ describe("a packaged zip, unpacked and run as Lambda runs it", () => {
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
-      let stdout = "";
-      let stderr = "";
+      const out = { stdout: "", stderr: "" };
       child.stdout.on("data", (c) => {
-        stdout += c;
+        out.stdout += c;
       });
       child.stderr.on("data", (c) => {
-        stderr += c;
+        out.stderr += c;
       });
       child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
+      child.on("close", (exit) => resolve({ code: exit, ...out }));
     });
+    const tagged = (tag: string) => {
+      const found = stdout.split("\n").find((l) => l.startsWith(`${tag} `));
+      return found === undefined ? undefined : JSON.parse(found.slice(tag.length + 1));
+    };
+    return { code, stderr, result: tagged("RESULT"), thrown: tagged("THROWN") };
   };
 
   it.each(["import", "require"] as const)(
     "contains the key and publishes the alert, loaded with %s()",
     { timeout: 30_000 },
     async (how) => {
-      const fn = functions.find((f) => f.name === "guardduty");
-      if (!fn) throw new Error("no guardduty zip");
-      const eventFile = join(dir, "event.json");
-      writeFileSync(eventFile, JSON.stringify(loadEvent("guardduty-iam-user")));
-      const result = await run(join(unpack(fn), fn.entry), how, eventFile);
-      expect(result.stderr).toBe("");
-      expect(result.code).toBe(0);
-      const summary = result.stdout.split("\n").find((line) => line.startsWith("RESULT "));
-      expect(JSON.parse(summary?.slice("RESULT ".length) ?? "null")).toMatchObject({
-        result: "handled",
-        alert: "published",
-      });
+      const { code, stderr, result } = await run(how, loadEvent("guardduty-iam-user"));
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      expect(result).toMatchObject({ result: "handled", alert: "published" });
       expect(double.keyStatus("AKIAALICE00000000001")).toBe("Inactive");
       // The alert's SNS client lives in a chunk loaded after the write: its arrival proves the chunk resolved.
       expect(double.published).toHaveLength(1);
     },
   );
+
+  // The bundle is minified without kept class names: errors must still carry the names the code and people read.
+  it("throws a ResponderError naming IAM's error when the write is refused", {
+    timeout: 30_000,
+  }, async () => {
+    double.inject({ action: "UpdateAccessKey", error: { code: "ValidationError", status: 400 } });
+    const { thrown } = await run("import", loadEvent("guardduty-iam-user"));
+    expect(thrown).toMatchObject({ name: "ResponderError" });
+    expect(thrown.summary.outcomes).toEqual([
+      expect.objectContaining({ status: "failed", detail: expect.stringContaining("ValidationError") }),
+    ]);
+    expect(double.published).toHaveLength(1);
+  });
+
+  it("reads IAM's explicit deny by its name: a protected user's key is reported protected", {
+    timeout: 30_000,
+  }, async () => {
+    const key = "AKIAZIPTAGGED0000001";
+    double.addUser({ name: "zip-tagged", tags: { [PROTECTED_TAG]: "true" }, keys: [{ id: key }] });
+    const event = guardDutyFindingAbout("guardduty-iam-user", { accessKeyId: key, userName: "zip-tagged" });
+    const { result } = await run("import", event);
+    expect(result.outcomes).toEqual([expect.objectContaining({ accessKeyId: key, status: "protected" })]);
+    expect(double.keyStatus(key)).toBe("Active");
+  });
 });

@@ -137,6 +137,18 @@ describe("the layout of src/", () => {
     expect(long).toEqual([]);
   });
 
+  it("has every error class name itself, since the bundles minify class names (serverless.yml keepNames)", () => {
+    const unnamed = [...srcFiles()].flatMap(([file, source]) =>
+      [...source.matchAll(/class (\w+) extends (\w*Error)\b[^{]*\{([^}]*)/g)]
+        .filter(([, name, , body]) => !(body as string).includes(`name = "${name}"`))
+        .map(([, name]) => `${file}: ${name}`),
+    );
+    expect(unnamed).toEqual([]);
+    expect([...srcFiles()].some(([, source]) => /class ResponderError extends Error/.test(source))).toBe(
+      true,
+    );
+  });
+
   it("has handlers that wire only the entry and the drill", () => {
     const handlers = join(ROOT, "handlers");
     for (const name of readdirSync(handlers)) {

@@ -101,7 +101,7 @@ const WRITE_ACTIONS: ReadonlySet<string> = new Set([
 ]);
 
 /** Emulates the project's IAM policy: users with this tag are off limits. */
-const PROTECTED_TAG = "access-key-responder-protected";
+export const PROTECTED_TAG = "access-key-responder-protected";
 const DEFAULT_CREATED = "2026-01-01T00:00:00Z";
 /** The responder's own identity: its Lambda execution role. */
 const BASE_ROLE = { name: "responder", session: "fn" } as const;
