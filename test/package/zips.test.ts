@@ -130,6 +130,37 @@ describe("a packaged zip, unpacked and run as Lambda runs it", () => {
     return root;
   };
 
+  it.each(functions.map((fn) => fn.name))(
+    "%s: loads from its zip alone and exports a handler",
+    async (name) => {
+      const fn = functions.find((f) => f.name === name) as PackagedFunction;
+      const entry = join(unpack(fn), fn.entry);
+      // Its dynamic imports too: a chunk missing from the zip would fail only when first used, so each is loaded.
+      const chunks = [...reachable(fn)]
+        .filter((file) => file !== fn.entry)
+        .map((file) => join(dir, fn.name, file));
+      const script =
+        "const { pathToFileURL } = require('node:url');" +
+        `Promise.all([${JSON.stringify(entry)}, ...${JSON.stringify(chunks)}].map((f) => import(pathToFileURL(f).href)))` +
+        ".then(([m]) => process.exit(typeof m.handler === 'function' ? 0 : 3), (e) => { console.error(e); process.exit(4); });";
+      const child = spawn(process.execPath, ["-e", script], {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: "us-east-1",
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (c) => {
+        stderr += c;
+      });
+      const code = await new Promise<number | null>((done) => child.on("close", done));
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+    },
+  );
+
   /**
    * A fresh node: Lambda's runtime import()s the handler; `sls invoke local` require()s it (Node ≥ 20.19). It prints
    * the handler's result, or the name and message of what it threw, on a line of its own.
