@@ -193,9 +193,9 @@ export const section: Section = {
             "# | Input | KB in handler | Share | KB in baseline | Extra KB | Only via import() KB",
             topRows,
           ),
-          `**Error names.** Errors must carry their names (\`ResponderError\`, not a minified \`Ya\`): the project's error ` +
-            "classes set `name` themselves, as the SDK's do, so minified class names keep them (test/package checks " +
-            "a packaged zip); a source map would only help stack traces. " +
+          `**Error names.** Errors must carry their names (\`ResponderError\`, not a minified \`Ya\`). Lambda reports a ` +
+            "thrown error by its `name`, which the project's error classes set themselves (test/package checks a " +
+            "packaged zip), but `sls invoke local` reports its class name, which only kept names preserve. " +
             `${configured} loads in ${ms(med(main), 1)} ms (${kb(main.built.bytes)} KB). ${variantText.join("; ")}. ` +
             "The source-map variant's size is the bundle alone; its .map file is read and parsed at load on top.",
           !smoke &&

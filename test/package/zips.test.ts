@@ -230,7 +230,7 @@ describe("a packaged zip, unpacked and run as Lambda runs it", () => {
     },
   );
 
-  // The bundle is minified without kept class names: errors must still carry the names the code and people read.
+  // Lambda reports a thrown error by its `name`, and the code reads IAM's errors by theirs: both must survive the build.
   it("throws a ResponderError naming IAM's error when the write is refused", {
     timeout: 30_000,
   }, async () => {
