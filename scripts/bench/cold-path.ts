@@ -230,8 +230,9 @@ export const section: Section = {
             "signing, the request); as medians, the three need not add up to the median total.",
           "**What runs before the write.** Ours and the floor are built again unminified (esbuild then marks each " +
             "input's code with its path) and run with a Lambda-like context under V8's CPU profiler (`--cpu-prof`, " +
-            `one sample each 0.1 ms), ${profiles} fresh process${profiles === 1 ? "" : "es"} each. Each profile is cut at ` +
-            "the double's receipt of UpdateAccessKey, and every sample is charged to the code that was running: a " +
+            `one sample each 0.1 ms), ${profiles} fresh process${profiles === 1 ? "" : "es"} each. Each profile runs from ` +
+            "the runner's first line (Node's own start-up, the same for every build, is left out) to the double's " +
+            "receipt of UpdateAccessKey, and every sample is charged to the code that was running: a " +
             "package, the project's own code, Node itself (its module loader reading, compiling and linking files, " +
             "and the runtime), garbage collection, or idle time (waiting on file reads and the network). The table " +
             "gives the median per group and, from the minified build's metafile, the bytes each group adds to what " +

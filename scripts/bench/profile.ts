@@ -41,7 +41,7 @@ const markersOf = (file: string): [number, string][] =>
     });
 
 /**
- * Milliseconds of CPU samples per group from process start to `writeAt` (epoch ms). Node's own JavaScript (the
+ * Milliseconds of CPU samples per group from the runner's first line (`clock`) to `writeAt` (epoch ms). Node's own JavaScript (the
  * module loader reading, compiling and linking files), V8's garbage collector and idle time (waiting on file reads
  * and the network) get groups of their own.
  */
@@ -56,7 +56,8 @@ export const profileUntil = (dir: string, clock: Clock, writeAt: number): Map<st
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     at += profile.timeDeltas[i] ?? 0;
-    if (at > cut) return;
+    // Node's start-up before the runner's first line is the same for every build; only its noise would remain.
+    if (at < clock.hr || at > cut) return;
     const frame = nodes.get(id);
     let group = "Node (loading modules, the runtime)";
     if (frame?.functionName === "(idle)") group = "idle (waiting on file reads and the network)";
