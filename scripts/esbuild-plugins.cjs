@@ -33,10 +33,10 @@ const chunksPerFunction = {
     build.onEnd((result) => {
       if (result.errors.length > 0 || !result.metafile) return;
       const outputs = result.metafile.outputs;
+      // Metafile paths are relative to the build's working directory.
+      const at = (path) => resolve(options.absWorkingDir ?? process.cwd(), path);
       // Every target of import() is an entry point in the metafile too; only the function's own entry is a start.
-      const start = Object.keys(outputs).filter(
-        (out) => resolve(outputs[out].entryPoint ?? "") === resolve(entry),
-      );
+      const start = Object.keys(outputs).filter((out) => at(outputs[out].entryPoint ?? "") === at(entry));
       if (start.length !== 1) throw new Error(`chunks-per-function: no output for ${entry}`);
       const reached = new Set();
       for (let out = start.pop(); out !== undefined; out = start.pop()) {
@@ -46,7 +46,7 @@ const chunksPerFunction = {
       }
       for (const out of Object.keys(outputs)) {
         if (reached.has(out)) continue;
-        rmSync(out);
+        rmSync(at(out));
         delete outputs[out];
       }
       if (!wantedMetafile) result.metafile = undefined;

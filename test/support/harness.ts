@@ -1,5 +1,6 @@
 import type { Context } from "aws-lambda";
 import { afterAll, beforeAll, beforeEach } from "vitest";
+import { variablesReadByConfig } from "../../scripts/docs/configuration";
 import { createHandler } from "../../src/entry/handler";
 import type { Summary } from "../../src/entry/respond";
 import { AwsDouble } from "./aws-double";
@@ -40,24 +41,8 @@ export const invoke = async (
 
 /** Points the process's SDK clients at the double with a clean responder configuration. */
 export const useDouble = (double: AwsDouble, extra: Record<string, string> = {}): void => {
-  for (const name of [
-    "ALERT_TOPIC_ARN",
-    "RESPONDER_MODE",
-    "DRY_RUN",
-    "CONTAIN_WITHOUT_APPROVAL",
-    "PROTECTED_USERS",
-    "MEMBER_ROLE_NAME",
-    "TRUSTED_TOPIC_ARNS",
-    "MIN_SEVERITY",
-    "REVOKE_SESSIONS",
-    "DISABLE_SIBLING_KEYS",
-    "TAG_USER",
-    "ATTACH_QUARANTINE_POLICY",
-    "ENRICH_CLOUDTRAIL",
-    "SECURITY_HUB_UPDATES",
-  ]) {
-    delete process.env[name];
-  }
+  // Every variable the configuration reads, asked of loadConfig itself, so a new one cannot leak between tests.
+  for (const name of variablesReadByConfig()) delete process.env[name];
   // Recording outcomes on Security Hub findings is on in a deployment; the tests of it turn it on
   // (test/integration/security-hub-updates.test.ts), so that the others' exact call lists stay about containment.
   Object.assign(
