@@ -48,7 +48,7 @@ const target = (label: string, built: Built, arn?: string): Target => {
   return { label, built, arn, before: [], samples };
 };
 
-/** Bytes of a build read before its handler runs, per group of inputs (zod, the SDK, own code, …). */
+/** Bytes of a build read before its handler runs, per group of inputs (valibot, the SDK, own code, …). */
 const eagerBytesByGroup = (built: Built): Map<string, number> => {
   const totals = new Map<string, number>();
   for (const out of built.eager)

@@ -21,7 +21,7 @@ export const groupOf = (module: string): string => {
   const pkg = module.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)?.[1];
   // Not a package: the project's src/ and handlers/, or the floor's own lines.
   if (pkg === undefined) return "own code (the handler, src/)";
-  if (pkg === "zod") return "zod (event validation)";
+  if (pkg === "valibot") return "valibot (event validation)";
   if (pkg.startsWith("@aws-lambda-powertools/")) return "Powertools Logger";
   if (pkg.startsWith("@middy/")) return "Middy";
   if (/^@(aws-sdk|smithy|aws)\//.test(pkg)) return "AWS SDK";

@@ -1,5 +1,5 @@
-import * as z from "zod/mini";
-import { anything, lazily, lenientText } from "./schema";
+import * as v from "valibot";
+import { anything, lazily, lenientText, object } from "./schema";
 
 /** Every attack sequence type (Extended Threat Detection); published ones may carry no `resource` at all. */
 const ATTACK_SEQUENCE_PREFIX = "AttackSequence:";
@@ -7,17 +7,17 @@ const ATTACK_SEQUENCE_PREFIX = "AttackSequence:";
 export const CREDENTIAL_SEQUENCE_PREFIX = "AttackSequence:IAM/";
 
 export const schemas = lazily(() => {
-  const AccessKeyDetails = z.looseObject({
-    accessKeyId: z.optional(z.string()),
-    principalId: z.optional(z.string()),
-    userName: z.optional(z.string()),
-    userType: z.optional(z.string()),
+  const AccessKeyDetails = object({
+    accessKeyId: v.optional(v.string()),
+    principalId: v.optional(v.string()),
+    userName: v.optional(v.string()),
+    userType: v.optional(v.string()),
   });
 
-  const RemoteIp = z.looseObject({
+  const RemoteIp = object({
     ipAddressV4: lenientText(),
-    country: z.catch(z.optional(z.looseObject({ countryName: lenientText() })), undefined),
-    organization: z.catch(z.optional(z.looseObject({ asnOrg: lenientText() })), undefined),
+    country: v.fallback(v.optional(object({ countryName: lenientText() })), undefined),
+    organization: v.fallback(v.optional(object({ asnOrg: lenientText() })), undefined),
   });
 
   // An Extended Threat Detection attack sequence (AttackSequence:IAM/CompromisedCredentials and others) names its
@@ -25,40 +25,40 @@ export const schemas = lazily(() => {
   // reference (camelCase in events): Sequence, Actor, User, Account, Session, ResourceV2, ResourceData, AccessKey,
   // Signal and Indicator. Only what the responder reads is typed. Identifiers must have their type (a wrong one
   // makes the finding one a person must look at); what is only shown to people is read leniently.
-  const Text = z.optional(z.string());
+  const Text = v.optional(v.string());
   /** The API types these as Timestamp: an ISO-8601 string or epoch seconds/milliseconds are both read. */
-  const Time = z.catch(z.optional(z.union([z.string(), z.number()])), undefined);
+  const Time = v.fallback(v.optional(v.union([v.string(), v.number()])), undefined);
 
-  const SequenceUser = z.looseObject({
+  const SequenceUser = object({
     name: Text,
     type: Text,
     uid: Text,
     credentialUid: Text,
     /** Where the activity took place, "not necessarily the account that owns the user identity" (API_User). */
-    account: z.optional(z.looseObject({ uid: Text })),
+    account: v.optional(object({ uid: Text })),
   });
 
-  const SequenceActor = z.looseObject({
+  const SequenceActor = object({
     id: Text,
-    user: z.optional(SequenceUser),
-    session: z.optional(
-      z.looseObject({ uid: lenientText(), mfaStatus: lenientText(), issuer: Text, createdTime: Time }),
+    user: v.optional(SequenceUser),
+    session: v.optional(
+      object({ uid: lenientText(), mfaStatus: lenientText(), issuer: Text, createdTime: Time }),
     ),
   });
 
-  const SequenceResource = z.looseObject({
+  const SequenceResource = object({
     resourceType: Text,
     uid: Text,
     /** The account the resource belongs to (API_ResourceV2): for an ACCESS_KEY, the key's owner. */
     accountId: Text,
-    data: z.optional(
-      z.looseObject({
-        accessKey: z.optional(z.looseObject({ principalId: Text, userName: Text, userType: Text })),
+    data: v.optional(
+      object({
+        accessKey: v.optional(object({ principalId: Text, userName: Text, userType: Text })),
       }),
     ),
   });
 
-  const Signal = z.looseObject({
+  const Signal = object({
     name: lenientText(),
     type: lenientText(),
     count: anything(),
@@ -68,19 +68,19 @@ export const schemas = lazily(() => {
     updatedAt: Time,
   });
 
-  const Indicator = z.looseObject({
+  const Indicator = object({
     key: lenientText(),
     title: lenientText(),
-    values: z.catch(z.optional(z.array(z.string())), undefined),
+    values: v.fallback(v.optional(v.array(v.string())), undefined),
   });
 
-  const AttackSequence = z.looseObject({
+  const AttackSequence = object({
     uid: lenientText(),
     description: lenientText(),
-    actors: z.optional(z.array(SequenceActor)),
-    resources: z.optional(z.array(SequenceResource)),
-    signals: z.catch(z.optional(z.array(Signal)), undefined),
-    sequenceIndicators: z.catch(z.optional(z.array(Indicator)), undefined),
+    actors: v.optional(v.array(SequenceActor)),
+    resources: v.optional(v.array(SequenceResource)),
+    signals: v.fallback(v.optional(v.array(Signal)), undefined),
+    sequenceIndicators: v.fallback(v.optional(v.array(Indicator)), undefined),
   });
 
   /**
@@ -88,11 +88,11 @@ export const schemas = lazily(() => {
    * id and type, the account and every field that names the credential or its owner must have their documented
    * type; the rest is shown to people only, and read leniently.
    */
-  const GuardDutyDetail = z
-    .looseObject({
-      id: z.string().check(z.minLength(1)),
-      type: z.string().check(z.minLength(1)),
-      accountId: z.optional(z.string()),
+  const GuardDutyDetail = v.pipe(
+    object({
+      id: v.pipe(v.string(), v.minLength(1)),
+      type: v.pipe(v.string(), v.minLength(1)),
+      accountId: v.optional(v.string()),
       region: lenientText(),
       partition: lenientText(),
       // Read by `severityOf`: a number as a string is read, anything else makes a person decide.
@@ -101,35 +101,35 @@ export const schemas = lazily(() => {
       createdAt: lenientText(),
       updatedAt: lenientText(),
       // Required for every finding but an attack sequence, whose credentials are elsewhere.
-      resource: z.optional(
-        z.looseObject({
+      resource: v.optional(
+        object({
           resourceType: lenientText(),
-          accessKeyDetails: z.optional(AccessKeyDetails),
+          accessKeyDetails: v.optional(AccessKeyDetails),
         }),
       ),
-      service: z.optional(
-        z.looseObject({
+      service: v.optional(
+        object({
           archived: anything(),
           count: anything(),
           eventFirstSeen: lenientText(),
           eventLastSeen: lenientText(),
           // Newer samples wrap the flag in {value, type}; only the boolean counts (FORMATS.md, GuardDuty samples).
           // Any other shape reads as no flag: a sample still names a placeholder key, which marks it anyway.
-          additionalInfo: z.catch(
-            z.optional(z.looseObject({ sample: anything(), value: anything() })),
+          additionalInfo: v.fallback(
+            v.optional(object({ sample: anything(), value: anything() })),
             undefined,
           ),
-          action: z.catch(
-            z.optional(
-              z.looseObject({
-                awsApiCallAction: z.optional(
-                  z.looseObject({
+          action: v.fallback(
+            v.optional(
+              object({
+                awsApiCallAction: v.optional(
+                  object({
                     api: lenientText(),
                     serviceName: lenientText(),
-                    remoteIpDetails: z.catch(z.optional(RemoteIp), undefined),
+                    remoteIpDetails: v.fallback(v.optional(RemoteIp), undefined),
                     // The account the caller belongs to, when it is not the finding's: a hint of the key's owner.
-                    remoteAccountDetails: z.catch(
-                      z.optional(z.looseObject({ accountId: lenientText() })),
+                    remoteAccountDetails: v.fallback(
+                      v.optional(object({ accountId: lenientText() })),
                       undefined,
                     ),
                   }),
@@ -138,23 +138,22 @@ export const schemas = lazily(() => {
             ),
             undefined,
           ),
-          detection: z.optional(z.looseObject({ sequence: z.optional(AttackSequence) })),
+          detection: v.optional(object({ sequence: v.optional(AttackSequence) })),
         }),
       ),
-    })
-    .check(
-      z.refine(
+    }),
+    v.forward(
+      v.check(
         (d) =>
           d.resource !== undefined ||
           d.service?.detection?.sequence !== undefined ||
           d.type.startsWith(ATTACK_SEQUENCE_PREFIX),
-        {
-          message: "a finding has a resource (only an attack sequence may do without)",
-          path: ["resource"],
-        },
+        "a finding has a resource (only an attack sequence may do without)",
       ),
-    );
+      ["resource"],
+    ),
+  );
   return { AttackSequence, GuardDutyDetail };
 });
-export type AttackSequence = z.infer<ReturnType<typeof schemas>["AttackSequence"]>;
-export type GuardDutyDetail = z.infer<ReturnType<typeof schemas>["GuardDutyDetail"]>;
+export type AttackSequence = v.InferOutput<ReturnType<typeof schemas>["AttackSequence"]>;
+export type GuardDutyDetail = v.InferOutput<ReturnType<typeof schemas>["GuardDutyDetail"]>;

@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 import { facts, isPlaceholderKey, principalTypeOf } from "./finding-fields";
 import { earliestSignal, fromSequence, principalsIn, sequenceFacts } from "./guardduty-attack-sequence";
@@ -130,14 +131,14 @@ export const parseGuardDutyDetail = (detail: unknown, eventId?: string): ParsedE
   if (detail === undefined || detail === null) {
     return { kind: "invalid", source: Source.GuardDuty, eventId, reason: "GuardDuty event has no detail" };
   }
-  const parsed = schemas().GuardDutyDetail.safeParse(detail);
+  const parsed = v.safeParse(schemas().GuardDutyDetail, detail);
   if (!parsed.success) {
-    const why = `some of its fields could not be read (${describeIssues(parsed.error, "detail")})`;
+    const why = `some of its fields could not be read (${describeIssues(parsed.issues, "detail")})`;
     return (
-      salvage(detail, eventId, why) ?? mismatch(Source.GuardDuty, eventId, "GuardDuty finding", parsed.error)
+      salvage(detail, eventId, why) ?? mismatch(Source.GuardDuty, eventId, "GuardDuty finding", parsed.issues)
     );
   }
-  const d = parsed.data;
+  const d = parsed.output;
   const sequence = d.service?.detection?.sequence;
   // EC2, EKS and runtime findings carry no accessKeyDetails at all (a KeyError in other responders).
   const credentials = credentialsOf(

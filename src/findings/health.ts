@@ -1,8 +1,8 @@
-import * as z from "zod/mini";
+import * as v from "valibot";
 import { isAccessKeyId } from "../shared/identifiers";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 import { facts } from "./finding-fields";
-import { anything, type Envelope, lazily, lenientText } from "./schema";
+import { anything, type Envelope, lazily, lenientText, object } from "./schema";
 import { describeIssues, mismatch, salvaged } from "./schema-failure";
 import { arrayAt, objectAt, textOf, toIsoTime } from "./values";
 
@@ -16,24 +16,24 @@ export const HEALTH_CREDENTIAL_CODES = [
 ] as const;
 
 const schemas = lazily(() => {
-  const HealthDetail = z.looseObject({
-    eventArn: z.string().check(z.minLength(1)),
+  const HealthDetail = object({
+    eventArn: v.pipe(v.string(), v.minLength(1)),
     service: lenientText(),
-    eventTypeCode: z.string().check(z.minLength(1)),
+    eventTypeCode: v.pipe(v.string(), v.minLength(1)),
     startTime: lenientText(),
     lastUpdatedTime: lenientText(),
-    affectedAccount: z.optional(z.string()),
-    affectedEntities: z.optional(z.array(z.looseObject({ entityValue: anything() }))),
-    eventMetadata: z.optional(
-      z.looseObject({
+    affectedAccount: v.optional(v.string()),
+    affectedEntities: v.optional(v.array(object({ entityValue: anything() }))),
+    eventMetadata: v.optional(
+      object({
         publicKey: anything(),
         userName: anything(),
         accountId: anything(),
         exposedUrl: anything(),
       }),
     ),
-    eventDescription: z.catch(
-      z.optional(z.array(z.looseObject({ latestDescription: lenientText() }))),
+    eventDescription: v.fallback(
+      v.optional(v.array(object({ latestDescription: lenientText() }))),
       undefined,
     ),
     eventRegion: anything(),
@@ -44,7 +44,7 @@ const schemas = lazily(() => {
   });
   return { HealthDetail };
 });
-type HealthDetail = z.infer<ReturnType<typeof schemas>["HealthDetail"]>;
+type HealthDetail = v.InferOutput<ReturnType<typeof schemas>["HealthDetail"]>;
 
 const accountOf = (affected: string | undefined, fromMetadata: unknown): string | undefined => {
   const metadata = typeof fromMetadata === "string" && fromMetadata !== "" ? fromMetadata : undefined;
@@ -98,7 +98,7 @@ const pageOf = (d: HealthDetail): string | undefined => {
  * A RISK event that failed the schema but names valid keys where Health puts them: each key is reported for a
  * person to decide. An event whose code says it is about something else stays "invalid", as it names no key.
  */
-const salvage = (envelope: Envelope, error: z.core.$ZodError): ParsedEvent | undefined => {
+const salvage = (envelope: Envelope, error: v.GenericIssue[]): ParsedEvent | undefined => {
   const d = objectAt(envelope.detail);
   const code = textOf(d.eventTypeCode);
   if (code !== undefined && code !== "" && !isCredentialCode(code)) return undefined;
@@ -138,11 +138,13 @@ export const parseHealthEvent = (envelope: Envelope): ParsedEvent => {
       reason: `not a Health event: ${envelope["detail-type"]}`,
     };
   }
-  const parsed = schemas().HealthDetail.safeParse(envelope.detail);
+  const parsed = v.safeParse(schemas().HealthDetail, envelope.detail);
   if (!parsed.success) {
-    return salvage(envelope, parsed.error) ?? mismatch(Source.Health, eventId, "Health event", parsed.error);
+    return (
+      salvage(envelope, parsed.issues) ?? mismatch(Source.Health, eventId, "Health event", parsed.issues)
+    );
   }
-  const d = parsed.data;
+  const d = parsed.output;
   if (!isCredentialCode(d.eventTypeCode)) {
     return {
       kind: "ignored",

@@ -1,3 +1,4 @@
+import * as v from "valibot";
 import type { ParsedEvent } from "./finding";
 import { parseGuardDutyDetail, parseGuardDutyEvent } from "./guardduty";
 import { parseHealthEvent } from "./health";
@@ -92,18 +93,18 @@ export const parseEvent = (event: unknown, requestId?: string, handler?: string)
   }
   if (!manual && isManualRequest(event) && !("source" in event)) return parseManualRequest(event, requestId);
   if (isGuardDutyDetail(event)) return parseGuardDutyDetail(event, requestId);
-  const envelope = Envelope().safeParse(event);
+  const envelope = v.safeParse(Envelope(), event);
   if (!envelope.success) {
     if (manual) return parseManualRequest(event, requestId);
     return { kind: "ignored", eventId: requestId, reason: "not an event this responder handles" };
   }
-  const parse = PARSERS.get(envelope.data.source);
+  const parse = PARSERS.get(envelope.output.source);
   if (!parse) {
     return {
       kind: "ignored",
-      eventId: envelope.data.id,
-      reason: `events from ${envelope.data.source} are not handled`,
+      eventId: envelope.output.id,
+      reason: `events from ${envelope.output.source} are not handled`,
     };
   }
-  return parse(envelope.data);
+  return parse(envelope.output);
 };

@@ -1,4 +1,4 @@
-import * as z from "zod/mini";
+import * as v from "valibot";
 import {
   ACCESS_KEY_ID_PATTERN,
   ACCOUNT_ID_PATTERN,
@@ -8,6 +8,7 @@ import {
 import { closestName } from "./closest-name";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
 import { lazily } from "./schema";
+import { pathOf } from "./schema-failure";
 
 /**
  * The chat buttons' form (serverless.yml, DisableKeyChatAction and ReactivateKeyChatAction): the key ID alone, under
@@ -25,43 +26,56 @@ const CHAT_BUTTONS = Object.keys(CHAT_BUTTON_REQUESTS) as ChatButton[];
 /** Access key IDs are upper case; a lower-case one is a copy gone wrong, and IAM would not find it. */
 const UPPER_CASE = "access key IDs are upper case";
 
+/** The statuses a person may ask for. */
+const STATUSES = ["Inactive", "Active"] as const;
+
 const schemas = lazily(() => {
-  const accessKeyId = z.string().check(
-    z.regex(ACCESS_KEY_ID_PATTERN, "must be 16–128 letters, digits or underscores (an access key ID)"),
-    z.refine((id) => id === id.toUpperCase(), UPPER_CASE),
+  const accessKeyId = v.pipe(
+    v.string(),
+    v.regex(ACCESS_KEY_ID_PATTERN, "must be 16–128 letters, digits or underscores (an access key ID)"),
+    v.check((id) => id === id.toUpperCase(), UPPER_CASE),
   );
+  /** Text a person writes: trimmed first, so a value of only spaces fails the length check. */
+  const text = (most: number) =>
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.minLength(1, "must not be empty"),
+      v.maxLength(most, `must be at most ${most} characters`),
+    );
   /** A button's request: exactly one field, so a key, user or reason added to it is an error too. */
   const ChatButtonRequest = {
-    disable: z.strictObject({ disable: accessKeyId }),
-    reactivate: z.strictObject({ reactivate: accessKeyId }),
+    disable: v.strictObject({ disable: accessKeyId }),
+    reactivate: v.strictObject({ reactivate: accessKeyId }),
   } satisfies Record<ChatButton, unknown>;
+  const fields = {
+    accessKeyId,
+    userName: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(USER_NAME_PATTERN, "must be 1–64 characters of letters, digits and + = , . @ _ -"),
+      ),
+    ),
+    account: v.optional(v.pipe(v.string(), v.regex(ACCOUNT_ID_PATTERN, "must be a 12-digit account ID"))),
+    reason: v.optional(text(1000)),
+    status: v.optional(v.picklist(STATUSES, `must be ${STATUSES.map((s) => `"${s}"`).join(" or ")}`)),
+    // Who asks, as the requester states it (a name, a ticket, a chat user); shown in the alert, never trusted.
+    requestedBy: v.optional(text(200)),
+  };
   /** A person's request. Strict: an unknown or misspelt field is an error, not something silently ignored. */
-  const ManualRequest = z
-    .strictObject({
-      accessKeyId,
-      userName: z.optional(
-        z
-          .string()
-          .check(z.regex(USER_NAME_PATTERN, "must be 1–64 characters of letters, digits and + = , . @ _ -")),
+  const ManualRequest = v.pipe(
+    v.strictObject(fields),
+    v.forward(
+      v.check(
+        (request) => request.status !== "Active" || request.reason !== undefined,
+        "a reason is required to reactivate a key",
       ),
-      account: z.optional(z.string().check(z.regex(ACCOUNT_ID_PATTERN, "must be a 12-digit account ID"))),
-      // Checks run in order: trim rewrites the value first, so a reason of only spaces fails the length check.
-      reason: z.optional(z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(1000))),
-      status: z.optional(z.enum(["Inactive", "Active"])),
-      // Who asks, as the requester states it (a name, a ticket, a chat user); shown in the alert, never trusted.
-      requestedBy: z.optional(
-        z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(200)),
-      ),
-    })
-    .check(
-      z.refine((request) => request.status !== "Active" || request.reason !== undefined, {
-        message: "a reason is required to reactivate a key",
-        path: ["reason"],
-      }),
-    );
-  return { ManualRequest, ChatButtonRequest };
+      ["reason"],
+    ),
+  );
+  return { ManualRequest, ManualFields: Object.keys(fields), ChatButtonRequest };
 });
-export type ManualRequest = z.infer<ReturnType<typeof schemas>["ManualRequest"]>;
+export type ManualRequest = v.InferOutput<ReturnType<typeof schemas>["ManualRequest"]>;
 
 const isObject = (event: unknown): event is Record<string, unknown> =>
   typeof event === "object" && event !== null && !Array.isArray(event);
@@ -76,16 +90,16 @@ export const isManualRequest = (event: unknown): boolean =>
 
 /** A button's request as the full form would state it: the key, the status and the fixed reason and asker. */
 const fromChatButton = (button: ChatButton, event: unknown) => {
-  const parsed = schemas().ChatButtonRequest[button].safeParse(event);
+  const parsed = v.safeParse(schemas().ChatButtonRequest[button], event);
   if (!parsed.success) return parsed;
   const { status, reason } = CHAT_BUTTON_REQUESTS[button];
   const data: ManualRequest = {
-    accessKeyId: (parsed.data as Record<ChatButton, string>)[button],
+    accessKeyId: (parsed.output as Record<ChatButton, string>)[button],
     status,
     reason,
     requestedBy: CHAT_BUTTON_REQUESTED_BY,
   };
-  return { success: true as const, data };
+  return { success: true as const, output: data };
 };
 
 const EXAMPLE = '{"accessKeyId": "AKIA…"}';
@@ -108,14 +122,14 @@ const notAnObject = (event: unknown): string => {
   return "the request is a JSON string, not an object: send the object itself, without quotes around it";
 };
 
-type Issue = z.core.$ZodIssue;
+type Issue = v.GenericIssue;
 
 /** A value hint: an access key ID in lower case, or a status in the wrong case. */
 const valueHint = (issue: Issue, value: unknown): string => {
   if (typeof value !== "string") return "";
-  if (issue.code === "custom" && issue.message === UPPER_CASE)
+  if (issue.type === "check" && issue.message === UPPER_CASE)
     return `: did you mean "${value.toUpperCase()}"?`;
-  const options = issue.code === "invalid_value" ? issue.values.map(String) : [];
+  const options: readonly string[] = issue.type === "picklist" ? STATUSES : [];
   const meant = options.find((option) => option.toLowerCase() === value.toLowerCase());
   return meant ? `: did you mean "${meant}"?` : "";
 };
@@ -137,11 +151,14 @@ const describeRequest = (
     meant ? `unknown field "${key}": did you mean "${meant}"?` : `unknown field "${key}"`,
   );
   for (const issue of issues) {
-    const field = String(issue.path[0] ?? "");
-    const missing = issue.code === "invalid_type" && issue.path.length === 1 && !(field in event);
-    if (issue.code === "unrecognized_keys" || (missing && hints.some(([, meant]) => meant))) continue;
+    const path = pathOf(issue);
+    const field = path[0] ?? "";
+    const missing = issue.kind === "schema" && path.length === 1 && !(field in event);
+    // An unknown field is reported above, with the name it most likely meant.
+    const unknownField = issue.expected === "never";
+    if (unknownField || (missing && hints.some(([, meant]) => meant))) continue;
     const message = missing ? "missing" : `${issue.message}${valueHint(issue, event[field])}`;
-    problems.push(`${issue.path.map(String).join(".") || "(root)"}: ${message}`);
+    problems.push(`${path.join(".") || "(root)"}: ${message}`);
   }
   if (hints.some(([, meant]) => !meant)) {
     problems.push(
@@ -163,14 +180,14 @@ export const parseManualRequest = (event: unknown, requestId?: string): ParsedEv
   });
   if (!isObject(event)) return invalid(notAnObject(event));
   const button = chatButtonOf(event);
-  const parsed = button ? fromChatButton(button, event) : schemas().ManualRequest.safeParse(event);
+  const parsed = button ? fromChatButton(button, event) : v.safeParse(schemas().ManualRequest, event);
   if (!parsed.success) {
-    const fields = button ? [button] : Object.keys(schemas().ManualRequest.shape);
+    const fields = button ? [button] : schemas().ManualFields;
     // A person's request may have meant a button's field (`Disable`), never the other way round.
     const meanable = button ? fields : [...fields, ...CHAT_BUTTONS];
-    return invalid(describeRequest(parsed.error.issues, event, fields, meanable));
+    return invalid(describeRequest(parsed.issues, event, fields, meanable));
   }
-  const r = parsed.data;
+  const r = parsed.output;
   const status = r.status ?? "Inactive";
   return {
     kind: "findings",

@@ -1,15 +1,18 @@
-import type * as z from "zod/mini";
+import type * as v from "valibot";
 import { isAccessKeyId } from "../shared/identifiers";
 import { type Finding, type ParsedEvent, PrincipalType, type Source } from "./finding";
 
 // What a parser returns when an event's schema fails: findings for a person, if it still names a key, else a reason.
 
+/** The keys from the root of what was validated to where an issue is: `["resource", "accessKeyDetails"]`. */
+export const pathOf = (issue: v.GenericIssue): string[] => issue.path?.map((item) => String(item.key)) ?? [];
+
 /** A short, single-line account of why a schema failed, with the path of each problem. */
-export const describeIssues = (error: z.core.$ZodError, prefix = ""): string =>
-  error.issues
+export const describeIssues = (issues: v.GenericIssue[], prefix = ""): string =>
+  issues
     .slice(0, 5)
     .map((issue) => {
-      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
+      const path = [prefix, ...pathOf(issue)].filter(Boolean).join(".");
       return `${path || "(root)"}: ${issue.message}`;
     })
     .join("; ");
@@ -19,13 +22,13 @@ export const mismatch = (
   source: Source,
   eventId: string | undefined,
   what: string,
-  error: z.core.$ZodError,
+  issues: v.GenericIssue[],
   path = "detail",
 ): ParsedEvent => ({
   kind: "invalid",
   source,
   eventId,
-  reason: `${what} does not match the expected format: ${describeIssues(error, path)}`,
+  reason: `${what} does not match the expected format: ${describeIssues(issues, path)}`,
 });
 
 /** What a salvaged finding says besides its key: whatever of the event could still be read. */

@@ -1,13 +1,7 @@
-import * as z from "zod/mini";
-import en from "zod/v4/locales/en.js";
-
-// zod/mini loads no locale, so every issue would read "Invalid input". English alone keeps the messages that
-// reach alerts and logs as full zod wrote them, without bundling every other locale. Every parser imports this
-// module (for `lazily`), so the locale is set before anything is parsed.
-z.config(en());
+import * as v from "valibot";
 
 /**
- * Builds a value on first use, once. Parsers wrap their schemas in it: building zod schemas is most of what loading
+ * Builds a value on first use, once. Parsers wrap their schemas in it: building its schemas is most of what loading
  * a parser costs, and a cold start should pay only for the source its event comes from, and only after it arrived.
  */
 export const lazily = <T>(build: () => T): (() => T) => {
@@ -18,26 +12,43 @@ export const lazily = <T>(build: () => T): (() => T) => {
   };
 };
 
+/** A JSON object: not null, and not an array (which valibot's object schemas would read as one with no fields). */
+const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const jsonObject = () =>
+  v.custom<Record<string, unknown>>(
+    isJsonObject,
+    (issue) => `Invalid type: Expected Object but received ${issue.received}`,
+  );
+
+/** An object with these fields checked, and any other field kept as it came. */
+export const object = <const Entries extends v.ObjectEntries>(entries: Entries) =>
+  v.pipe(jsonObject(), v.looseObject(entries));
+
+/** An object whose every field has the same type. */
+export const recordOf = <const Value extends v.GenericSchema>(value: Value) =>
+  v.pipe(jsonObject(), v.record(v.string(), value));
+
 /** The EventBridge envelope fields every source shares. `detail` is validated by each parser. */
 export const Envelope = lazily(() =>
-  z.looseObject({
-    id: z.optional(z.string()),
-    "detail-type": z.string(),
-    source: z.string(),
-    account: z.optional(z.string()),
-    region: z.optional(z.string()),
-    time: z.optional(z.string()),
-    resources: z.optional(z.array(z.unknown())),
-    detail: z.optional(z.unknown()),
+  object({
+    id: v.optional(v.string()),
+    "detail-type": v.string(),
+    source: v.string(),
+    account: v.optional(v.string()),
+    region: v.optional(v.string()),
+    time: v.optional(v.string()),
+    resources: v.optional(v.array(v.unknown())),
+    detail: v.optional(v.unknown()),
   }),
 );
-export type Envelope = z.infer<ReturnType<typeof Envelope>>;
+export type Envelope = v.InferOutput<ReturnType<typeof Envelope>>;
 
 // A finding that names a valid key is never dropped because a descriptive field has an unexpected type (a `null`
 // description, a count sent as a string): those are read leniently, and a value that cannot be read is left out.
 
 /** Optional text, read leniently: anything but a string (null, a number, an object) reads as absent. */
-export const lenientText = () => z.catch(z.optional(z.string()), undefined);
+export const lenientText = () => v.fallback(v.optional(v.string()), undefined);
 
 /** Any value, to be read by `numberOf` or `textOf` (values.ts). */
-export const anything = () => z.optional(z.unknown());
+export const anything = () => v.optional(v.unknown());

@@ -1,6 +1,6 @@
-import * as z from "zod/mini";
+import * as v from "valibot";
 import { type Finding, type ParsedEvent, Source } from "./finding";
-import { type Envelope, lazily } from "./schema";
+import { type Envelope, lazily, object } from "./schema";
 import { describeIssues, mismatch, salvagedFindings } from "./schema-failure";
 import { isAwsProduct } from "./security-hub-product";
 import { textOf } from "./values";
@@ -18,7 +18,7 @@ export const ECHO_REASON =
   "the responder's own update of the finding (its note), re-emitted by Security Hub: nothing new to act on";
 
 /** Both formats' events list their findings under `detail.findings`; each is read by its format. */
-const Detail = lazily(() => z.looseObject({ findings: z.array(z.unknown()) }));
+const Detail = lazily(() => object({ findings: v.array(v.unknown()) }));
 
 /** What a Security Hub finding that failed its schema still names, read from the raw finding by its format. */
 export interface RawSecurityHubFinding {
@@ -59,7 +59,7 @@ export interface SchemaFailure {
   what: string;
   /** By default, that some of its fields could not be read. */
   why?: string;
-  error: z.core.$ZodError;
+  issues: v.GenericIssue[];
   path: string;
 }
 
@@ -89,18 +89,18 @@ export const parseSecurityHubFindings = (envelope: Envelope, format: SecurityHub
   if (envelope["detail-type"] !== format.detailType) {
     return { kind: "ignored", source, eventId, reason: `${format.other}: ${envelope["detail-type"]}` };
   }
-  const head = Detail().safeParse(envelope.detail);
-  if (!head.success) return mismatch(source, eventId, format.eventName, head.error);
+  const head = v.safeParse(Detail(), envelope.detail);
+  if (!head.success) return mismatch(source, eventId, format.eventName, head.issues);
   const findings: Finding[] = [];
   let echoes = 0;
-  for (const [index, raw] of head.data.findings.entries()) {
+  for (const [index, raw] of head.output.findings.entries()) {
     const read = format.read(raw, `detail.findings.${index}`, envelope);
     if (read === "echo") echoes++;
     else if (Array.isArray(read)) findings.push(...read);
     else {
-      const why = `${read.why ?? "some of its fields could not be read"} (${describeIssues(read.error, read.path)})`;
+      const why = `${read.why ?? "some of its fields could not be read"} (${describeIssues(read.issues, read.path)})`;
       const rescued = salvage(format.rawFinding(raw), envelope, why);
-      if (rescued.length === 0) return mismatch(source, eventId, read.what, read.error, read.path);
+      if (rescued.length === 0) return mismatch(source, eventId, read.what, read.issues, read.path);
       findings.push(...rescued);
     }
   }

@@ -1,7 +1,7 @@
-import * as z from "zod/mini";
+import * as v from "valibot";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 import { facts, isPlaceholderKey, principalTypeOf } from "./finding-fields";
-import { anything, type Envelope, lazily, lenientText } from "./schema";
+import { anything, type Envelope, lazily, lenientText, object } from "./schema";
 import {
   type FindingRead,
   parseSecurityHubFindings,
@@ -18,33 +18,33 @@ export const FINDINGS_IMPORTED_V2 = "Findings Imported V2";
 const KEY_RESOURCE_TYPE = "AWS::IAM::AccessKey";
 
 const schemas = lazily(() => {
-  const Time = z.catch(z.optional(z.union([z.number(), z.string()])), undefined);
-  const AccountRef = z.optional(z.looseObject({ uid: z.optional(z.string()) }));
+  const Time = v.fallback(v.optional(v.union([v.number(), v.string()])), undefined);
+  const AccountRef = v.optional(object({ uid: v.optional(v.string()) }));
 
   /** Only access-key resources are read field by field: another resource's odd shape is none of our business. */
-  const KeyResource = z.looseObject({
-    type: z.literal(KEY_RESOURCE_TYPE),
-    uid: z.optional(z.string()),
+  const KeyResource = object({
+    type: v.literal(KEY_RESOURCE_TYPE),
+    uid: v.optional(v.string()),
     region: lenientText(),
     cloud_partition: lenientText(),
-    owner: z.optional(z.looseObject({ account: AccountRef })),
+    owner: v.optional(object({ account: AccountRef })),
     // GuardDuty's key details; `user.name` is the OCSF resource's own user field.
-    data: z.optional(
-      z.looseObject({
-        access_key_id: z.optional(z.string()),
-        user_name: z.optional(z.string()),
-        user_type: z.optional(z.string()),
-        principal_id: z.optional(z.string()),
+    data: v.optional(
+      object({
+        access_key_id: v.optional(v.string()),
+        user_name: v.optional(v.string()),
+        user_type: v.optional(v.string()),
+        principal_id: v.optional(v.string()),
       }),
     ),
-    user: z.optional(z.looseObject({ name: z.optional(z.string()) })),
+    user: v.optional(object({ name: v.optional(v.string()) })),
   });
 
-  const OcsfFinding = z.looseObject({
-    finding_info: z.looseObject({
-      uid: z.string().check(z.minLength(1)),
+  const OcsfFinding = object({
+    finding_info: object({
+      uid: v.pipe(v.string(), v.minLength(1)),
       title: lenientText(),
-      types: z.catch(z.optional(z.array(z.unknown())), undefined),
+      types: v.fallback(v.optional(v.array(v.unknown())), undefined),
       first_seen_time: Time,
       first_seen_time_dt: lenientText(),
       created_time: Time,
@@ -52,27 +52,27 @@ const schemas = lazily(() => {
       modified_time: Time,
       modified_time_dt: lenientText(),
     }),
-    metadata: z.optional(
-      z.looseObject({
-        product: z.optional(z.looseObject({ uid: z.optional(z.string()), name: lenientText() })),
+    metadata: v.optional(
+      object({
+        product: v.optional(object({ uid: v.optional(v.string()), name: lenientText() })),
       }),
     ),
-    cloud: z.optional(
-      z.looseObject({
+    cloud: v.optional(
+      object({
         account: AccountRef,
         region: lenientText(),
         cloud_partition: lenientText(),
       }),
     ),
     // Recommended, not required, in OCSF: a finding without resources names no key.
-    resources: z.optional(z.array(z.looseObject({ type: z.optional(z.unknown()) }))),
+    resources: v.optional(v.array(object({ type: v.optional(v.unknown()) }))),
     severity: lenientText(),
     severity_id: anything(),
     // Whether a person closed the case: read as sent, since a wrong reading could write on a closed finding.
-    status: z.optional(z.string()),
-    status_id: z.optional(z.number()),
-    activity_id: z.optional(z.number()),
-    activity_name: z.optional(z.string()),
+    status: v.optional(v.string()),
+    status_id: v.optional(v.number()),
+    activity_id: v.optional(v.number()),
+    activity_name: v.optional(v.string()),
     count: anything(),
     time: Time,
     time_dt: lenientText(),
@@ -82,8 +82,8 @@ const schemas = lazily(() => {
 
   return { KeyResource, OcsfFinding };
 });
-type KeyResource = z.infer<ReturnType<typeof schemas>["KeyResource"]>;
-type OcsfFinding = z.infer<ReturnType<typeof schemas>["OcsfFinding"]>;
+type KeyResource = v.InferOutput<ReturnType<typeof schemas>["KeyResource"]>;
+type OcsfFinding = v.InferOutput<ReturnType<typeof schemas>["OcsfFinding"]>;
 
 /** OCSF severity_id 1–6 (Informational … Fatal) on GuardDuty's 0–10 scale; 0 Unknown and 99 Other have none. */
 const SEVERITY_ID: Record<number, number> = { 1: 0, 2: 1, 3: 4, 4: 7, 5: 9, 6: 10 };
@@ -276,24 +276,24 @@ const rawOcsf = (raw: unknown): RawSecurityHubFinding => {
 };
 
 const readOcsf = (raw: unknown, path: string, envelope: Envelope): FindingRead => {
-  const parsed = schemas().OcsfFinding.safeParse(raw);
-  if (!parsed.success) return { what: "Security Hub finding (OCSF)", error: parsed.error, path };
+  const parsed = v.safeParse(schemas().OcsfFinding, raw);
+  if (!parsed.success) return { what: "Security Hub finding (OCSF)", issues: parsed.issues, path };
   // The responder's own comment coming back (Security Hub re-emits the finding on every update). OCSF keeps no
   // time of the comment, so a finding carrying it is the echo whatever else changed; the guardduty function still
   // receives GuardDuty's own updates directly.
-  if (parsed.data.comment?.startsWith(RESPONDER_NOTE_PREFIX)) return "echo";
+  if (parsed.output.comment?.startsWith(RESPONDER_NOTE_PREFIX)) return "echo";
   const keyResources: KeyResource[] = [];
-  for (const [at, candidate] of (parsed.data.resources ?? []).entries()) {
+  for (const [at, candidate] of (parsed.output.resources ?? []).entries()) {
     if (candidate.type !== KEY_RESOURCE_TYPE) continue;
-    const resource = schemas().KeyResource.safeParse(candidate);
+    const resource = v.safeParse(schemas().KeyResource, candidate);
     if (!resource.success) {
       const where = `${path}.resources.${at}`;
       const why = "its key resource could not be read";
-      return { what: "Security Hub key resource (OCSF)", why, error: resource.error, path: where };
+      return { what: "Security Hub key resource (OCSF)", why, issues: resource.issues, path: where };
     }
-    keyResources.push(resource.data);
+    keyResources.push(resource.output);
   }
-  return findingsOf(parsed.data, keyResources, envelope);
+  return findingsOf(parsed.output, keyResources, envelope);
 };
 
 /**

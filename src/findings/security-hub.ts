@@ -1,7 +1,7 @@
-import * as z from "zod/mini";
+import * as v from "valibot";
 import { type Finding, type ParsedEvent, PrincipalType, Source } from "./finding";
 import { facts, isPlaceholderKey, principalTypeOf } from "./finding-fields";
-import { anything, type Envelope, lazily, lenientText } from "./schema";
+import { anything, type Envelope, lazily, lenientText, object, recordOf } from "./schema";
 import {
   type FindingRead,
   parseSecurityHubFindings,
@@ -19,28 +19,28 @@ export { isAwsProduct } from "./security-hub-product";
 const KEY_RESOURCE_PREFIX = "AWS::IAM::AccessKey:";
 
 const schemas = lazily(() => {
-  const KeyDetails = z.looseObject({
-    AccessKeyId: z.optional(z.string()),
-    PrincipalName: z.optional(z.string()),
+  const KeyDetails = object({
+    AccessKeyId: v.optional(v.string()),
+    PrincipalName: v.optional(v.string()),
     // Deprecated, but the only name older GuardDuty mappings set.
-    UserName: z.optional(z.string()),
-    PrincipalType: z.optional(z.string()),
-    PrincipalId: z.optional(z.string()),
+    UserName: v.optional(v.string()),
+    PrincipalType: v.optional(v.string()),
+    PrincipalId: v.optional(v.string()),
   });
 
-  const Resource = z.looseObject({
-    Type: z.string(),
-    Id: z.string(),
+  const Resource = object({
+    Type: v.string(),
+    Id: v.string(),
     Region: lenientText(),
     Partition: lenientText(),
-    Details: z.optional(z.looseObject({ AwsIamAccessKey: z.optional(KeyDetails) })),
+    Details: v.optional(object({ AwsIamAccessKey: v.optional(KeyDetails) })),
   });
 
-  const AsffFinding = z.looseObject({
-    Id: z.string().check(z.minLength(1)),
-    AwsAccountId: z.optional(z.string()),
-    ProductArn: z.optional(z.string()),
-    Types: z.catch(z.optional(z.array(z.string())), undefined),
+  const AsffFinding = object({
+    Id: v.pipe(v.string(), v.minLength(1)),
+    AwsAccountId: v.optional(v.string()),
+    ProductArn: v.optional(v.string()),
+    Types: v.fallback(v.optional(v.array(v.string())), undefined),
     Title: lenientText(),
     Region: lenientText(),
     CreatedAt: lenientText(),
@@ -48,28 +48,28 @@ const schemas = lazily(() => {
     FirstObservedAt: lenientText(),
     Sample: anything(),
     // Read by `severityOf`, leniently: a label, numbers, or numbers sent as strings.
-    Severity: z.catch(z.optional(z.looseObject({})), undefined),
-    FindingProviderFields: z.catch(
-      z.optional(z.looseObject({ Severity: z.catch(z.optional(z.looseObject({})), undefined) })),
+    Severity: v.fallback(v.optional(object({})), undefined),
+    FindingProviderFields: v.fallback(
+      v.optional(object({ Severity: v.fallback(v.optional(object({})), undefined) })),
       undefined,
     ),
-    ProductFields: z.catch(z.optional(z.record(z.string(), z.unknown())), undefined),
-    Resources: z.array(Resource),
+    ProductFields: v.fallback(v.optional(recordOf(v.unknown())), undefined),
+    Resources: v.array(Resource),
     // Whether a person closed the case: read as sent, since a wrong reading could write on a closed finding.
-    RecordState: z.optional(z.string()),
-    Workflow: z.optional(z.looseObject({ Status: z.optional(z.string()) })),
+    RecordState: v.optional(v.string()),
+    Workflow: v.optional(object({ Status: v.optional(v.string()) })),
     // Deprecated in favour of Workflow.Status, but still sent.
-    WorkflowState: z.optional(z.string()),
+    WorkflowState: v.optional(v.string()),
     // Read only to recognise the responder's own note (ownUpdateReason).
-    Note: z.catch(
-      z.optional(z.looseObject({ Text: lenientText(), UpdatedBy: lenientText(), UpdatedAt: lenientText() })),
+    Note: v.fallback(
+      v.optional(object({ Text: lenientText(), UpdatedBy: lenientText(), UpdatedAt: lenientText() })),
       undefined,
     ),
   });
 
   return { AsffFinding };
 });
-type AsffFinding = z.infer<ReturnType<typeof schemas>["AsffFinding"]>;
+type AsffFinding = v.InferOutput<ReturnType<typeof schemas>["AsffFinding"]>;
 
 /** A severity on GuardDuty's own 0–10 scale, as a number or a string of one. */
 const guardDutyScale = (value: unknown): number | undefined => {
@@ -250,9 +250,9 @@ const rawAsff = (raw: unknown): RawSecurityHubFinding => {
 };
 
 const readAsff = (raw: unknown, path: string, envelope: Envelope): FindingRead => {
-  const parsed = schemas().AsffFinding.safeParse(raw);
-  if (!parsed.success) return { what: "Security Hub finding (ASFF)", error: parsed.error, path };
-  return isOwnUpdate(parsed.data) ? "echo" : findingsOf(parsed.data, envelope);
+  const parsed = v.safeParse(schemas().AsffFinding, raw);
+  if (!parsed.success) return { what: "Security Hub finding (ASFF)", issues: parsed.issues, path };
+  return isOwnUpdate(parsed.output) ? "echo" : findingsOf(parsed.output, envelope);
 };
 
 /** Turns a "Security Hub Findings - Imported" event (ASFF) into one Finding per access-key resource. */

@@ -1,8 +1,8 @@
-import * as z from "zod/mini";
+import * as v from "valibot";
 import { isAccessKeyId } from "../shared/identifiers";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
 import { facts } from "./finding-fields";
-import { type Envelope, lazily, lenientText } from "./schema";
+import { type Envelope, lazily, lenientText, object } from "./schema";
 import { describeIssues, mismatch, salvaged } from "./schema-failure";
 import { objectAt, textOf, toIsoTime } from "./values";
 
@@ -10,9 +10,9 @@ export const EXPOSED_KEYS_CHECK = "Exposed Access Keys";
 
 const schemas = lazily(() => {
   // Field names contain spaces and parentheses, exactly as Trusted Advisor sends them.
-  const CheckItemDetail = z.looseObject({
-    "Access Key ID": z.string().check(z.minLength(1)),
-    "User Name (IAM or Root)": z.optional(z.string()),
+  const CheckItemDetail = object({
+    "Access Key ID": v.pipe(v.string(), v.minLength(1)),
+    "User Name (IAM or Root)": v.optional(v.string()),
     // Shown to people only: read leniently.
     "Fraud Type": lenientText(),
     Location: lenientText(),
@@ -21,11 +21,11 @@ const schemas = lazily(() => {
     Deadline: lenientText(),
   });
 
-  const TrustedAdvisorDetail = z.looseObject({
-    "check-name": z.string(),
-    status: z.string(),
+  const TrustedAdvisorDetail = object({
+    "check-name": v.string(),
+    status: v.string(),
     uuid: lenientText(),
-    "check-item-detail": z.unknown(),
+    "check-item-detail": v.unknown(),
   });
   return { CheckItemDetail, TrustedAdvisorDetail };
 });
@@ -38,7 +38,7 @@ const isRootName = (name: string | undefined): boolean =>
  * An exposed-keys item that failed the schema but names a valid key: reported for a person to decide. An item of
  * another check, or one whose status says it is not a leak, stays as it was (invalid), naming no key.
  */
-const salvage = (envelope: Envelope, error: z.core.$ZodError): ParsedEvent | undefined => {
+const salvage = (envelope: Envelope, error: v.GenericIssue[]): ParsedEvent | undefined => {
   const d = objectAt(envelope.detail);
   const check = textOf(d["check-name"]);
   const status = textOf(d.status);
@@ -66,35 +66,35 @@ const salvage = (envelope: Envelope, error: z.core.$ZodError): ParsedEvent | und
 export const parseTrustedAdvisorEvent = (envelope: Envelope): ParsedEvent => {
   const eventId = envelope.id;
   const source = Source.TrustedAdvisor;
-  const head = schemas().TrustedAdvisorDetail.safeParse(envelope.detail);
+  const head = v.safeParse(schemas().TrustedAdvisorDetail, envelope.detail);
   if (!head.success) {
-    return salvage(envelope, head.error) ?? mismatch(source, eventId, "Trusted Advisor event", head.error);
+    return salvage(envelope, head.issues) ?? mismatch(source, eventId, "Trusted Advisor event", head.issues);
   }
-  if (head.data["check-name"] !== EXPOSED_KEYS_CHECK) {
+  if (head.output["check-name"] !== EXPOSED_KEYS_CHECK) {
     return {
       kind: "ignored",
       source,
       eventId,
-      reason: `not the exposed-keys check: ${head.data["check-name"]}`,
+      reason: `not the exposed-keys check: ${head.output["check-name"]}`,
     };
   }
   // A refresh to OK or WARN is not a leak (a rule without status ERROR fires on every refresh).
-  if (head.data.status !== "ERROR") {
+  if (head.output.status !== "ERROR") {
     return {
       kind: "ignored",
       source,
       eventId,
-      reason: `exposed-keys check item in status ${head.data.status}`,
+      reason: `exposed-keys check item in status ${head.output.status}`,
     };
   }
-  const item = schemas().CheckItemDetail.safeParse(head.data["check-item-detail"]);
+  const item = v.safeParse(schemas().CheckItemDetail, head.output["check-item-detail"]);
   if (!item.success) {
     return (
-      salvage(envelope, item.error) ??
-      mismatch(source, eventId, "Exposed Access Keys item", item.error, "detail.check-item-detail")
+      salvage(envelope, item.issues) ??
+      mismatch(source, eventId, "Exposed Access Keys item", item.issues, "detail.check-item-detail")
     );
   }
-  const i = item.data;
+  const i = item.output;
   const user = i["User Name (IAM or Root)"]?.trim();
   const root = isRootName(user);
   return {
@@ -104,7 +104,7 @@ export const parseTrustedAdvisorEvent = (envelope: Envelope): ParsedEvent => {
     findings: [
       {
         source,
-        findingId: head.data.uuid ?? eventId ?? i["Access Key ID"],
+        findingId: head.output.uuid ?? eventId ?? i["Access Key ID"],
         eventId,
         type: EXPOSED_KEYS_CHECK,
         title: `Trusted Advisor: ${EXPOSED_KEYS_CHECK} (${i["Fraud Type"] ?? "unknown fraud type"})`,

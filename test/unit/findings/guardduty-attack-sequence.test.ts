@@ -1,6 +1,7 @@
 // GuardDuty Extended Threat Detection attack sequences: the credentials are in service.detection.sequence
 // (actors[].user.credentialUid, resources[] of type ACCESS_KEY), never in resource.accessKeyDetails.
 import fc from "fast-check";
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { parseEvent } from "../../../src/findings";
 import type { Finding, ParsedEvent } from "../../../src/findings/finding";
@@ -18,7 +19,7 @@ const ROLE_KEY = "ASIAROLE000000000002";
 const BOB_KEY = "AKIABOB0000000000001";
 const CAROL_KEY = "AKIACAROL00000000001";
 
-const parse = (event: unknown): ParsedEvent => parseGuardDutyEvent(Envelope().parse(event));
+const parse = (event: unknown): ParsedEvent => parseGuardDutyEvent(v.parse(Envelope(), event));
 
 const findingsOf = (parsed: ParsedEvent): Finding[] => {
   if (parsed.kind !== "findings") throw new Error(`${parsed.kind}: ${parsed.reason}`);

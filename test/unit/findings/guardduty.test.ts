@@ -1,10 +1,11 @@
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import type { ParsedEvent } from "../../../src/findings/finding";
 import { parseGuardDutyDetail, parseGuardDutyEvent } from "../../../src/findings/guardduty";
 import { Envelope } from "../../../src/findings/schema";
 import { type EditableEvent, loadEvent, MEMBER, SELF } from "../../support/fixtures";
 
-const parse = (event: unknown): ParsedEvent => parseGuardDutyEvent(Envelope().parse(event));
+const parse = (event: unknown): ParsedEvent => parseGuardDutyEvent(v.parse(Envelope(), event));
 
 const onlyFinding = (parsed: ParsedEvent) => {
   expect(parsed.kind).toBe("findings");
@@ -373,6 +374,18 @@ describe("parseGuardDutyEvent", () => {
     expect(onlyFinding(parse(event))).toMatchObject({
       accessKeyId: "AKIAALICE00000000001",
       doubt: expect.stringContaining("detail.resource.accessKeyDetails.userName"),
+    });
+  });
+
+  it("does not read an array where the key's details belong as details naming no key: it is invalid, not ignored", () => {
+    const event = loadEvent("guardduty-iam-user");
+    event.detail.resource.accessKeyDetails = [];
+
+    expect(parse(event)).toMatchObject({
+      kind: "invalid",
+      reason: expect.stringContaining(
+        "detail.resource.accessKeyDetails: Invalid type: Expected Object but received Array",
+      ),
     });
   });
 });

@@ -1,10 +1,11 @@
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import type { Finding, ParsedEvent } from "../../../src/findings/finding";
 import { HEALTH_CREDENTIAL_CODES, parseHealthEvent } from "../../../src/findings/health";
 import { Envelope } from "../../../src/findings/schema";
 import { loadEvent, MEMBER, SELF } from "../../support/fixtures";
 
-const parse = (event: unknown): ParsedEvent => parseHealthEvent(Envelope().parse(event));
+const parse = (event: unknown): ParsedEvent => parseHealthEvent(v.parse(Envelope(), event));
 
 const findings = (parsed: ParsedEvent): Finding[] => {
   expect(parsed.kind).toBe("findings");

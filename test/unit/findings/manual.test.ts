@@ -202,7 +202,7 @@ describe("parseManualRequest, hints for a person's mistakes", () => {
 
   it("refuses a status in the wrong case, with the one it meant", () => {
     expect(reasonOf(parseManualRequest({ accessKeyId: KEY, status: "inactive" }))).toContain(
-      'status: Invalid option: expected one of "Inactive"|"Active": did you mean "Inactive"?',
+      'status: must be "Inactive" or "Active": did you mean "Inactive"?',
     );
   });
 

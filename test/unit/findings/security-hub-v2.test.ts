@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { parseEvent } from "../../../src/findings";
 import type { Finding, ParsedEvent } from "../../../src/findings/finding";
@@ -7,7 +8,7 @@ import { parseSecurityHubV2Event } from "../../../src/findings/security-hub-v2";
 import { mergePlans, planContainment } from "../../../src/plan/plan";
 import { type EditableEvent, loadEvent, MEMBER, ourIdentity, SELF, testConfig } from "../../support/fixtures";
 
-const parse = (event: unknown): ParsedEvent => parseSecurityHubV2Event(Envelope().parse(event));
+const parse = (event: unknown): ParsedEvent => parseSecurityHubV2Event(v.parse(Envelope(), event));
 
 const findings = (parsed: ParsedEvent): Finding[] => {
   expect(parsed.kind).toBe("findings");

@@ -1,10 +1,11 @@
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import type { Finding, ParsedEvent } from "../../../src/findings/finding";
 import { Envelope } from "../../../src/findings/schema";
 import { parseSecurityHubEvent } from "../../../src/findings/security-hub";
 import { type EditableEvent, loadEvent, MEMBER, SELF } from "../../support/fixtures";
 
-const parse = (event: unknown): ParsedEvent => parseSecurityHubEvent(Envelope().parse(event));
+const parse = (event: unknown): ParsedEvent => parseSecurityHubEvent(v.parse(Envelope(), event));
 
 const findings = (parsed: ParsedEvent): Finding[] => {
   expect(parsed.kind).toBe("findings");

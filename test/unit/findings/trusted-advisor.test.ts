@@ -1,10 +1,11 @@
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import type { Finding, ParsedEvent } from "../../../src/findings/finding";
 import { Envelope } from "../../../src/findings/schema";
 import { parseTrustedAdvisorEvent } from "../../../src/findings/trusted-advisor";
 import { loadEvent, SELF } from "../../support/fixtures";
 
-const parse = (event: unknown): ParsedEvent => parseTrustedAdvisorEvent(Envelope().parse(event));
+const parse = (event: unknown): ParsedEvent => parseTrustedAdvisorEvent(v.parse(Envelope(), event));
 
 const onlyFinding = (parsed: ParsedEvent): Finding => {
   expect(parsed.kind).toBe("findings");
