@@ -19,6 +19,10 @@ export const isExplicitDeny = (error: unknown): boolean =>
 
 /** A step of containment failed after the SDK's own retries. Keeps the original error as cause. */
 export class ContainmentError extends Error {
+  // The class's own name too: a minified build shortens it, and `sls invoke local` reports errors by it (errorType).
+  static {
+    Object.defineProperty(ContainmentError, "name", { value: "ContainmentError" });
+  }
   override name = "ContainmentError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

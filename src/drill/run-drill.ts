@@ -12,6 +12,10 @@ export { DRILL_FINDING_TYPE };
 
 /** The drill could not run: no detector here, or GuardDuty refused. Keeps the original as cause. */
 export class DrillError extends Error {
+  // The class's own name too: a minified build shortens it, and `sls invoke local` reports errors by it (errorType).
+  static {
+    Object.defineProperty(DrillError, "name", { value: "DrillError" });
+  }
   override name = "DrillError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

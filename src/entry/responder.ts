@@ -90,6 +90,10 @@ export const keySummary = (o: Outcome): KeySummary => ({
 
 /** The invocation failed after telling people as much as it could; Lambda's retries and failure queue take over. */
 export class ResponderError extends Error {
+  // The class's own name too: a minified build shortens it, and `sls invoke local` reports errors by it (errorType).
+  static {
+    Object.defineProperty(ResponderError, "name", { value: "ResponderError" });
+  }
   override name = "ResponderError";
   constructor(
     message: string,

@@ -42,6 +42,10 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
+  // The class's own name too: a minified build shortens it, and `sls invoke local` reports errors by it (errorType).
+  static {
+    Object.defineProperty(ConfigError, "name", { value: "ConfigError" });
+  }
   override name = "ConfigError";
 }
 

@@ -137,10 +137,14 @@ describe("the layout of src/", () => {
     expect(long).toEqual([]);
   });
 
-  it("has every error class name itself: Lambda reports a thrown error by its name, whatever the build", () => {
+  it("has every error class name itself and its class: Lambda reports an error by its name, sls invoke local by its class's, whatever the build", () => {
     const unnamed = [...srcFiles()].flatMap(([file, source]) =>
-      [...source.matchAll(/class (\w+) extends (\w*Error)\b[^{]*\{([^}]*)/g)]
-        .filter(([, name, , body]) => !(body as string).includes(`name = "${name}"`))
+      [...source.matchAll(/class (\w+) extends (\w*Error)\b[^{]*\{([\s\S]*?)\n\}/g)]
+        .filter(
+          ([, name, , body]) =>
+            !(body as string).includes(`name = "${name}"`) ||
+            !(body as string).includes(`Object.defineProperty(${name}, "name", { value: "${name}" })`),
+        )
         .map(([, name]) => `${file}: ${name}`),
     );
     expect(unnamed).toEqual([]);
