@@ -29,7 +29,7 @@ if (unknown.length > 0) {
 }
 const n: Sizes = smoke
   ? { coldRuns: 3, warmEvents: 50, ownRuns: 1_000, burst: 50, scale: 50 }
-  : { coldRuns: 21, warmEvents: 1_000, ownRuns: 5_000, burst: 1_000, scale: 1_000 };
+  : { coldRuns: 41, warmEvents: 1_000, ownRuns: 5_000, burst: 1_000, scale: 1_000 };
 
 // The environment of child tools (sls) is the caller's, untouched by what follows.
 const callerEnv: NodeJS.ProcessEnv = {

@@ -194,8 +194,9 @@ export const section: Section = {
             topRows,
           ),
           `**Error names.** Errors must carry their names (\`ResponderError\`, not a minified \`Ya\`). Lambda reports a ` +
-            "thrown error by its `name`, which the project's error classes set themselves (test/package checks a " +
-            "packaged zip), but `sls invoke local` reports its class name, which only kept names preserve. " +
+            "thrown error by its `name`, and `sls invoke local` by its class's name; the project's error classes set " +
+            "both themselves (test/repo/layers.test.ts; test/package and the invoke-local test check built code), so " +
+            "minified names cost nothing there. Only stack traces show minified function names. " +
             `${configured} loads in ${ms(med(main), 1)} ms (${kb(main.built.bytes)} KB). ${variantText.join("; ")}. ` +
             "The source-map variant's size is the bundle alone; its .map file is read and parsed at load on top.",
           !smoke &&
