@@ -70,8 +70,9 @@ const schemas = lazily(() => {
     severity_id: anything(),
     // Whether a person closed the case: read as sent, since a wrong reading could write on a closed finding.
     status: v.optional(v.string()),
-    status_id: v.optional(v.number()),
-    activity_id: v.optional(v.number()),
+    // Finite, as JSON means numbers: 1e999 parses to Infinity, which no status or activity is.
+    status_id: v.optional(v.pipe(v.number(), v.finite())),
+    activity_id: v.optional(v.pipe(v.number(), v.finite())),
     activity_name: v.optional(v.string()),
     count: anything(),
     time: Time,

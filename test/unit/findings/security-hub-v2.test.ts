@@ -334,6 +334,22 @@ describe("parseSecurityHubV2Event", () => {
 
       expect(only(parse(event)).closed).toBeUndefined();
     });
+
+    it.each([
+      ["status_id", JSON.parse("1e999")],
+      ["activity_id", JSON.parse("-1e999")],
+    ])(
+      "does not close a finding on a %s that JSON parsed to infinity: its keys go to a person",
+      (field, value) => {
+        const event = guardDuty();
+        Object.assign(ocsf(event), { [field]: value });
+
+        const finding = only(parse(event));
+
+        expect(finding.closed).toBeUndefined();
+        expect(finding.doubt).toContain(`${field}: Invalid finite`);
+      },
+    );
   });
 
   describe("severity", () => {
