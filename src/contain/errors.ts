@@ -24,7 +24,4 @@ export class ContainmentError extends Error {
     Object.defineProperty(ContainmentError, "name", { value: "ContainmentError" });
   }
   override name = "ContainmentError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }

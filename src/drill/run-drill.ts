@@ -17,9 +17,6 @@ export class DrillError extends Error {
     Object.defineProperty(DrillError, "name", { value: "DrillError" });
   }
   override name = "DrillError";
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }
 
 export interface DrillResult {

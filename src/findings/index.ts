@@ -7,6 +7,7 @@ import { Envelope } from "./schema";
 import { parseSecurityHubEvent } from "./security-hub";
 import { FINDINGS_IMPORTED_V2, parseSecurityHubV2Event } from "./security-hub-v2";
 import { parseTrustedAdvisorEvent } from "./trusted-advisor";
+import { isObject } from "./values";
 
 export type { Finding, ParsedEvent } from "./finding";
 export { KeyStatus, PrincipalType, Source } from "./finding";
@@ -24,9 +25,6 @@ const PARSERS = new Map<string, (envelope: Envelope) => ParsedEvent>([
         : parseSecurityHubEvent(envelope),
   ],
 ]);
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** A rule with `InputPath: $.detail` hands over the bare GuardDuty finding; an attack sequence may have no resource. */
 const isGuardDutyDetail = (event: Record<string, unknown>): boolean =>

@@ -9,6 +9,7 @@ import { closestName } from "./closest-name";
 import { type ParsedEvent, PrincipalType, Source } from "./finding";
 import { lazily } from "./schema";
 import { pathOf } from "./schema-failure";
+import { isObject } from "./values";
 
 /**
  * The chat buttons' form (serverless.yml, DisableKeyChatAction and ReactivateKeyChatAction): the key ID alone, under
@@ -76,9 +77,6 @@ const schemas = lazily(() => {
   return { ManualRequest, ManualFields: Object.keys(fields), ChatButtonRequest };
 });
 export type ManualRequest = v.InferOutput<ReturnType<typeof schemas>["ManualRequest"]>;
-
-const isObject = (event: unknown): event is Record<string, unknown> =>
-  typeof event === "object" && event !== null && !Array.isArray(event);
 
 /** The button a request comes from, by its one field; a request with accessKeyId is a person's, never a button's. */
 const chatButtonOf = (event: Record<string, unknown>): ChatButton | undefined =>

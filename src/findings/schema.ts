@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { isObject } from "./values";
 
 /**
  * Builds a value on first use, once. Parsers wrap their schemas in it: building its schemas is most of what loading
@@ -12,12 +13,10 @@ export const lazily = <T>(build: () => T): (() => T) => {
   };
 };
 
-/** A JSON object: not null, and not an array (which valibot's object schemas would read as one with no fields). */
-const isJsonObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+/** A JSON object, never an array, which valibot's object schemas would read as an object with no fields. */
 const jsonObject = () =>
   v.custom<Record<string, unknown>>(
-    isJsonObject,
+    isObject,
     (issue) => `Invalid type: Expected Object but received ${issue.received}`,
   );
 

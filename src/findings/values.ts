@@ -38,11 +38,12 @@ export const described = (value: unknown): string =>
           ? "an object"
           : `${typeof value === "number" ? "the number" : `a ${typeof value}`} ${String(value)}`;
 
+/** A JSON object: not null, and not an array. */
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
 /** `value` when it is an object (not an array): the salvaging reads go through it, never assuming a shape. */
-export const objectAt = (value: unknown): Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
+export const objectAt = (value: unknown): Record<string, unknown> => (isObject(value) ? value : {});
 
 /** `value` when it is an array, else none. */
 export const arrayAt = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);

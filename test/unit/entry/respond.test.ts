@@ -188,27 +188,22 @@ describe("respond", () => {
     expect(iamMock).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 1);
   });
 
-  it("reads first and makes no second write when the same GuardDuty event is delivered again", async () => {
-    trackKeys({ AKIAALICE00000000001: "alice" });
-    const { responder } = fakeResponder();
-    await respond(loadEvent("guardduty-iam-user"), responder);
+  it.each([
+    ["GuardDuty", "guardduty-iam-user", { AKIAALICE00000000001: "alice" }],
+    ["Health", "health-credentials-compromised", { AKIABOB0000000000001: "bob" }],
+  ] as const)(
+    "reads first and makes no second write when the same %s event is delivered again",
+    async (_, fixture, keys) => {
+      trackKeys(keys);
+      const { responder } = fakeResponder();
+      await respond(loadEvent(fixture), responder);
 
-    const again = await respond(loadEvent("guardduty-iam-user"), responder);
+      const again = await respond(loadEvent(fixture), responder);
 
-    expect(iamMock).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 1);
-    expect(again.outcomes[0]?.status).toBe("already-done");
-  });
-
-  it("reads first and makes no second write when the same Health event is delivered again", async () => {
-    trackKeys({ AKIABOB0000000000001: "bob" });
-    const { responder } = fakeResponder();
-    await respond(loadEvent("health-credentials-compromised"), responder);
-
-    const again = await respond(loadEvent("health-credentials-compromised"), responder);
-
-    expect(iamMock).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 1);
-    expect(again.outcomes[0]?.status).toBe("already-done");
-  });
+      expect(iamMock).toHaveReceivedCommandTimes(UpdateAccessKeyCommand, 1);
+      expect(again.outcomes[0]?.status).toBe("already-done");
+    },
+  );
 
   it.each(["guardduty-ec2", "guardduty-cloudtrail-api-call", "health-non-credential", "trusted-advisor-ok"])(
     "ignores %s without any AWS call or alert",
